@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { startSlipway } from '../server.js';
+import { openStore } from '../server.js';
+import { sqliteMigrationsSql } from '../store/sqlite/migrate-sqlite.js';
+
+export function registerServeCommands(program: Command) {
+  program
+    .command('serve')
+    .description('run the API, the dashboard and an embedded worker pool')
+    .option('--host <host>', 'address to listen on (SLIPWAY_HOST)')
+    .option('--port <port>', 'port to listen on (SLIPWAY_PORT)')
+    .option('--concurrency <n>', 'run slots of the embedded worker pool; 0 = API alone (SLIPWAY_CONCURRENCY)')
+    .action(async (options: { host?: string; port?: string; concurrency?: string }) => {
+      const config = loadConfig({ ...options, databaseUrl: program.opts().databaseUrl });
+      const server = await startSlipway({ config, http: true });
+      if (server.bootstrap) printBootstrap(server.bootstrap, server.url);
+      process.stdout.write(`slipway serving on ${server.url} (database ${describe(config.database)}, ${config.concurrency} run slots)\n`);
+      shutdownOnSignals(server.close);
+    });
+
+  program
+    .command('worker')
+    .description('run workers alone (no HTTP), claiming runs from the database')
+    .option('--concurrency <n>', 'run slots (SLIPWAY_CONCURRENCY)')
+    .action(async (options: { concurrency?: string }) => {
+      const config = loadConfig({ ...options, databaseUrl: program.opts().databaseUrl });
+      const server = await startSlipway({ config, http: false });
+      process.stdout.write(`slipway worker ${server.pool.workerId} running (${config.concurrency} run slots)\n`);
+      shutdownOnSignals(server.close);
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations (also done at every start)')
+    .option('--print', 'print the SQL instead of applying it')
+    .action(async (options: { print?: boolean }) => {
+      const config = loadConfig({ databaseUrl: program.opts().databaseUrl });
+      if (options.print) {
+        process.stdout.write(sqliteMigrationsSql());
+        return;
+      }
+      const store = await openStore(config.database);
+      await store.close();
+      process.stdout.write('migrations applied\n');
+    });
+}
+
+function describe(database: { kind: string; path?: string }): string {
+  return database.kind === 'sqlite' ? `sqlite:${database.path}` : 'postgres';
+}
+
+function printBootstrap(bootstrap: { workspaceId: number; token: string; workflows: { id: string; name: string }[] }, url: string) {
+  const lines = [
+    '',
+    'First start: created the default workspace and an admin API token.',
+    'Copy the token now; it is not shown again:',
+    '',
+    `  SLIPWAY_TOKEN=${bootstrap.token}`,
+    '',
+    `Example workflows: ${bootstrap.workflows.map((w) => w.id).join(', ') || '(none)'}`,
+    `Try: curl -s -H "Authorization: Bearer ${bootstrap.token}" ${url}/workflow-service/api/public/v1/workflows`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** SIGTERM / SIGINT: graceful shutdown once; a second signal exits at once. */
+function shutdownOnSignals(close: () => Promise<void>) {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down\n`);
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}

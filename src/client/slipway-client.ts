@@ -1,0 +1,109 @@
+import {
+  API_PREFIX,
+  type CancelRunResponse,
+  type CreateRunResponse,
+  type ErrorBody,
+  type ListWorkflowsQuery,
+  type ListWorkflowsResponse,
+  type Run,
+  type Workflow,
+} from '../api/schemas.js';
+
+/** An error answer of the API, with its documented body. */
+export class SlipwayApiError extends Error {
+  readonly status: number;
+  readonly body: ErrorBody;
+
+  constructor(status: number, body: ErrorBody) {
+    super(`${status} ${body.error}: ${body.message}`);
+    this.name = 'SlipwayApiError';
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export interface SlipwayClientOptions {
+  /** e.g. `http://127.0.0.1:8080` */
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+
+/**
+ * A small typed client of the public API, over `fetch` only (usable in Node and browsers).
+ * @example
+ * const client = createSlipwayClient({ baseUrl: 'http://127.0.0.1:8080', token: process.env.SLIPWAY_TOKEN! });
+ * const { run_id } = await client.createRun('brand-brief', { inputs: { brandDomain: 'example.com' } });
+ * const run = await client.waitForRun(run_id);
+ */
+export function createSlipwayClient(options: SlipwayClientOptions) {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = options.baseUrl.replace(/\/$/, '') + API_PREFIX;
+
+  async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers }> {
+    const response = await doFetch(base + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const data = text ? (JSON.parse(text) as unknown) : null;
+    if (!response.ok) {
+      const errorBody = (data ?? { error: 'http_error', message: response.statusText, request_id: '' }) as ErrorBody;
+      throw new SlipwayApiError(response.status, errorBody);
+    }
+    return { data: data as T, headers: response.headers };
+  }
+
+  return {
+    async listWorkflows(query: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+      const qs = params.toString();
+      return (await request<ListWorkflowsResponse>('GET', `/workflows${qs ? `?${qs}` : ''}`)).data;
+    },
+
+    async getWorkflow(workflowId: string): Promise<Workflow> {
+      return (await request<Workflow>('GET', `/workflows/${encodeURIComponent(workflowId)}`)).data;
+    },
+
+    /** Queues a run; `replayed` is true when the idempotency key returned an existing run. */
+    async createRun(
+      workflowId: string,
+      body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> },
+      options: { idempotencyKey?: string } = {},
+    ): Promise<CreateRunResponse & { replayed: boolean }> {
+      const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
+      const result = await request<CreateRunResponse>('POST', `/workflows/${encodeURIComponent(workflowId)}/runs`, body, headers);
+      return { ...result.data, replayed: result.headers.get('idempotent-replayed') === 'true' };
+    },
+
+    async getRun(runId: string): Promise<Run> {
+      return (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}`)).data;
+    },
+
+    async cancelRun(runId: string): Promise<CancelRunResponse> {
+      return (await request<CancelRunResponse>('POST', `/workflow-runs/${encodeURIComponent(runId)}/cancel`)).data;
+    },
+
+    /** Polls until the run is COMPLETED, FAILED or CANCELED, or `timeoutMs` passes. */
+    async waitForRun(runId: string, waitOptions: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Run> {
+      const interval = waitOptions.intervalMs ?? 500;
+      const deadline = Date.now() + (waitOptions.timeoutMs ?? 10 * 60_000);
+      for (;;) {
+        const run = await this.getRun(runId);
+        if (TERMINAL.has(run.status)) return run;
+        if (Date.now() >= deadline) throw new Error(`run ${runId} is still ${run.status} after waiting`);
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+    },
+  };
+}
+
+export type SlipwayClient = ReturnType<typeof createSlipwayClient>;

@@ -1,0 +1,73 @@
+import { parseDuration } from '../core/duration.js';
+
+/** Where the data lives, parsed from `--database-url` / `SLIPWAY_DATABASE_URL`. */
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  database: DatabaseTarget;
+  host: string;
+  port: number;
+  /** Run slots of the embedded worker pool; 0 = API alone. */
+  concurrency: number;
+  /** How long a claimed run's lease lasts without a heartbeat (`SLIPWAY_LEASE_TIMEOUT`). */
+  leaseMs: number;
+  pollIntervalMs: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/slipway.db';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigOverrides {
+  databaseUrl?: string;
+  host?: string;
+  port?: string | number;
+  concurrency?: string | number;
+}
+
+/**
+ * Resolves configuration once, from command-line flags over environment variables over
+ * defaults, into a frozen object. Errors say what to write instead.
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const config: Config = {
+    database: parseDatabaseUrl(overrides.databaseUrl ?? env.SLIPWAY_DATABASE_URL ?? DEFAULT_DATABASE_URL),
+    host: overrides.host ?? env.SLIPWAY_HOST ?? '127.0.0.1',
+    port: wholeNumber('port (--port / SLIPWAY_PORT)', overrides.port ?? env.SLIPWAY_PORT ?? 8080, 0, 65535),
+    concurrency: wholeNumber('concurrency (--concurrency / SLIPWAY_CONCURRENCY)', overrides.concurrency ?? env.SLIPWAY_CONCURRENCY ?? 4, 0, 1000),
+    leaseMs: duration('SLIPWAY_LEASE_TIMEOUT', env.SLIPWAY_LEASE_TIMEOUT ?? '30s'),
+    pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
+    shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
+    logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
+  };
+  return Object.freeze(config);
+}
+
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError(`Database URL "${url}" names no file; write e.g. sqlite:./data/slipway.db`);
+    return { kind: 'sqlite', path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
+  throw new ConfigError(`Database URL "${url}" is not supported; write sqlite:<path> or postgres://user:password@host:5432/db`);
+}
+
+function wholeNumber(name: string, value: string | number, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+function duration(name: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) throw new ConfigError(`${name} must be a duration such as 500ms, 30s or 5m, not "${value}"`);
+  return ms;
+}

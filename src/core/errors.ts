@@ -1,0 +1,54 @@
+/**
+ * The one catalogue of API error codes (STYLE principle 9). Each code has its HTTP
+ * status; the HTTP layer turns an `AppError` into the documented body
+ * `{error, message, request_id, details?}` in one place (src/http/error-mapping.ts).
+ */
+export const ERROR_CATALOGUE = {
+  invalid_request: 400,
+  invalid_inputs: 400,
+  invalid_workflow: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  workflow_not_published: 409,
+  idempotency_conflict: 409,
+  not_cancelable: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  daily_run_limit_exceeded: 429,
+  concurrent_run_limit_exceeded: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** One field-level problem, e.g. `{path: "inputs.brandDomain", message: "is required"}`. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+  /** Extra response headers, e.g. `Retry-After` on 429. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '../api/schemas.js';
+import { AppError, ERROR_CATALOGUE, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+
+/**
+ * The one place where errors become HTTP answers (SPEC §1): every non-2xx body is
+ * `{error, message, request_id, details?}`. Fastify's own errors (validation, body
+ * parsing, size, media type) are translated into catalogue codes here; anything
+ * unexpected becomes a 500 that leaks nothing but the request id.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
+  if (fastifyError.validation) {
+    const context = fastifyError.validationContext ?? 'body';
+    const details: ErrorDetail[] = fastifyError.validation.map((v) => ({
+      path: validationPath(context, v.instancePath, v.params),
+      message: v.message ?? 'is invalid',
+    }));
+    return new AppError('invalid_request', `The request ${context} is invalid: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}.`, { details });
+  }
+  switch (fastifyError.statusCode) {
+    case 400:
+      return new AppError('invalid_request', fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
+        ? 'The request body is not valid JSON.'
+        : publicMessage(fastifyError));
+    case 413:
+      return new AppError('payload_too_large', 'The request body is larger than 1 MiB.');
+    case 415:
+      return new AppError('unsupported_media_type', 'Send the request body as application/json.');
+    case 404:
+      return new AppError('not_found', 'Not found.');
+    case 405:
+      return new AppError('method_not_allowed', 'Method not allowed.');
+    default:
+      if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+        return new AppError('invalid_request', publicMessage(fastifyError));
+      }
+      return new AppError('internal_error', 'An unexpected error occurred; the request id identifies it in the server log.');
+  }
+}
+
+function validationPath(context: string, instancePath: string, params?: Record<string, unknown>): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (params && typeof params.missingProperty === 'string') parts.push(params.missingProperty);
+  if (params && typeof params.additionalProperty === 'string') parts.push(params.additionalProperty);
+  return [context === 'querystring' ? 'query' : context, ...parts].join('.');
+}
+
+function publicMessage(error: FastifyError): string {
+  // Fastify's 4xx messages describe the request, not the server: safe to show.
+  return error.message || 'The request is invalid.';
+}
+
+export function errorBody(error: AppError, requestId: string): ErrorBody {
+  return {
+    error: error.code,
+    message: error.message,
+    request_id: requestId,
+    ...(error.details !== undefined && { details: error.details }),
+  };
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: AppError) {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.status(ERROR_CATALOGUE[error.code as ErrorCode]).send(errorBody(error, request.id));
+}

@@ -1,0 +1,65 @@
+import type * as Wire from '../api/schemas.js';
+import { API_PREFIX } from '../api/schemas.js';
+import { toIso, toIsoOrNull } from '../core/clock.js';
+import { RunStatus } from '../core/states.js';
+import type { Run, Workflow } from '../store/store.js';
+import type { WorkflowView } from '../service/workflows-service.js';
+
+/** Domain records to wire objects (SPEC §1: runs in snake_case, workflows in camelCase). */
+
+export function runStatusUrl(runId: string): string {
+  return `${API_PREFIX}/workflow-runs/${runId}`;
+}
+
+export function toCreateRunResponse(run: Run): Wire.CreateRunResponse {
+  return {
+    run_id: run.id,
+    status: run.status,
+    workspace_id: run.executionId ? run.workspaceId : null,
+    workflow_execution_id: run.executionId,
+    status_url: runStatusUrl(run.id),
+  };
+}
+
+export function toRunResponse(run: Run): Wire.Run {
+  return {
+    run_id: run.id,
+    workflow_id: run.workflowId,
+    status: run.status,
+    // Slate fills workspace_id once the run starts processing; so does Slipway.
+    workspace_id: run.executionId ? run.workspaceId : null,
+    workflow_execution_id: run.executionId,
+    output: run.status === RunStatus.COMPLETED ? (run.output ?? null) : null,
+    error: run.status === RunStatus.FAILED ? run.error : null,
+    created_at: toIso(run.createdAt),
+    updated_at: toIso(run.updatedAt),
+    completed_at: toIsoOrNull(run.completedAt),
+    metadata: run.metadata,
+  };
+}
+
+export function toWorkflowSummary(workflow: Workflow): Wire.WorkflowSummary {
+  return {
+    _id: workflow.id,
+    name: workflow.name,
+    description: workflow.description,
+    status: workflow.status,
+    uuid: workflow.uuid,
+    categories: workflow.categories,
+    defaultVersion: workflow.defaultVersion,
+    totalVersions: workflow.totalVersions,
+    emoji: workflow.emoji,
+    color: workflow.color,
+    createdAt: toIso(workflow.createdAt),
+    updatedAt: toIso(workflow.updatedAt),
+  };
+}
+
+export function toWorkflowResponse(view: WorkflowView): Wire.Workflow {
+  return {
+    ...toWorkflowSummary(view.workflow),
+    ...(view.inputSchema !== null && { inputSchema: view.inputSchema }),
+    outputType: view.outputType,
+    readme: view.workflow.readme,
+  };
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  ListWorkflowsQuery,
+  ListWorkflowsResponse,
+  WorkflowIdParams,
+  WorkflowSchema,
+} from '../../api/schemas.js';
+import type { WorkflowsService } from '../../service/workflows-service.js';
+import { toWorkflowResponse, toWorkflowSummary } from '../presenters.js';
+import { errorResponses } from './responses.js';
+
+export function registerWorkflowRoutes(app: FastifyInstance, deps: { workflows: WorkflowsService }) {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.get('/workflows', {
+    schema: {
+      summary: 'List workflows',
+      description: 'Sorted by updatedAt, newest first. `search` is a case-insensitive substring of the name.',
+      tags: ['workflows'],
+      querystring: ListWorkflowsQuery,
+      response: { 200: ListWorkflowsResponse, ...errorResponses(400) },
+    },
+  }, async (request) => {
+    const page = request.query.page ?? 1;
+    const limit = request.query.limit ?? 15;
+    const { items, total } = await deps.workflows.listWorkflows(request.caller.workspaceId, {
+      status: request.query.status,
+      search: request.query.search,
+      page,
+      limit,
+    });
+    return {
+      data: items.map(toWorkflowSummary),
+      pagination: { page, limit, total, totalPages: Math.ceil(total / limit) },
+    };
+  });
+
+  api.get('/workflows/:workflowId', {
+    schema: {
+      summary: 'Get a workflow',
+      description: '`inputSchema` is present only when the workflow has a published version.',
+      tags: ['workflows'],
+      params: WorkflowIdParams,
+      response: { 200: WorkflowSchema, ...errorResponses(404) },
+    },
+  }, async (request) => toWorkflowResponse(await deps.workflows.getWorkflow(request.caller.workspaceId, request.params.workflowId)));
+}

@@ -1,0 +1,103 @@
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { systemClock, type Clock } from './core/clock.js';
+import type { Config, DatabaseTarget } from './config/config.js';
+import { createRunExecutor } from './engine/run-executor.js';
+import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
+import { buildHttpApp } from './http/app.js';
+import { createAuthService } from './service/auth-service.js';
+import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
+import { createRunsService } from './service/runs-service.js';
+import { createTokensService } from './service/tokens-service.js';
+import { createWorkflowsService } from './service/workflows-service.js';
+import { createStepRegistry } from './steps/builtin-steps.js';
+import type { StepType } from './steps/step-type.js';
+import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+/** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
+
+export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
+
+export async function openStore(database: DatabaseTarget): Promise<Store> {
+  if (database.kind === 'postgres') {
+    throw new Error('PostgreSQL is not built yet (see docs/DECISIONS.md); use sqlite:<path>.');
+  }
+  const store = createSqliteStore({ path: database.path });
+  await store.migrate();
+  return store;
+}
+
+export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = []) {
+  const stepTypes = createStepRegistry(extraStepTypes);
+  const workflows = createWorkflowsService({ store, clock, stepTypes });
+  return {
+    stepTypes,
+    workflows,
+    auth: createAuthService({ store, clock }),
+    tokens: createTokensService({ store, clock }),
+    runs: createRunsService({ store, clock, workflows }),
+  };
+}
+
+export interface SlipwayServer {
+  /** `http://host:port` actually bound (port 0 picks a free one). */
+  url: string;
+  store: Store;
+  pool: WorkerPool;
+  bootstrap: BootstrapResult | null;
+  /** Graceful shutdown: stop accepting, drain the worker pool, close the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Readonly<Config>;
+  clock?: Clock;
+  /** Serve HTTP; false for `slipway worker`. */
+  http: boolean;
+  examplesDir?: string | null;
+  logger?: pino.Logger | false;
+  extraStepTypes?: readonly StepType[];
+}
+
+export async function startSlipway(options: StartOptions): Promise<SlipwayServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const store = await openStore(config.database);
+  const services = createServices(store, clock, options.extraStepTypes);
+  const executor = createRunExecutor({ store, clock, stepTypes: services.stepTypes });
+  const pool = createWorkerPool({ store, clock, executor }, {
+    concurrency: config.concurrency,
+    leaseMs: config.leaseMs,
+    pollIntervalMs: config.pollIntervalMs,
+    shutdownGraceMs: config.shutdownGraceMs,
+    onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
+  });
+
+  let bootstrap: BootstrapResult | null = null;
+  let url = '';
+  let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
+  if (options.http) {
+    bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
+    app = await buildHttpApp({ ...services, logger: logger === false ? false : logger.child({ component: 'http' }) });
+    url = await app.listen({ host: config.host, port: config.port });
+  }
+  pool.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    store,
+    pool,
+    bootstrap,
+    close() {
+      closing ??= (async () => {
+        await app?.close();
+        await pool.stop();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

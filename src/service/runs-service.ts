@@ -1,0 +1,116 @@
+import { startOfUtcDay, type Clock } from '../core/clock.js';
+import { AppError } from '../core/errors.js';
+import { newRunId } from '../core/ids.js';
+import type { RunStatus } from '../core/states.js';
+import type { Run, Store } from '../store/store.js';
+import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import type { WorkflowsService } from './workflows-service.js';
+
+export const MAX_METADATA_BYTES = 16 * 1024;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Retry-After for the concurrent limit: runs usually finish within seconds. */
+export const CONCURRENT_LIMIT_RETRY_AFTER_S = 5;
+
+export interface CreateRunRequest {
+  workspaceId: number;
+  workflowId: string;
+  inputs: Record<string, unknown>;
+  metadata: Record<string, unknown> | undefined;
+  idempotencyKey: string | undefined;
+}
+
+export interface CreateRunOutcome {
+  run: Run;
+  /** True when an earlier run with the same idempotency key was returned. */
+  replayed: boolean;
+}
+
+/** Creating, reading, listing and canceling runs: the use cases behind the run endpoints. */
+export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
+  const { store, clock } = deps;
+
+  async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
+    const key = request.idempotencyKey;
+    if (key !== undefined && (key.trim().length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw new AppError('invalid_request', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
+    }
+    if (request.metadata !== undefined && Buffer.byteLength(JSON.stringify(request.metadata)) > MAX_METADATA_BYTES) {
+      throw new AppError('invalid_request', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
+    }
+    const workflow = await store.getWorkflow(request.workspaceId, request.workflowId);
+    if (!workflow) throw new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
+    // A replay returns the existing run before anything else is judged (limits, inputs).
+    if (key !== undefined) {
+      const existing = await store.findRunByIdempotencyKey(request.workspaceId, key);
+      if (existing) return replayOrConflict(existing, request.workflowId);
+    }
+    const definition = await deps.workflows.publishedDefinition(workflow);
+    if (!definition) throw new AppError('workflow_not_published', `Workflow "${workflow.id}" has no published version.`);
+    const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+    if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
+
+    const now = clock.now();
+    const result = await store.createRun({
+      id: newRunId(),
+      workspaceId: request.workspaceId,
+      workflowId: workflow.id,
+      inputs: checked.values,
+      metadata: request.metadata ?? null,
+      idempotencyKey: key ?? null,
+      parentRunId: null,
+      ignoreLimits: false,
+      now,
+      dayStart: startOfUtcDay(now),
+    });
+    switch (result.kind) {
+      case 'created':
+        return { run: result.run, replayed: false };
+      case 'replayed':
+      case 'idempotency_conflict':
+        return replayOrConflict(result.run, request.workflowId);
+      case 'daily_limit_exceeded': {
+        const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
+        throw new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
+          headers: { 'Retry-After': String(retryAfter) },
+        });
+      }
+      case 'concurrent_limit_exceeded':
+        throw new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
+          headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
+        });
+    }
+  }
+
+  function replayOrConflict(existing: Run, workflowId: string): CreateRunOutcome {
+    if (existing.workflowId !== workflowId) {
+      throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${existing.workflowId}".`);
+    }
+    return { run: existing, replayed: true };
+  }
+
+  async function getRun(workspaceId: number, runId: string): Promise<Run> {
+    const run = await store.getRun(workspaceId, runId);
+    if (!run) throw new AppError('not_found', `No run "${runId}" in this workspace.`);
+    return run;
+  }
+
+  async function cancelRun(workspaceId: number, runId: string): Promise<Run> {
+    const result = await store.cancelQueuedRun(workspaceId, runId, clock.now());
+    switch (result.kind) {
+      case 'canceled':
+        return result.run;
+      case 'not_found':
+        throw new AppError('not_found', `No run "${runId}" in this workspace.`);
+      case 'not_cancelable':
+        throw new AppError('not_cancelable', `Only QUEUED runs can be canceled; this run is ${result.run.status}.`);
+    }
+  }
+
+  async function listRuns(workspaceId: number, query: { workflowId?: string; status?: RunStatus; page: number; limit: number }) {
+    return store.listRuns(workspaceId, query);
+  }
+
+  return { createRun, getRun, cancelRun, listRuns };
+}
+
+export type RunsService = ReturnType<typeof createRunsService>;

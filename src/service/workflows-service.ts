@@ -1,0 +1,85 @@
+import type { Clock } from '../core/clock.js';
+import { AppError } from '../core/errors.js';
+import { newUuid, newWorkflowObjectId } from '../core/ids.js';
+import type { WorkflowStatus } from '../core/states.js';
+import type { StepTypeRegistry } from '../steps/step-type.js';
+import type { ApplyWorkflowResult, Store, Workflow } from '../store/store.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
+import { toInputSchema, type InputSchemaItem } from '../workflow/inputs.js';
+import { parseWorkflowDefinition } from '../workflow/parse-definition.js';
+
+/** A workflow with what its published version defines, as the API shows it. */
+export interface WorkflowView {
+  workflow: Workflow;
+  /** From the default version; null while the workflow has no published version. */
+  inputSchema: InputSchemaItem[] | null;
+  outputType: string;
+}
+
+/** Applying workflow files, and reading workflows. */
+export function createWorkflowsService(deps: { store: Store; clock: Clock; stepTypes: StepTypeRegistry }) {
+  /**
+   * Creates or updates a workflow from a YAML/JSON file; with `publish`, adds an
+   * immutable version and makes it the default. `workflowId` (e.g. from `--id`)
+   * updates that workflow; otherwise the file's `id`, otherwise a new `_id`.
+   */
+  async function applyWorkflow(input: { workspaceId: number; text: string; publish: boolean; workflowId?: string }): Promise<ApplyWorkflowResult> {
+    const parsed = parseWorkflowDefinition(input.text, deps.stepTypes);
+    if (!parsed.ok) {
+      throw new AppError('invalid_workflow', `The workflow definition has ${parsed.errors.length} error(s).`, {
+        details: parsed.errors.map((e) => ({
+          path: e.path,
+          message: e.line !== null ? `line ${e.line}, column ${e.column}: ${e.message}` : e.message,
+        })),
+      });
+    }
+    const definition = parsed.definition;
+    if (input.workflowId && definition.id && input.workflowId !== definition.id) {
+      throw new AppError('invalid_workflow', `The file names id "${definition.id}" but "${input.workflowId}" was asked for.`);
+    }
+    const workflowId = input.workflowId ?? definition.id ?? newWorkflowObjectId();
+    return deps.store.applyWorkflow({
+      workspaceId: input.workspaceId,
+      workflowId,
+      uuid: newUuid(),
+      fields: {
+        name: definition.name,
+        description: definition.description ?? '',
+        categories: definition.categories ?? [],
+        emoji: definition.emoji ?? '',
+        color: definition.color ?? '',
+        readme: definition.readme ?? '',
+      },
+      definition,
+      publish: input.publish,
+      now: deps.clock.now(),
+    });
+  }
+
+  /** The definition runs of the workflow would execute now, or null when unpublished. */
+  async function publishedDefinition(workflow: Workflow): Promise<WorkflowDefinition | null> {
+    if (workflow.defaultVersion === 0) return null;
+    const version = await deps.store.getWorkflowVersion(workflow.workspaceId, workflow.id, workflow.defaultVersion);
+    return version ? (version.definition as WorkflowDefinition) : null;
+  }
+
+  async function getWorkflow(workspaceId: number, workflowId: string): Promise<WorkflowView> {
+    const workflow = await deps.store.getWorkflow(workspaceId, workflowId);
+    if (!workflow) throw new AppError('not_found', `No workflow "${workflowId}" in this workspace.`);
+    const published = await publishedDefinition(workflow);
+    const shown = published ?? (workflow.draftDefinition as WorkflowDefinition);
+    return {
+      workflow,
+      inputSchema: published ? toInputSchema(published.inputs) : null,
+      outputType: shown.outputType ?? 'json',
+    };
+  }
+
+  async function listWorkflows(workspaceId: number, query: { status?: WorkflowStatus; search?: string; page: number; limit: number }) {
+    return deps.store.listWorkflows(workspaceId, query);
+  }
+
+  return { applyWorkflow, getWorkflow, listWorkflows, publishedDefinition };
+}
+
+export type WorkflowsService = ReturnType<typeof createWorkflowsService>;

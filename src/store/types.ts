@@ -1,0 +1,123 @@
+import type { RunStatus, StepStatus, WorkflowStatus } from '../core/states.js';
+
+/** Domain records as the store keeps them. Times are epoch milliseconds. */
+
+export interface Organization {
+  id: number;
+  name: string;
+  createdAt: number;
+}
+
+export interface Workspace {
+  id: number;
+  organizationId: number;
+  name: string;
+  /** Runs that may be created per UTC day; null = unlimited. */
+  dailyRunLimit: number | null;
+  /** Runs that may be QUEUED, STARTING or RUNNING at once; null = unlimited. */
+  concurrentRunLimit: number | null;
+  createdAt: number;
+}
+
+export interface ApiToken {
+  id: string;
+  workspaceId: number;
+  name: string;
+  createdBy: string;
+  /** First 12 and last 4 characters of the token, e.g. `slat_AbCdEfG...wxyz`. */
+  preview: string;
+  /** SHA-256 of the full token, hex. The token itself is never stored. */
+  hash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A token looked up by hash, with what authorization needs of its workspace. */
+export interface TokenWithWorkspace {
+  token: ApiToken;
+  workspace: Workspace;
+}
+
+/** The fields of a workflow shown in lists and pages; they follow the latest apply. */
+export interface WorkflowFields {
+  name: string;
+  description: string;
+  categories: string[];
+  emoji: string;
+  color: string;
+  readme: string;
+}
+
+export interface Workflow extends WorkflowFields {
+  workspaceId: number;
+  id: string;
+  uuid: string;
+  /** Active published version, 0 when none. */
+  defaultVersion: number;
+  totalVersions: number;
+  status: WorkflowStatus;
+  /** The latest applied definition (published or not), as parsed JSON. */
+  draftDefinition: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WorkflowVersion {
+  workspaceId: number;
+  workflowId: string;
+  version: number;
+  /** The immutable definition runs of this version execute. */
+  definition: unknown;
+  createdAt: number;
+}
+
+export interface RunError {
+  code: string;
+  message: string;
+}
+
+export interface Run {
+  id: string;
+  workspaceId: number;
+  workflowId: string;
+  status: RunStatus;
+  inputs: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  /** Pinned when a worker claims the run; null while QUEUED. */
+  workflowVersion: number | null;
+  /** Set when a worker claims the run; null while QUEUED. */
+  executionId: string | null;
+  output: unknown;
+  error: RunError | null;
+  /** The run that started this one through a `workflow` step, if any. */
+  parentRunId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  /** Worker holding the run; null when free (queued, waiting or released). */
+  leaseOwner: string | null;
+  /** When the lease ends; for a waiting run, when it is due again. */
+  leaseExpiresAt: number | null;
+  /** How many times a worker has claimed the run. */
+  claimCount: number;
+}
+
+/** One attempt of one step of a run: the engine's checkpoint. */
+export interface StepAttempt {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  stepType: string;
+  status: StepStatus;
+  input: unknown;
+  output: unknown;
+  error: RunError | null;
+  startedAt: number;
+  finishedAt: number | null;
+  /** For a WAITING attempt: when the step is due again. */
+  wakeAt: number | null;
+}

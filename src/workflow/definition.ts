@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The workflow definition file (SPEC §5), as a TypeBox schema: the structural check
+ * of `slipway workflow apply`, and the TypeScript types of a parsed definition.
+ */
+
+export const INPUT_TYPES = [
+  'text', 'textarea', 'number', 'integer', 'boolean', 'url', 'email', 'select', 'multiselect', 'date', 'json',
+] as const;
+export type InputType = (typeof INPUT_TYPES)[number];
+
+export const OUTPUT_TYPES = ['text', 'markdown', 'json', 'html'] as const;
+
+const Duration = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })]);
+
+const SelectOption = Type.Union([
+  Type.String(),
+  Type.Object({ label: Type.String(), value: Type.String() }, { additionalProperties: false }),
+]);
+
+export const InputDefinitionSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1 })),
+    variableName: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+    label: Type.Optional(Type.String()),
+    type: Type.Union(INPUT_TYPES.map((t) => Type.Literal(t))),
+    required: Type.Optional(Type.Boolean()),
+    options: Type.Optional(Type.Array(SelectOption, { minItems: 1 })),
+    default: Type.Optional(Type.Unknown()),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type InputDefinition = Static<typeof InputDefinitionSchema>;
+
+export const RetryPolicySchema = Type.Object(
+  {
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    backoff: Type.Optional(Type.Union([Type.Literal('fixed'), Type.Literal('exponential')])),
+    delay: Type.Optional(Duration),
+    maxDelay: Type.Optional(Duration),
+    jitter: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type RetryPolicy = Static<typeof RetryPolicySchema>;
+
+export const StepDefinitionSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' }),
+    type: Type.String({ minLength: 1 }),
+    needs: Type.Optional(Type.Array(Type.String())),
+    if: Type.Optional(Type.Union([Type.String(), Type.Boolean()])),
+    with: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    retry: Type.Optional(RetryPolicySchema),
+    timeout: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+export type StepDefinition = Static<typeof StepDefinitionSchema>;
+
+export const WorkflowDefinitionSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String()),
+    categories: Type.Optional(Type.Array(Type.String())),
+    emoji: Type.Optional(Type.String()),
+    color: Type.Optional(Type.String()),
+    readme: Type.Optional(Type.String()),
+    inputs: Type.Optional(Type.Array(InputDefinitionSchema)),
+    outputType: Type.Optional(Type.Union(OUTPUT_TYPES.map((t) => Type.Literal(t)))),
+    timeout: Type.Optional(Duration),
+    steps: Type.Array(StepDefinitionSchema, { minItems: 1 }),
+    output: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+export type WorkflowDefinition = Static<typeof WorkflowDefinitionSchema>;
