@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API_PREFIX } from '../../src/api/schemas.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { Clock } from '../../src/core/clock.js';
+import { createServices, startSlipway, type SlipwayServer } from '../../src/server.js';
+import type { StepType } from '../../src/steps/step-type.js';
+
+export interface TestServerOptions {
+  /** Run slots; 0 keeps runs QUEUED. */
+  concurrency?: number;
+  clock?: Clock;
+  env?: Record<string, string>;
+  extraStepTypes?: StepType[];
+}
+
+export interface TestServer {
+  url: string;
+  server: SlipwayServer;
+  databaseUrl: string;
+  /** A workspace with a live token, made fresh for this server. */
+  workspaceId: number;
+  token: string;
+  services: ReturnType<typeof createServices>;
+  /** Speaks HTTP to the server; `path` is relative to the API prefix unless it starts with `//`. */
+  api(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  /** Creates another workspace with its own token. */
+  newWorkspace(limits?: { dailyRunLimit?: number | null; concurrentRunLimit?: number | null }): Promise<{ workspaceId: number; token: string }>;
+  /** Applies and publishes a workflow (YAML text) in a workspace. */
+  publish(yaml: string, workspaceId?: number): Promise<string>;
+  /** Polls a run until it reaches one of `statuses`. */
+  waitForStatus(runId: string, statuses: string[], token?: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as-is, without JSON encoding. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** A fresh temporary directory, removed by the returned function. */
+export function tempDir(prefix = 'slipway-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Starts a real `slipway serve` in-process on a fresh SQLite file and a free loopback port. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = tempDir();
+  const databaseUrl = `sqlite:${join(dir.path, 'slipway.db')}`;
+  const config = loadConfig(
+    { databaseUrl, host: '127.0.0.1', port: 0, concurrency: options.concurrency ?? 2 },
+    { SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_SHUTDOWN_GRACE: '2s', ...options.env },
+  );
+  const server = await startSlipway({ config, http: true, examplesDir: null, logger: false, clock: options.clock, extraStepTypes: options.extraStepTypes });
+  const services = createServices(server.store, options.clock ?? { now: () => Date.now() });
+
+  async function newWorkspace(limits: { dailyRunLimit?: number | null; concurrentRunLimit?: number | null } = {}) {
+    const workspace = await server.store.createWorkspace({
+      name: 'test',
+      organizationId: null,
+      dailyRunLimit: limits.dailyRunLimit ?? null,
+      concurrentRunLimit: limits.concurrentRunLimit ?? null,
+      now: Date.now(),
+    });
+    const { token } = await services.tokens.createToken({ workspaceId: workspace.id, name: 'test', expires: 'never', createdBy: 'test' });
+    return { workspaceId: workspace.id, token };
+  }
+
+  const first = await newWorkspace();
+
+  async function api(method: string, path: string, request: RequestOptions = {}): Promise<TestResponse> {
+    const token = request.token === undefined ? first.token : request.token;
+    const headers: Record<string, string> = { ...request.headers };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = request.rawBody;
+    if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const url = path.startsWith('//') ? server.url + path.slice(1) : server.url + API_PREFIX + path;
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  return {
+    url: server.url,
+    server,
+    databaseUrl,
+    workspaceId: first.workspaceId,
+    token: first.token,
+    services,
+    api,
+    newWorkspace,
+    async publish(yaml, workspaceId = first.workspaceId) {
+      const result = await services.workflows.applyWorkflow({ workspaceId, text: yaml, publish: true });
+      return result.workflow.id;
+    },
+    async waitForStatus(runId, statuses, token = first.token, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const response = await api('GET', `/workflow-runs/${runId}`, { token });
+        if (statuses.includes(response.body?.status)) return response.body;
+        if (Date.now() > deadline) throw new Error(`run ${runId} is ${response.body?.status}, not ${statuses.join('/')}, after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async close() {
+      await server.close();
+      dir.remove();
+    },
+  };
+}
+
+/** A one-step transform workflow with one required text input `name`. */
+export const HELLO_WORKFLOW = `
+id: hello
+name: Hello
+inputs:
+  - { variableName: name, type: text, required: true }
+steps:
+  - id: greet
+    type: transform
+    with: { value: "Hello, {{ inputs.name }}" }
+`;
