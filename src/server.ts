@@ -12,6 +12,9 @@ import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createStepRegistry } from './steps/builtin-steps.js';
 import type { StepType } from './steps/step-type.js';
+import { postgresMigrationsSql } from './store/postgres/migrate-postgres.js';
+import { createPostgresStore } from './store/postgres/postgres-store.js';
+import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -19,13 +22,27 @@ import type { Store } from './store/store.js';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
-export async function openStore(database: DatabaseTarget): Promise<Store> {
-  if (database.kind === 'postgres') {
-    throw new Error('PostgreSQL is not built yet (see docs/DECISIONS.md); use sqlite:<path>.');
+/**
+ * Opens the configured store and applies pending migrations (safe when several processes
+ * start at once). An unreachable database fails here with an error naming what to check.
+ */
+export async function openStore(database: DatabaseTarget, options: { onError?: (error: unknown) => void } = {}): Promise<Store> {
+  const store =
+    database.kind === 'postgres'
+      ? createPostgresStore({ url: database.url, poolSize: database.poolSize, onError: options.onError })
+      : createSqliteStore({ path: database.path });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
   }
-  const store = createSqliteStore({ path: database.path });
-  await store.migrate();
   return store;
+}
+
+/** The migration SQL `slipway migrate --print` shows for the configured dialect. */
+export function migrationsSql(database: DatabaseTarget): string {
+  return database.kind === 'postgres' ? postgresMigrationsSql() : sqliteMigrationsSql();
 }
 
 export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = []) {
@@ -64,7 +81,9 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, {
+    onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
+  });
   const services = createServices(store, clock, options.extraStepTypes);
   const executor = createRunExecutor({ store, clock, stepTypes: services.stepTypes });
   const pool = createWorkerPool({ store, clock, executor }, {
