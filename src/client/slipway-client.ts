@@ -6,6 +6,7 @@ import {
   type ListWorkflowsQuery,
   type ListWorkflowsResponse,
   type Run,
+  type RunStepsResponse,
   type Workflow,
 } from '../api/schemas.js';
 
@@ -86,6 +87,11 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
 
     async getRun(runId: string): Promise<Run> {
       return (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}`)).data;
+    },
+
+    /** The run's steps (a Slipway extension): status, attempts, output and error of each. */
+    async getRunSteps(runId: string): Promise<RunStepsResponse> {
+      return (await request<RunStepsResponse>('GET', `/workflow-runs/${encodeURIComponent(runId)}/steps`)).data;
     },
 
     async cancelRun(runId: string): Promise<CancelRunResponse> {

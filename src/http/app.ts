@@ -6,12 +6,14 @@ import { API_PREFIX } from '../api/schemas.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import type { AuthService } from '../service/auth-service.js';
+import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
 import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,6 +23,7 @@ export interface HttpDeps {
   auth: AuthService;
   workflows: WorkflowsService;
   runs: RunsService;
+  runSteps: RunStepsService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
@@ -78,6 +81,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       api.addHook('onRequest', authHook(deps.auth));
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
+      registerRunStepRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );
