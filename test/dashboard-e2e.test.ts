@@ -166,7 +166,7 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     await page.locator('.run-head .badge', { hasText: 'COMPLETED' }).waitFor();
-    await page.getByText('"greeting": "Hello, Ada!"').waitFor();
+    await page.getByRole('region', { name: 'Output' }).getByText('"greeting": "Hello, Ada!"').waitFor();
     const step = page.locator('[data-step-id="greet"]');
     await step.locator('.badge', { hasText: 'COMPLETED' }).waitFor();
     await step.getByText('1 attempt').waitFor();

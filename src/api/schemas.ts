@@ -230,3 +230,23 @@ export const CreateTokenResponse = Type.Object(
 export type CreateTokenResponse = Static<typeof CreateTokenResponse>;
 
 export const TokenIdParams = Type.Object({ tokenId: Type.String({ minLength: 1, maxLength: 64 }) });
+export const StepStatusSchema = Type.Union(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED'].map((s) => Type.Literal(s)));
+
+/** One step of a run (an extension of the Slate API): its newest attempt, summarised. */
+export const StepRecordSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The step id; inside a map, `<mapId>[<index>].<subId>`' }),
+    type: Type.String(),
+    status: StepStatusSchema,
+    attempts: Type.Integer({ description: 'Attempts started so far' }),
+    started_at: Nullable(Timestamp),
+    finished_at: Nullable(Timestamp),
+    output: Type.Unknown({ description: 'Set when COMPLETED, else null' }),
+    error: Nullable(RunError),
+  },
+  { $id: 'StepRecord' },
+);
+export type StepRecord = Static<typeof StepRecordSchema>;
+
+export const RunStepsResponse = Type.Object({ run_id: Type.String(), data: Type.Array(StepRecordSchema) });
+export type RunStepsResponse = Static<typeof RunStepsResponse>;

@@ -14,23 +14,9 @@ import {
   type ListWorkflowsResponse,
   type Run,
   type RunWithDetails,
+  type RunStepsResponse,
   type Workflow,
 } from '../api/schemas.js';
-
-/**
- * One step of a run as `GET /workflow-runs/{runId}/steps` lists it (issue 3's shape):
- * its latest attempt's status, how many attempts it took, and their outcome.
- */
-export interface RunStep {
-  id: string;
-  type: string;
-  status: string;
-  attempts: number;
-  started_at: string | null;
-  finished_at: string | null;
-  output: unknown;
-  error: { code: string; message: string } | null;
-}
 
 /** An error answer of the API, with its documented body. */
 export class SlipwayApiError extends Error {
@@ -125,6 +111,11 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}`)).data;
     },
 
+    /** The run's steps (a Slipway extension): status, attempts, output and error of each. */
+    async getRunSteps(runId: string): Promise<RunStepsResponse> {
+      return (await request<RunStepsResponse>('GET', `/workflow-runs/${encodeURIComponent(runId)}/steps`)).data;
+    },
+
     async cancelRun(runId: string): Promise<CancelRunResponse> {
       return (await request<CancelRunResponse>('POST', `/workflow-runs/${encodeURIComponent(runId)}/cancel`)).data;
     },
@@ -139,11 +130,6 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     /** Runs of the workspace, newest first. */
     async listRuns(filter: ListRunsQuery = {}): Promise<ListRunsResponse> {
       return (await request<ListRunsResponse>('GET', `/workflow-runs${query(filter)}`)).data;
-    },
-
-    /** The step timeline of a run, in execution order. */
-    async listRunSteps(runId: string): Promise<{ data: RunStep[] }> {
-      return (await request<{ data: RunStep[] }>('GET', `/workflow-runs/${encodeURIComponent(runId)}/steps`)).data;
     },
 
     async listWorkflowVersions(workflowId: string): Promise<ListWorkflowVersionsResponse> {

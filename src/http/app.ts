@@ -6,6 +6,7 @@ import { API_PREFIX } from '../api/schemas.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import type { AuthService } from '../service/auth-service.js';
+import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
 import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
@@ -15,6 +16,7 @@ import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
+import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -27,6 +29,7 @@ export interface HttpDeps {
   tokens: TokensService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
+  runSteps: RunStepsService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
@@ -51,9 +54,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
-  // An empty body with Content-Type: application/json is taken as no body (e.g. POST …/cancel).
+  // JSON is the only body type (anything else: 415). An empty body with
+  // Content-Type: application/json is taken as no body (e.g. POST …/cancel).
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
     defaultJsonParser(request, body as string, done);
@@ -85,6 +89,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
+      registerRunStepRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -92,6 +92,12 @@ export interface Store {
    */
   releaseRun(runId: string, workerId: string, availableAt: number, now: number): Promise<boolean>;
   /**
+   * Makes a released (waiting) run claimable now, e.g. a parent whose child run just
+   * finished. Only touches a run no worker holds whose wake time is later than `now`;
+   * returns false otherwise (held, finished, or already due).
+   */
+  wakeRun(runId: string, now: number): Promise<boolean>;
+  /**
    * STARTING/RUNNING → COMPLETED or FAILED under the worker's lease. Returns false when
    * the lease was lost, so a run is never completed twice.
    */

@@ -390,6 +390,16 @@ export function createSqliteStore(options: { path: string }): Store {
       return result.changes === 1;
     },
 
+    async wakeRun(runId, now) {
+      const result = run(
+        `UPDATE runs SET lease_expires_at = ?
+         WHERE id = ? AND lease_owner IS NULL AND status IN ('STARTING', 'RUNNING') AND lease_expires_at > ?`,
+        now, runId, now,
+      );
+      if (result.changes === 1) queued.emit('queued');
+      return result.changes === 1;
+    },
+
     async finishRun(input: FinishRunInput) {
       const result = run(
         `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,

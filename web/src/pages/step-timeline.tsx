@@ -10,7 +10,7 @@ import { useAsync } from '../use-async.js';
 export function StepTimeline({ runId, live }: { runId: string; live: boolean }) {
   const { client } = useApp();
   // `live` is in the deps so a final load happens when the run ends.
-  const steps = useAsync(() => client.listRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live });
+  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live });
 
   if (steps.error && !steps.data) {
     if (steps.error instanceof SlipwayApiError && steps.error.status === 404 && steps.error.body.message.startsWith('No route')) {
