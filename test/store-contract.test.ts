@@ -231,6 +231,31 @@ for (const backend of testBackends()) {
       assert.deepEqual(await store.claimRuns(claimInput('w3', 0, T0 + 5000)), [], 'limit 0 claims nothing');
     });
 
+    it('wakes a waiting run now, or at the release of the worker holding it', async () => {
+      const ws = await newWorkspace(store);
+      await applyWorkflow(store, ws.id, 'flow');
+      await store.createRun(runInput(ws.id, 'flow'));
+      const queued = await store.createRun(runInput(ws.id, 'flow', { now: T0 + 1 }));
+      const [run] = await store.claimRuns(claimInput('w1', 1, T0));
+      assert.equal(await store.wakeRun(queued.kind === 'created' ? queued.run.id : '', T0), false, 'a QUEUED run is not waiting');
+      // Held by its worker: the wake is remembered and the release makes it due at once.
+      assert.equal(await store.wakeRun(run!.id, T0 + 10), true);
+      assert.equal(await store.releaseRun(run!.id, 'w1', T0 + 60_000, T0 + 20), true);
+      assert.equal((await store.getRun(ws.id, run!.id))?.leaseExpiresAt, T0 + 20);
+      const [again] = await store.claimRuns(claimInput('w2', 1, T0 + 20));
+      assert.equal(again?.id, run!.id);
+      // A later release without a wake keeps its planned time.
+      assert.equal(await store.releaseRun(run!.id, 'w2', T0 + 60_000, T0 + 30), true);
+      assert.equal((await store.getRun(ws.id, run!.id))?.leaseExpiresAt, T0 + 60_000);
+      // Free and waiting: due now.
+      assert.equal(await store.wakeRun(run!.id, T0 + 40), true);
+      assert.equal((await store.getRun(ws.id, run!.id))?.leaseExpiresAt, T0 + 40);
+      const [third] = await store.claimRuns(claimInput('w3', 1, T0 + 40));
+      assert.equal(third?.id, run!.id);
+      await store.finishRun({ runId: run!.id, workerId: 'w3', status: 'COMPLETED', output: null, error: null, now: T0 + 50 });
+      assert.equal(await store.wakeRun(run!.id, T0 + 60), false, 'a finished run is not waiting');
+    });
+
     it('saves step attempts under the lease and lists them in order', async () => {
       const ws = await newWorkspace(store);
       await applyWorkflow(store, ws.id, 'flow');

@@ -8,7 +8,7 @@ import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 type RunOperations = Pick<
   Store,
   | 'createRun' | 'getRun' | 'findRunByIdempotencyKey' | 'listRuns' | 'cancelQueuedRun'
-  | 'claimRuns' | 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun'
+  | 'claimRuns' | 'renewLease' | 'markRunRunning' | 'releaseRun' | 'wakeRun' | 'finishRun'
   | 'saveStepAttempt' | 'listStepAttempts'
 >;
 
@@ -17,6 +17,12 @@ const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The run and step operations of the PostgreSQL store: the API side and the engine side. */
 export function createPostgresRuns(deps: PostgresDeps): RunOperations {
   const { query, one, transaction } = deps;
+
+  /** NOTIFY the other processes and wake this one's workers: a run is claimable now. */
+  async function announceQueued() {
+    await query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']);
+    deps.notifyQueued();
+  }
 
   async function getRunById(runId: string): Promise<Run | null> {
     const row = await one('SELECT * FROM runs WHERE id = $1', [runId]);
@@ -133,7 +139,7 @@ export function createPostgresRuns(deps: PostgresDeps): RunOperations {
             `WITH due AS MATERIALIZED (
                SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3
                ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             UPDATE runs r SET lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1
+             UPDATE runs r SET lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1, wake_requested = 0
              FROM due WHERE r.id = due.id AND r.status IN ${ACTIVE} AND r.lease_expires_at <= $3
              RETURNING r.*`,
             [input.workerId, leaseUntil, input.now, input.limit],
@@ -183,16 +189,28 @@ export function createPostgresRuns(deps: PostgresDeps): RunOperations {
     },
 
     async releaseRun(runId, workerId, availableAt, now) {
-      const rows = await query(
-        `UPDATE runs SET lease_owner = NULL, lease_expires_at = $1
-         WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
-        [availableAt, runId, workerId],
+      // SET expressions read the row as it was: a pending wake request makes it due now.
+      const [row] = await query(
+        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
+           lease_expires_at = CASE WHEN wake_requested = 1 THEN least($1::bigint, $2::bigint) ELSE $1::bigint END
+         WHERE id = $3 AND lease_owner = $4 AND status IN ${ACTIVE} RETURNING lease_expires_at`,
+        [availableAt, now, runId, workerId],
       );
-      if (rows.length === 1 && availableAt <= now) {
-        await query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']);
-        deps.notifyQueued();
-      }
-      return rows.length === 1;
+      if (row && Number(row.lease_expires_at) <= now) await announceQueued();
+      return row !== undefined;
+    },
+
+    async wakeRun(runId, now) {
+      // Free and waiting: due now. Held by a worker: remembered, so its next release is due now.
+      const [row] = await query(
+        `UPDATE runs SET
+           lease_expires_at = CASE WHEN lease_owner IS NULL THEN least(lease_expires_at, $1::bigint) ELSE lease_expires_at END,
+           wake_requested = CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
+         WHERE id = $2 AND status IN ${ACTIVE} RETURNING lease_owner`,
+        [now, runId],
+      );
+      if (row && row.lease_owner === null) await announceQueued();
+      return row !== undefined;
     },
 
     async finishRun(input) {
