@@ -18,6 +18,8 @@ export const MIGRATION_LOCK_KEY = 0x736c6970776179n;
 export async function migratePostgres(pool: pg.Pool, now: number): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
+  const ignore = () => {}; // a dropped connection fails the pending query instead
+  client.on('error', ignore);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
@@ -40,7 +42,8 @@ export async function migratePostgres(pool: pg.Pool, now: number): Promise<strin
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
     }
   } finally {
-    client.release();
+    client.off('error', ignore);
+    client.release(true);
   }
   return applied;
 }

@@ -71,6 +71,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       throw asUnavailable(error);
     }
     let broken: unknown = undefined;
+    // A checked-out client has no error listener of the pool's: without this one, the
+    // server ending the connection between two statements would crash the process.
+    const onError = (error: unknown) => {
+      broken = error;
+      options.onError?.(error);
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -80,7 +87,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
       throw asUnavailable(error);
     } finally {
-      client.release(broken instanceof Error ? broken : undefined);
+      client.off('error', onError);
+      // Releasing with an error destroys the connection instead of pooling a broken one.
+      client.release(broken instanceof Error ? broken : broken === undefined ? undefined : new Error(String(broken)));
     }
   }
 
