@@ -11,6 +11,7 @@
  *   returning on the first store to the worker holding the run. Then the same with
  *   notifications ignored (polling alone), for comparison.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { parseDatabaseUrl } from '../src/config/config.js';
 import { newRunId, newUuid } from '../src/core/ids.js';
 import { openStore } from '../src/server.js';
@@ -63,7 +64,7 @@ const claimSeconds = (performance.now() - started) / 1000;
 if (claimed !== RUNS) throw new Error(`claimed ${claimed} of ${RUNS}`);
 
 // ---- pickup latency
-async function pickup(useNotify: boolean): Promise<number[]> {
+async function pickup(useNotify: boolean, samples: number): Promise<number[]> {
   const latencies: number[] = [];
   let wake: (() => void) | null = null;
   const unsubscribe = useNotify ? b.onRunsQueued(() => wake?.()) : () => {};
@@ -89,10 +90,10 @@ async function pickup(useNotify: boolean): Promise<number[]> {
     }
   })();
   await new Promise((resolve) => setTimeout(resolve, 300)); // the LISTEN connection comes up
-  for (let i = 0; i < SAMPLES; i++) {
+  for (let i = 0; i < samples; i++) {
     const before = latencies.length;
-    // A random gap, so samples land anywhere in the poll cycle.
-    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    // A gap uniform over one poll interval, so samples land anywhere in the poll cycle.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * POLL_MS));
     const run = newRun();
     await a.createRun(run);
     createdAt = performance.now();
@@ -106,8 +107,8 @@ async function pickup(useNotify: boolean): Promise<number[]> {
 }
 
 // Store `a` emits in-process too; `b` (another "process") only hears NOTIFY.
-const notified = await pickup(true);
-const polled = await pickup(false);
+const notified = await pickup(true, SAMPLES);
+const polled = await pickup(false, Math.ceil(SAMPLES / 2));
 
 const pct = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
@@ -115,8 +116,9 @@ const lines = [
   `PostgreSQL store benchmark (${RUNS} runs, ${WORKERS} claim loops over 2 pools, batch ${BATCH})`,
   `  create:  ${(RUNS / createSeconds).toFixed(0)} runs/s (50 concurrent createRun calls)`,
   `  claim+finish throughput: ${(RUNS / claimSeconds).toFixed(0)} runs/s`,
-  `  pickup latency, LISTEN/NOTIFY wake (${SAMPLES} samples): ${fmt(notified)}`,
-  `  pickup latency, polling alone every ${POLL_MS} ms:       ${fmt(polled)}`,
+  `  pickup latency, LISTEN/NOTIFY wake (${notified.length} samples): ${fmt(notified)}`,
+  `  pickup latency, polling alone every ${POLL_MS} ms (${polled.length} samples): ${fmt(polled)}`,
+  `  (machine load average at the end: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
 ];
 process.stdout.write(lines.join('\n') + '\n');
 
