@@ -43,6 +43,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     max: options.poolSize ?? 10,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // TCP keepalive notices a database host that vanished without closing connections.
+    keepAlive: true,
     types,
   });
   // An idle client losing its connection (database restart) must not crash the process.
