@@ -197,6 +197,15 @@ steps:
     assert.match(run.error.message, /Step "nap" failed: with\.duration/);
   });
 
+  it('documents the steps endpoint in the OpenAPI document', async () => {
+    const doc = await t.api('GET', '/openapi.json');
+    const path = doc.body.paths['/workflow-service/api/public/v1/workflow-runs/{runId}/steps'];
+    assert.ok(path?.get, 'GET …/workflow-runs/{runId}/steps is in the OpenAPI document');
+    // The step record may be inlined or a component ($ref); either way the document holds its fields.
+    const schema = JSON.stringify(path.get.responses['200']) + JSON.stringify(doc.body.components ?? {});
+    for (const field of ['attempts', 'started_at', 'finished_at', 'SKIPPED']) assert.ok(schema.includes(field), field);
+  });
+
   it('answers 404 for the steps of an unknown run', async () => {
     const response = await t.api('GET', '/workflow-runs/00000000-0000-7000-8000-000000000000/steps');
     assert.equal(response.status, 404);
