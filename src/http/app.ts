@@ -48,9 +48,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
-  // An empty body with Content-Type: application/json is taken as no body (e.g. POST …/cancel).
+  // JSON is the only body type (anything else: 415). An empty body with
+  // Content-Type: application/json is taken as no body (e.g. POST …/cancel).
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
     defaultJsonParser(request, body as string, done);
