@@ -48,7 +48,8 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     error: null,
     startedAt: resuming ? resuming.startedAt : clock.now(),
     finishedAt: null,
-    wakeAt: null,
+    // A resumed wait keeps its due time on record (a completed delay shows when it was due).
+    wakeAt: resuming ? resuming.wakeAt : null,
   };
   const finish = async (status: StepAttempt['status'], changes: Partial<StepAttempt>, result: StepResult): Promise<StepResult> =>
     (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : { kind: 'lost' };
