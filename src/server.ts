@@ -21,6 +21,8 @@ import type { Store } from './store/store.js';
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
+/** The built dashboard (`npm run build:web`, from web/). */
+export const WEB_DIR = fileURLToPath(new URL('../dist-web/', import.meta.url));
 
 export async function openStore(database: DatabaseTarget): Promise<Store> {
   if (database.kind === 'postgres') {
@@ -79,6 +81,8 @@ export interface StartOptions {
   examplesDir?: string | null;
   logger?: pino.Logger | false;
   extraStepTypes?: readonly StepType[];
+  /** The built dashboard; default WEB_DIR, null to serve none. */
+  webRoot?: string | null;
 }
 
 export async function startSlipway(options: StartOptions): Promise<SlipwayServer> {
@@ -107,7 +111,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
   if (options.http) {
     bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
-    app = await buildHttpApp({ ...services, logger: logger === false ? false : logger.child({ component: 'http' }) });
+    app = await buildHttpApp({ ...services, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
     url = await app.listen({ host: config.host, port: config.port });
   }
   pool.start();

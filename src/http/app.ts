@@ -8,11 +8,14 @@ import { newUuid } from '../core/ids.js';
 import type { AuthService } from '../service/auth-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
+import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
+import { registerDashboard } from './dashboard.js';
 import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
@@ -23,13 +26,16 @@ export interface HttpDeps {
   auth: AuthService;
   workflows: WorkflowsService;
   runs: RunsService;
+  tokens: TokensService;
+  /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
+  webRoot?: string | null;
   runSteps: RunStepsService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
 }
 
-/** Builds the HTTP application: the public API under its Slate prefix, /healthz and the API reference. */
+/** Builds the HTTP application: the public API under its Slate prefix, /healthz, the API reference and the dashboard at `/`. */
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger === false ? undefined : deps.logger,
@@ -62,9 +68,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (appError.code === 'internal_error') request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, request, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  const dashboardPage = await registerDashboard(app, deps.webRoot ?? null);
+  app.setNotFoundHandler((request, reply) => {
+    if (dashboardPage(request, reply)) return reply;
+    return sendError(reply, request, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+  });
 
   await app.register(swagger, openApiOptions);
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
@@ -74,13 +82,13 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
     return { status: 'ok' };
   });
-  app.get('/', { schema: { hide: true } }, async (request, reply) => reply.redirect(`${API_PREFIX}/docs`));
 
   await app.register(
     async (api) => {
       api.addHook('onRequest', authHook(deps.auth));
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
+      registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
     },
     { prefix: API_PREFIX },
