@@ -95,6 +95,9 @@ describe('dashboard in chromium against slipway serve', () => {
     const deep = await fetch(url + '/runs/some-run', { headers: { accept: 'text/html' } });
     assert.equal(deep.status, 200);
     assert.match(await deep.text(), /<div id="app">/);
+    const programmatic = await fetch(url + '/runs/some-run');
+    assert.equal(programmatic.status, 404);
+    assert.equal(((await programmatic.json()) as { error: string }).error, 'not_found');
     const unknownApi = await fetch(url + API + '/nope', { headers: { accept: 'text/html' } });
     assert.equal(unknownApi.status, 404);
     assert.equal(((await unknownApi.json()) as { error: string }).error, 'not_found');
@@ -184,11 +187,23 @@ describe('dashboard in chromium against slipway serve', () => {
     assert.deepEqual(second.body.inputs, { name: 'Ada', excited: true });
   });
 
+  it('shows a multi-step run: a durable wait, a skipped step and the report', async () => {
+    const created = await api('POST', '/workflows/slow-report/runs', adminToken, { inputs: { topic: 'support', seconds: 1 }, metadata: { source: 'dashboard-e2e' } });
+    await page.goto(`${url}/runs/${created.body.run_id}`);
+    await page.locator('.run-head .badge', { hasText: 'COMPLETED' }).waitFor();
+    await page.locator('[data-step-id="failIfAsked"] .badge', { hasText: 'SKIPPED' }).waitFor();
+    await page.locator('[data-step-id="wait"] .badge', { hasText: 'COMPLETED' }).waitFor();
+    await page.locator('[data-step-id="report"] .badge', { hasText: 'COMPLETED' }).waitFor();
+    await page.getByRole('region', { name: 'Output' }).getByText('"topic": "support"').waitFor();
+    await page.getByRole('region', { name: 'Metadata' }).getByText('"source": "dashboard-e2e"').waitFor();
+    await shot('run-page');
+  });
+
   it('lists runs with status filters', async () => {
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
-    await page.locator('tbody tr').nth(2).waitFor();
-    assert.equal(await page.locator('tbody tr').count(), 3);
+    await page.locator('tbody tr').nth(3).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 4);
     await shot('runs');
     await page.getByRole('button', { name: 'Canceled' }).click();
     await page.waitForURL(/status=CANCELED/);
@@ -248,8 +263,19 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('signs out, clearing the token', async () => {
+  it('signs out, clearing the token, and signs out by itself once its token is revoked', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('slipway.token')), null);
+
+    const shortLived = await api('POST', '/tokens', adminToken, { name: 'short-lived', expires: '7d' });
+    await page.goto(url + '/workflows');
+    await page.getByLabel('API token').fill(shortLived.body.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    assert.equal((await api('POST', `/tokens/${shortLived.body.id}/revoke`, adminToken)).status, 200);
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByText('Your token is no longer accepted').waitFor();
     await page.getByLabel('API token').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('slipway.token')), null);
   });

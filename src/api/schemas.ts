@@ -158,9 +158,10 @@ export const RunWithDetailsSchema = Type.Object(
 );
 export type RunWithDetails = Static<typeof RunWithDetailsSchema>;
 
+/** Other query parameters stay ignored, as they were before this extension (Slate clients may send cache-busters). */
 export const GetRunQuery = Type.Object(
   { include: Type.Optional(Type.Literal('details', { description: 'Adds inputs, workflow_version and started_at (dashboard extension)' })) },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
 export type GetRunQuery = Static<typeof GetRunQuery>;
 
