@@ -117,6 +117,11 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.getByRole('link', { name: 'Slow report' }).waitFor();
     await page.getByRole('link', { name: 'Hello' }).waitFor();
     await shot('workflows');
+    // The first Tab reaches the skip link, which moves focus to the page content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
     // The token is kept for this tab only.
     assert.equal(await page.evaluate(() => sessionStorage.getItem('slipway.token')), adminToken);
   });
@@ -164,9 +169,15 @@ describe('dashboard in chromium against slipway serve', () => {
     await worker.waitFor(/slipway worker \S+ running/);
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByRole('link', { name: 'Hello' }).click();
+    // By keyboard only: type the name, Tab to the checkbox, Space, Tab to Run, Enter.
     await page.getByLabel('Name').fill('Ada');
-    await page.getByLabel('Excited?').check();
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).name), 'excited');
+    await page.keyboard.press('Space');
+    assert.equal(await page.getByLabel('Excited?').isChecked(), true);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Run');
+    await page.keyboard.press('Enter');
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     await page.locator('.run-head .badge', { hasText: 'COMPLETED' }).waitFor();
     await page.getByRole('region', { name: 'Output' }).getByText('"greeting": "Hello, Ada!"').waitFor();

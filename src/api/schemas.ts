@@ -7,7 +7,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
  * This module imports nothing from `node:` so browsers can use it.
  */
 
-export const API_PREFIX = '/workflow-service/api/public/v1';
+export { API_PREFIX } from './prefix.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' });
