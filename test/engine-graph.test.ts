@@ -52,7 +52,7 @@ describe('workflow engine: step graph, skips, map, retries, time limits', () => 
     const steps = await t.api('GET', `/workflow-runs/${created.body.run_id}/steps`);
     assert.equal(steps.status, 200);
     const byId = Object.fromEntries((steps.body.data as { id: string }[]).map((s) => [s.id, s])) as Record<string, any>;
-    return { run, steps: steps.body.data as any[], byId };
+    return { run: run as Record<string, any>, steps: steps.body.data as any[], byId };
   }
 
   it('runs independent branches in parallel: two 1-second delays take about 1 second', async () => {

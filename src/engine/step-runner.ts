@@ -14,8 +14,8 @@ export type RunNested = (steps: unknown[], key: string, extra: Record<string, un
 /**
  * Runs one attempt of one step from its checkpoint, and records it: a step whose last
  * attempt was cut short (RUNNING at pickup) is marked INTERRUPTED and runs again; a
- * step waiting (a delay, a child run, a retry's backoff) that is not yet due reports
- * its wake time; a failure with attempts left becomes a wait until the retry is due.
+ * WAITING step (a delay, a child run) is resumed and answers for itself whether it is
+ * done; a failure with attempts left becomes a wait until the retry is due.
  */
 export async function runStep(env: ExecutionEnv, step: StepDefinition, id: string, scope: Scope, graphSignal: AbortSignal, runNested: RunNested): Promise<StepResult> {
   const { clock, checkpoints } = env;
@@ -30,8 +30,11 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   if (latest?.status === StepStatus.FAILED && latest.wakeAt === null && latest.error?.code !== INTERRUPTED) {
     return { kind: 'failed', message: latest.error?.message ?? 'failed' };
   }
-  const pendingWake = latest?.status === StepStatus.WAITING || latest?.status === StepStatus.FAILED ? latest.wakeAt : null;
-  if (pendingWake !== null && pendingWake !== undefined && pendingWake > clock.now()) return { kind: 'waiting', until: pendingWake };
+  // A retry's backoff is kept to the letter. A WAITING step is asked again whenever its run
+  // is picked up, even early (a child run that finished wakes its parent): the step type
+  // answers `waiting` again when it is not done, as `delay` does before its due time.
+  const retryAt = latest?.status === StepStatus.FAILED ? latest.wakeAt : null;
+  if (retryAt !== null && retryAt !== undefined && retryAt > clock.now()) return { kind: 'waiting', until: retryAt };
 
   const resuming = latest?.status === StepStatus.WAITING ? latest : null;
   const attempt: StepAttempt = {

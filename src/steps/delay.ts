@@ -12,7 +12,11 @@ export const delayStep = defineStepType({
   input: Type.Object({ duration: Type.Union([Type.String(), Type.Number()]) }, { additionalProperties: false }),
   idempotent: true,
   async run(input, ctx) {
-    if (ctx.resumedFrom) return { kind: 'completed', output: { waitedUntil: new Date(ctx.resumedFrom.wakeAt).toISOString() } };
+    if (ctx.resumedFrom) {
+      // Resumed early (the run was woken for another step): keep waiting until due.
+      if (ctx.now() < ctx.resumedFrom.wakeAt) return { kind: 'waiting', until: ctx.resumedFrom.wakeAt };
+      return { kind: 'completed', output: { waitedUntil: new Date(ctx.resumedFrom.wakeAt).toISOString() } };
+    }
     const ms = parseDuration(input.duration);
     if (ms === null) return { kind: 'failed', message: `with.duration "${String(input.duration)}" is not a duration such as 30s or 5m`, retryable: false };
     return { kind: 'waiting', until: ctx.now() + ms };

@@ -1,5 +1,4 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { RunError } from '../store/types.js';
 
 /**
  * The plugin interface for step types (SPEC §5). Built-in types live beside this file;
@@ -90,7 +89,7 @@ export interface ChildRuns {
    */
   start(request: { parentRunId: string; workspaceId: number; workflowId: string; inputs: Record<string, unknown>; key: string }): Promise<ChildStart>;
   /** The child's state, or null when it is unknown. */
-  get(workspaceId: number, runId: string): Promise<{ status: string; output: unknown; error: RunError | null } | null>;
+  get(workspaceId: number, runId: string): Promise<{ status: string; output: unknown; error: { code: string; message: string } | null } | null>;
 }
 
 export type ChildStart = { kind: 'started'; runId: string } | { kind: 'refused'; message: string };
