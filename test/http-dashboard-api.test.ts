@@ -75,6 +75,10 @@ describe('dashboard API: GET /workflow-runs and ?include=details', () => {
     assert.equal(detailed.body.workflow_version, null);
     assert.equal(detailed.body.status, 'QUEUED');
     assert.equal((await t.api('GET', `/workflow-runs/${created.body.run_id}?include=everything`)).status, 400);
+    // Unknown parameters stay ignored on the Slate endpoint, as before the extension.
+    const cacheBusted = await t.api('GET', `/workflow-runs/${created.body.run_id}?_=123`);
+    assert.equal(cacheBusted.status, 200);
+    assert.equal(cacheBusted.body.inputs, undefined);
   });
 });
 
