@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import { defineStepType, type StepType } from '../src/steps/step-type.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 /** Host step types that make the engine's behaviour observable. */
 let active = 0;
@@ -37,10 +37,10 @@ const hangStep = defineStepType({
   run: (_input, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
 });
 
-describe('workflow engine: step graph, skips, map, retries, time limits', () => {
+for (const backend of testBackends()) describe(`workflow engine: step graph, skips, map, retries, time limits [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 2, env: { SLIPWAY_STEP_CONCURRENCY: '2' }, extraStepTypes: [trackStep, flakyStep, hangStep] as StepType[] });
+    t = await startTestServer({ backend, concurrency: 2, env: { SLIPWAY_STEP_CONCURRENCY: '2' }, extraStepTypes: [trackStep, flakyStep, hangStep] as StepType[] });
   });
   after(() => t.close());
 

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
-import { startSlipway } from '../server.js';
-import { openStore } from '../server.js';
-import { sqliteMigrationsSql } from '../store/sqlite/migrate-sqlite.js';
+import { loadConfig, type DatabaseTarget } from '../config/config.js';
+import { describePostgresUrl } from '../store/postgres/connection-errors.js';
+import { migrationsSql, openStore, startSlipway } from '../server.js';
 
 export function registerServeCommands(program: Command) {
   program
@@ -37,7 +36,7 @@ export function registerServeCommands(program: Command) {
     .action(async (options: { print?: boolean }) => {
       const config = loadConfig({ databaseUrl: program.opts().databaseUrl });
       if (options.print) {
-        process.stdout.write(sqliteMigrationsSql());
+        process.stdout.write(migrationsSql(config.database));
         return;
       }
       const store = await openStore(config.database);
@@ -46,8 +45,8 @@ export function registerServeCommands(program: Command) {
     });
 }
 
-function describe(database: { kind: string; path?: string }): string {
-  return database.kind === 'sqlite' ? `sqlite:${database.path}` : 'postgres';
+function describe(database: DatabaseTarget): string {
+  return database.kind === 'sqlite' ? `sqlite:${database.path}` : describePostgresUrl(database.url);
 }
 
 function printBootstrap(bootstrap: { workspaceId: number; token: string; workflows: { id: string; name: string }[] }, url: string) {
