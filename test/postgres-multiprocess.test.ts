@@ -109,13 +109,15 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
     const held = await waitFor(async () => {
       const { rows } = await db.query(
         `SELECT (SELECT count(*) FROM runs WHERE status = 'COMPLETED')::int AS done,
-                array(SELECT id FROM runs WHERE lease_owner = $1) AS held`,
+                array(SELECT json_build_object('id', id, 'claims', claim_count) FROM runs WHERE lease_owner = $1) AS held`,
         [workerId],
       );
-      return rows[0].done >= RUNS / 3 && rows[0].held.length > 0 ? (rows[0].held as string[]) : null;
+      return rows[0].done >= RUNS / 3 && rows[0].held.length > 0 ? (rows[0].held as { id: string; claims: number }[]) : null;
     }, 120_000);
     worker.child.kill('SIGKILL');
     await new Promise((resolve) => worker.child.once('exit', resolve));
+    // What the dead worker still held (it may have finished one in the moment before the kill).
+    const orphaned = (await db.query('SELECT id, claim_count FROM runs WHERE lease_owner = $1', [workerId])).rows as { id: string; claim_count: number }[];
 
     await waitFor(async () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM runs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELED')`);
@@ -136,9 +138,11 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
     const steps = (await db.query('SELECT run_id, step_id, count(*)::int AS n FROM audit_steps GROUP BY run_id, step_id')).rows;
     assert.equal(steps.length, RUNS * 3);
     assert.ok(steps.every((s) => s.n === 1), `steps completed twice: ${JSON.stringify(steps.filter((s) => s.n !== 1))}`);
-    // The runs the dead worker held were taken over by the serve processes.
-    for (const id of held) assert.ok(Number(byId.get(id)!.claim_count) >= 2, `run ${id} was not taken over`);
-    t.diagnostic(`killed the worker holding ${held.length} runs; ${runs.filter((r) => Number(r.claim_count) >= 2).length} runs were claimed more than once`);
+    // The runs the dead worker held were taken over by the serve processes once their leases expired.
+    for (const { id, claim_count } of orphaned) {
+      assert.ok(Number(byId.get(id)!.claim_count) > Number(claim_count), `run ${id}, held by the killed worker, was not claimed again`);
+    }
+    t.diagnostic(`killed the worker while it held ${held.length} runs; ${orphaned.length} were orphaned, taken over and completed`);
 
     // Both APIs see the same finished runs.
     for (const id of ids.slice(0, 10)) {

@@ -89,17 +89,30 @@ for (const backend of testBackends()) {
       assert.deepEqual((await store.getWorkflowVersion(ws.id, 'flow', 1))?.definition, { id: 'flow', steps: [{ id: 's', type: 'transform', with: { value: 'v1' } }] });
       assert.equal(await store.getWorkflowVersion(ws.id, 'flow', 3), null);
       assert.deepEqual((await store.listWorkflowVersions(ws.id, 'flow')).map((v) => v.version), [2, 1]);
+      // Definitions come back exactly as applied, key order included (outputs inherit it).
+      const ordered = { zeta: 1, id: 'ordered', alpha: { b: [{ y: 1, x: 2 }], a: 'x' } };
+      await store.applyWorkflow({
+        workspaceId: ws.id, workflowId: 'ordered', uuid: 'u-ordered', publish: true, now: T0 + 4, definition: ordered,
+        fields: { name: 'Ordered', description: '', categories: ['z', 'a'], emoji: '', color: '', readme: '' },
+      });
+      assert.equal(JSON.stringify((await store.getWorkflowVersion(ws.id, 'ordered', 1))?.definition), JSON.stringify(ordered));
+      assert.equal(JSON.stringify((await store.getWorkflow(ws.id, 'ordered'))?.draftDefinition), JSON.stringify(ordered));
+      await store.applyWorkflow({
+        workspaceId: ws.id, workflowId: 'ordered', uuid: 'u-ordered', publish: true, now: T0 + 5, definition: { id: 'ordered', zeta: 1, alpha: { a: 'x', b: [{ y: 1, x: 2 }] } },
+        fields: { name: 'Ordered', description: '', categories: ['z', 'a'], emoji: '', color: '', readme: '' },
+      });
+      assert.equal((await store.getWorkflow(ws.id, 'ordered'))?.defaultVersion, 2, 'a reordered definition is a new version, on every backend');
       await applyWorkflow(store, ws.id, 'other', { publish: false, name: 'Another FLOW', now: T0 + 10 });
       const all = await store.listWorkflows(ws.id, { page: 1, limit: 10 });
-      assert.deepEqual(all.items.map((w) => w.id), ['other', 'flow'], 'most recently updated first');
-      assert.equal(all.total, 2);
-      assert.deepEqual((await store.listWorkflows(ws.id, { status: 'published', page: 1, limit: 10 })).items.map((w) => w.id), ['flow']);
+      assert.deepEqual(all.items.map((w) => w.id), ['other', 'ordered', 'flow'], 'most recently updated first');
+      assert.equal(all.total, 3);
+      assert.deepEqual((await store.listWorkflows(ws.id, { status: 'published', page: 1, limit: 10 })).items.map((w) => w.id), ['ordered', 'flow']);
       assert.deepEqual((await store.listWorkflows(ws.id, { status: 'draft', page: 1, limit: 10 })).items.map((w) => w.id), ['other']);
       assert.deepEqual((await store.listWorkflows(ws.id, { search: 'flow', page: 1, limit: 10 })).items.map((w) => w.id), ['other', 'flow']);
       assert.deepEqual((await store.listWorkflows(ws.id, { search: 'nother f', page: 1, limit: 10 })).items.map((w) => w.id), ['other']);
       assert.deepEqual((await store.listWorkflows(ws.id, { search: '%', page: 1, limit: 10 })).total, 0, 'no wildcards');
-      const page2 = await store.listWorkflows(ws.id, { page: 2, limit: 1 });
-      assert.deepEqual([page2.items.map((w) => w.id), page2.total], [['flow'], 2]);
+      const page2 = await store.listWorkflows(ws.id, { page: 2, limit: 2 });
+      assert.deepEqual([page2.items.map((w) => w.id), page2.total], [['flow'], 3]);
       assert.equal(await store.getWorkflow(ws.id + 1000, 'flow'), null);
       assert.deepEqual((await store.getWorkflow(ws.id, 'flow'))?.draftDefinition, { id: 'flow', steps: [{ id: 's', type: 'transform', with: { value: 'v2' } }] });
     });

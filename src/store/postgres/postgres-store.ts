@@ -21,7 +21,7 @@ export interface PostgresStoreOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Leaves json/jsonb as text, so rows look like SQLite's and the shared mapping parses them. */
+/** Leaves json (and jsonb) as text, so rows look like SQLite's and the shared mapping parses them. */
 const JSON_OIDS = new Set([114, 3802]);
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

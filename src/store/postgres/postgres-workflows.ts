@@ -32,12 +32,12 @@ export function createPostgresWorkflows(deps: PostgresDeps): WorkflowOperations 
         ).rows[0] as { created: boolean };
         let publishedVersion: number | null = null;
         if (input.publish) {
-          // jsonb equality is semantic: key order and whitespace do not make a new version.
+          // The same test as SQLite's: the stored text equals the new definition's text.
           const unchanged = (
             await client.query(
               `SELECT 1 FROM workflows w JOIN workflow_versions v
                  ON v.workspace_id = w.workspace_id AND v.workflow_id = w.id AND v.version = w.default_version
-               WHERE w.workspace_id = $1 AND w.id = $2 AND v.definition = $3::jsonb`,
+               WHERE w.workspace_id = $1 AND w.id = $2 AND v.definition::text = $3`,
               [workspaceId, workflowId, definitionJson],
             )
           ).rows.length > 0;

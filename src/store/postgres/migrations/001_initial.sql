@@ -1,8 +1,10 @@
 -- Slipway schema, PostgreSQL dialect. It mirrors sqlite/migrations/001_initial.sql.
 -- Times are bigint epoch milliseconds, as in the domain records and the injected clock,
--- so both stores keep exactly the same instants. Workflow definitions are jsonb (the
--- store compares them in SQL); user payloads (inputs, metadata, outputs, errors) are
--- json, which keeps the text, and so the key order, exactly as the user sent it.
+-- so both stores keep exactly the same instants. JSON columns are json, not jsonb: json
+-- keeps the text as written, so object key order (which the engine carries from a
+-- definition's `with` into step and run outputs) is the same as on SQLite, and the
+-- "definition unchanged since the default version" test compares the same text. Slipway
+-- never queries inside these documents, so jsonb's operators and indexes would buy nothing.
 -- Identifier columns use the "C" collation: byte order, as SQLite sorts them, whatever
 -- the database's locale.
 
@@ -41,13 +43,13 @@ CREATE TABLE workflows (
   uuid              text    NOT NULL,
   name              text    NOT NULL,
   description       text    NOT NULL,
-  categories        jsonb   NOT NULL,
+  categories        json    NOT NULL,
   emoji             text    NOT NULL,
   color             text    NOT NULL,
   readme            text    NOT NULL,
   default_version   integer NOT NULL DEFAULT 0,
   total_versions    integer NOT NULL DEFAULT 0,
-  draft_definition  jsonb   NOT NULL,
+  draft_definition  json    NOT NULL,
   created_at        bigint  NOT NULL,
   updated_at        bigint  NOT NULL,
   PRIMARY KEY (workspace_id, id)
@@ -58,7 +60,7 @@ CREATE TABLE workflow_versions (
   workspace_id  integer NOT NULL,
   workflow_id   text    COLLATE "C" NOT NULL,
   version       integer NOT NULL,
-  definition    jsonb   NOT NULL,
+  definition    json    NOT NULL,
   created_at    bigint  NOT NULL,
   PRIMARY KEY (workspace_id, workflow_id, version),
   FOREIGN KEY (workspace_id, workflow_id) REFERENCES workflows (workspace_id, id)
