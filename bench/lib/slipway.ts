@@ -4,6 +4,7 @@ import { parseDatabaseUrl } from '../../src/config/config.js';
 import { startOfUtcDay, systemClock } from '../../src/core/clock.js';
 import { newRunId } from '../../src/core/ids.js';
 import { createServices, openStore } from '../../src/server.js';
+import { SLIPWAY_CLI } from './build.js';
 import { spawnNode, type Child } from './processes.js';
 
 /** The workflows the benchmark runs: one transform step, and a chain of 20. */
@@ -77,10 +78,9 @@ export async function queueRuns(db: PreparedDatabase, workflowId: string, count:
   return before;
 }
 
-/** Starts `slipway serve` in its own process on a free loopback port. */
+/** Starts `slipway serve` (compiled by buildSlipway) in its own process on a free loopback port. */
 export async function startServe(databaseUrl: string, concurrency: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ url: string; child: Child }> {
-  const child = spawnNode('bin/slipway.js', ['--database-url', databaseUrl, 'serve', '--host', '127.0.0.1', '--port', '0', '--concurrency', String(concurrency)], {
-    tsx: false,
+  const child = spawnNode(SLIPWAY_CLI, ['--database-url', databaseUrl, 'serve', '--host', '127.0.0.1', '--port', '0', '--concurrency', String(concurrency)], {
     nodeArgs,
     env: { SLIPWAY_LOG_LEVEL: 'warn', ...env },
   });
@@ -90,8 +90,7 @@ export async function startServe(databaseUrl: string, concurrency: number, env: 
 
 /** Starts `slipway worker` (no HTTP) in its own process. */
 export async function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = []): Promise<Child> {
-  const child = spawnNode('bin/slipway.js', ['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], {
-    tsx: false,
+  const child = spawnNode(SLIPWAY_CLI, ['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], {
     nodeArgs,
     env: { SLIPWAY_LOG_LEVEL: 'warn' },
   });

@@ -1,3 +1,4 @@
+import { childScript } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
 import type { Backend } from '../lib/options.js';
 import { runJsonChild, spawnNode, type Child } from '../lib/processes.js';
@@ -16,7 +17,7 @@ interface LoadResult {
 
 /** One timed HTTP load from its own process; fails loudly when any request failed. */
 export async function httpLoad(url: string, token: string | undefined, connections: number, seconds: number): Promise<LoadResult> {
-  const result = await runJsonChild<LoadResult>('bench/children/http-load.ts', [JSON.stringify({ url, token, body: CREATE_BODY, connections, seconds })]);
+  const result = await runJsonChild<LoadResult>(childScript('http-load'), [JSON.stringify({ url, token, body: CREATE_BODY, connections, seconds })]);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on ${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
   return result;
 }
@@ -41,8 +42,10 @@ export async function createThroughput(ctx: BenchContext) {
     for (const backend of options.backends) {
       await addTargets(ctx, backend, targets, children);
     }
-    ctx.log(`create: warming up ${targets.length} servers`);
-    for (const t of targets) await httpLoad(t.url, t.token, options.connections, 1);
+    if (!options.smoke) {
+      ctx.log(`create: warming up ${targets.length} servers`);
+      for (const t of targets) await httpLoad(t.url, t.token, options.connections, 1);
+    }
     const redis = ctx.redis;
     for (let round = 1; round <= options.rounds; round++) {
       for (const t of targets) {
@@ -52,7 +55,7 @@ export async function createThroughput(ctx: BenchContext) {
         report.push(`${t.key}.p99`, CREATE, `${t.label}: p99 latency`, 'ms', r.p99);
       }
       if ('url' in redis) {
-        const r = await runJsonChild<{ rate: number }>('bench/children/bullmq-bench.ts', ['add', redis.url, String(options.seconds)]);
+        const r = await runJsonChild<{ rate: number }>(childScript('bullmq-bench'), ['add', redis.url, String(options.seconds)]);
         report.push('create.bullmq.add.rps', CREATE, 'BullMQ queue.add, one at a time (1 client)', 'adds/s', r.rate);
       } else {
         report.missing('create.bullmq.add.rps', CREATE, 'BullMQ queue.add, one at a time (1 client)', 'adds/s', redis.missing);
@@ -86,7 +89,7 @@ async function addTargets(ctx: BenchContext, backend: Backend, targets: Target[]
   const bareDbUrl = await ctx.newDatabase(backend, 'bare');
   // The same schema as Slipway's (its migrations) when that backend is built; see the child for the fallback.
   const workspaceId = missing ? 1 : (await prepareDatabase(bareDbUrl)).workspaceId;
-  const bare = spawnNode('bench/children/bare-insert-server.ts', [bareDbUrl, String(workspaceId)]);
+  const bare = spawnNode(childScript('bare-insert-server'), [bareDbUrl, String(workspaceId)]);
   children.push(bare);
   const match = await bare.waitFor(/listening on (http:\/\/[\d.]+:\d+)/);
   targets.push({ key: bareKey, label: bareLabel, url: runsUrl(match[1]!, ONE_STEP) });

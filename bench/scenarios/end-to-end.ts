@@ -1,3 +1,4 @@
+import { childScript } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
 import type { Backend } from '../lib/options.js';
 import { runJsonChild, sleep } from '../lib/processes.js';
@@ -61,15 +62,15 @@ export async function endToEnd(ctx: BenchContext) {
       report.push(`e2e.${backend}.slipway`, E2E, `Slipway, ${backend}, one-step transform runs`, 'runs/s', await slipwayBatch(ctx, db, N, C, `e2e-${backend}`));
     }
     if (pgUrls) {
-      const g = await runJsonChild<{ rate: number }>('bench/children/graphile-worker-bench.ts', ['process', pgUrls.graphile, String(N), String(C)]);
+      const g = await runJsonChild<{ rate: number }>(childScript('graphile-worker-bench'), ['process', pgUrls.graphile, String(N), String(C)]);
       report.push('e2e.graphile', E2E, 'graphile-worker 0.17.3, no-op jobs, postgres', 'jobs/s', g.rate);
-      const b = await runJsonChild<{ rate: number }>('bench/children/pg-boss-bench.ts', [pgUrls.pgboss, String(N), String(C), String(pgBossBatch)]);
+      const b = await runJsonChild<{ rate: number }>(childScript('pg-boss-bench'), [pgUrls.pgboss, String(N), String(C), String(pgBossBatch)]);
       report.push('e2e.pgboss', E2E, 'pg-boss 10.4.2, no-op jobs, postgres', 'jobs/s', b.rate);
     } else {
       report.missing('e2e.graphile', E2E, 'graphile-worker 0.17.3, no-op jobs, postgres', 'jobs/s', (ctx.postgres as { missing: string }).missing);
     }
     if ('url' in ctx.redis) {
-      const q = await runJsonChild<{ rate: number }>('bench/children/bullmq-bench.ts', ['process', ctx.redis.url, String(N), String(C)]);
+      const q = await runJsonChild<{ rate: number }>(childScript('bullmq-bench'), ['process', ctx.redis.url, String(N), String(C)]);
       report.push('e2e.bullmq', E2E, 'BullMQ, no-op jobs, redis-server', 'jobs/s', q.rate);
     } else {
       report.missing('e2e.bullmq', E2E, 'BullMQ, no-op jobs, redis-server', 'jobs/s', ctx.redis.missing);

@@ -29,7 +29,7 @@ export async function growth(ctx: BenchContext) {
     const serve = await startServe(db.databaseUrl, 0, {}, ctx.slipwayNodeArgs(`growth-create-${backend}`));
     try {
       const url = runsUrl(serve.url, ONE_STEP);
-      await httpLoad(url, db.token, options.connections, 1);
+      if (!options.smoke) await httpLoad(url, db.token, options.connections, 1);
       for (let round = 1; round <= options.rounds; round++) {
         const r = await httpLoad(url, db.token, options.connections, options.seconds);
         report.push(`growth.${backend}.create.rps`, GROWTH, `Slipway POST /runs, ${backend}, ${seeded} finished runs: throughput`, 'req/s', r.rps);

@@ -1,3 +1,4 @@
+import { childScript } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
 import { runJsonChild, sleep } from '../lib/processes.js';
 import { CREATE_BODY, ONE_STEP, openRunsReader, prepareDatabase, runsUrl, startServe } from '../lib/slipway.js';
@@ -44,7 +45,7 @@ export async function pickupLatency(ctx: BenchContext) {
         report.push(`${base}.add.p99`, PICKUP, `Slipway, ${s.backend}: request → STARTING p99`, 'ms', percentile(add, 99));
       }
       if (graphileUrl) {
-        const g = await runJsonChild<{ addToStart: number[]; ackToStart: number[] }>('bench/children/graphile-worker-bench.ts', ['latency', graphileUrl, String(options.latencySamples), String(GAP_MS)]);
+        const g = await runJsonChild<{ addToStart: number[]; ackToStart: number[] }>(childScript('graphile-worker-bench'), ['latency', graphileUrl, String(options.latencySamples), String(GAP_MS)]);
         report.push('pickup.graphile.ack.p50', PICKUP, 'graphile-worker: addJob returned → task start p50', 'ms', percentile(g.ackToStart, 50));
         report.push('pickup.graphile.ack.p99', PICKUP, 'graphile-worker: addJob returned → task start p99', 'ms', percentile(g.ackToStart, 99));
         report.push('pickup.graphile.add.p50', PICKUP, 'graphile-worker: addJob called → task start p50', 'ms', percentile(g.addToStart, 50));
