@@ -37,9 +37,20 @@ export function createSqliteStore(options: { path: string }): Store {
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
 
-  const one = (sql: string, ...params: unknown[]): Row | undefined => db.prepare(sql).get(...params) as Row | undefined;
-  const all = (sql: string, ...params: unknown[]): Row[] => db.prepare(sql).all(...params) as Row[];
-  const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params);
+  // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
+  // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
+  const statements = new Map<string, Database.Statement>();
+  const statement = (sql: string): Database.Statement => {
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      prepared = db.prepare(sql);
+      statements.set(sql, prepared);
+    }
+    return prepared;
+  };
+  const one = (sql: string, ...params: unknown[]): Row | undefined => statement(sql).get(...params) as Row | undefined;
+  const all = (sql: string, ...params: unknown[]): Row[] => statement(sql).all(...params) as Row[];
+  const run = (sql: string, ...params: unknown[]) => statement(sql).run(...params);
 
   // ---------------------------------------------------------------- tenancy
   function createOrganizationSync(name: string, now: number): Organization {
