@@ -1,7 +1,11 @@
 /** Statistics the harness reports: medians over rounds, percentiles over samples. */
 
+/** The middle value; the mean of the two middle values for an even count. */
 export function median(values: readonly number[]): number {
-  return percentile(values, 50);
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Nearest-rank percentile (p in 0–100) of `values`; NaN when empty. */
