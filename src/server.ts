@@ -7,10 +7,13 @@ import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
+import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
-import { createStepRegistry } from './steps/builtin-steps.js';
+import { createChildRuns } from './service/child-runs.js';
+import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
+import { loadStepTypeModules } from './steps/load-step-types.js';
 import type { StepType } from './steps/step-type.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -18,6 +21,8 @@ import type { Store } from './store/store.js';
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
+/** The built dashboard (`npm run build:web`, from web/). */
+export const WEB_DIR = fileURLToPath(new URL('../dist-web/', import.meta.url));
 
 export async function openStore(database: DatabaseTarget): Promise<Store> {
   if (database.kind === 'postgres') {
@@ -28,8 +33,8 @@ export async function openStore(database: DatabaseTarget): Promise<Store> {
   return store;
 }
 
-export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = []) {
-  const stepTypes = createStepRegistry(extraStepTypes);
+export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = [], stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS) {
+  const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes });
   return {
     stepTypes,
@@ -37,7 +42,23 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     auth: createAuthService({ store, clock }),
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
+    runSteps: createRunStepsService({ store }),
   };
+}
+
+/** The configuration the built-in step types read. */
+export function stepOptionsOf(config: Readonly<Config>): BuiltinStepOptions {
+  return {
+    httpAllowPrivate: config.httpAllowPrivate,
+    httpMaxResponseBytes: config.httpMaxResponseBytes,
+    llmBaseUrl: config.llmBaseUrl,
+    llmApiKey: config.llmApiKey,
+  };
+}
+
+/** The host's step types: those passed in code plus those of the modules in `SLIPWAY_STEP_TYPES`. */
+export async function hostStepTypes(config: Readonly<Config>, extra: readonly StepType[] = []): Promise<StepType[]> {
+  return [...extra, ...(await loadStepTypeModules(config.stepTypeModules))];
 }
 
 export interface SlipwayServer {
@@ -45,6 +66,8 @@ export interface SlipwayServer {
   url: string;
   store: Store;
   pool: WorkerPool;
+  /** The services the HTTP API uses (with this server's step types). */
+  services: ReturnType<typeof createServices>;
   bootstrap: BootstrapResult | null;
   /** Graceful shutdown: stop accepting, drain the worker pool, close the store. */
   close(): Promise<void>;
@@ -58,6 +81,8 @@ export interface StartOptions {
   examplesDir?: string | null;
   logger?: pino.Logger | false;
   extraStepTypes?: readonly StepType[];
+  /** The built dashboard; default WEB_DIR, null to serve none. */
+  webRoot?: string | null;
 }
 
 export async function startSlipway(options: StartOptions): Promise<SlipwayServer> {
@@ -65,8 +90,14 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
   const store = await openStore(config.database);
-  const services = createServices(store, clock, options.extraStepTypes);
-  const executor = createRunExecutor({ store, clock, stepTypes: services.stepTypes });
+  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
+  const executor = createRunExecutor({
+    store,
+    clock,
+    stepTypes: services.stepTypes,
+    childRuns: createChildRuns({ store, clock, workflows: services.workflows }),
+    stepConcurrency: config.stepConcurrency,
+  });
   const pool = createWorkerPool({ store, clock, executor }, {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
@@ -80,7 +111,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
   if (options.http) {
     bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
-    app = await buildHttpApp({ ...services, logger: logger === false ? false : logger.child({ component: 'http' }) });
+    app = await buildHttpApp({ ...services, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
     url = await app.listen({ host: config.host, port: config.port });
   }
   pool.start();
@@ -90,6 +121,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     url,
     store,
     pool,
+    services,
     bootstrap,
     close() {
       closing ??= (async () => {

@@ -138,3 +138,115 @@ export type ListWorkflowsResponse = Static<typeof ListWorkflowsResponse>;
 
 export const WorkflowIdParams = Type.Object({ workflowId: Type.String({ minLength: 1, maxLength: 64 }) });
 export const RunIdParams = Type.Object({ runId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+// --- Dashboard extensions (not part of Slate's API; same prefix, same bearer token) ---
+
+/**
+ * The extra run fields the dashboard needs (its run page and re-run button). Present in
+ * `GET /workflow-runs` items, and in `GET /workflow-runs/{runId}` only with
+ * `?include=details`, so the Slate answer stays exactly as documented by default.
+ */
+const runDetailFields = {
+  inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The inputs the run was created with' })),
+  workflow_version: Type.Optional(Nullable(Type.Integer({ description: 'Pinned version; null while QUEUED' }))),
+  started_at: Type.Optional(Nullable(Timestamp)),
+};
+
+export const RunWithDetailsSchema = Type.Object(
+  { ...RunSchema.properties, ...runDetailFields },
+  { $id: 'RunWithDetails', description: 'A Run; with `include=details` (and in lists) also inputs, workflow_version and started_at' },
+);
+export type RunWithDetails = Static<typeof RunWithDetailsSchema>;
+
+export const GetRunQuery = Type.Object(
+  { include: Type.Optional(Type.Literal('details', { description: 'Adds inputs, workflow_version and started_at (dashboard extension)' })) },
+  { additionalProperties: false },
+);
+export type GetRunQuery = Static<typeof GetRunQuery>;
+
+export const ListRunsQuery = Type.Object(
+  {
+    workflow_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    status: Type.Optional(RunStatusSchema),
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15 })),
+  },
+  { additionalProperties: false },
+);
+export type ListRunsQuery = Static<typeof ListRunsQuery>;
+
+export const ListRunsResponse = Type.Object({ data: Type.Array(RunWithDetailsSchema), pagination: Pagination });
+export type ListRunsResponse = Static<typeof ListRunsResponse>;
+
+export const WorkflowVersionSchema = Type.Object(
+  {
+    version: Type.Integer(),
+    isDefault: Type.Boolean({ description: 'True for the version new runs start on' }),
+    createdAt: Timestamp,
+    inputSchema: Type.Array(InputSchemaItem),
+    stepCount: Type.Integer(),
+  },
+  { $id: 'WorkflowVersion' },
+);
+export type WorkflowVersion = Static<typeof WorkflowVersionSchema>;
+
+export const ListWorkflowVersionsResponse = Type.Object({ data: Type.Array(WorkflowVersionSchema, { description: 'Newest first' }) });
+export type ListWorkflowVersionsResponse = Static<typeof ListWorkflowVersionsResponse>;
+
+export const TokenExpirySchema = Type.Union(['7d', '30d', '90d', 'never'].map((e) => Type.Literal(e)));
+
+export const ApiTokenSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    preview: Type.String({ description: 'First 12 and last 4 characters of the token' }),
+    created_by: Type.String(),
+    created_at: Timestamp,
+    expires_at: Nullable(Timestamp),
+    last_used_at: Nullable(Timestamp),
+    revoked_at: Nullable(Timestamp),
+    is_current: Type.Boolean({ description: 'True for the token that made this request' }),
+  },
+  { $id: 'ApiToken' },
+);
+export type ApiToken = Static<typeof ApiTokenSchema>;
+
+export const ListTokensResponse = Type.Object({ data: Type.Array(ApiTokenSchema, { description: 'Newest first, revoked ones included' }) });
+export type ListTokensResponse = Static<typeof ListTokensResponse>;
+
+export const CreateTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Shown in the token list; not blank' }),
+    expires: TokenExpirySchema,
+  },
+  { additionalProperties: false },
+);
+export type CreateTokenBody = Static<typeof CreateTokenBody>;
+
+export const CreateTokenResponse = Type.Object(
+  { ...ApiTokenSchema.properties, token: Type.String({ description: 'The full token; shown only in this answer' }) },
+  { $id: 'CreatedApiToken' },
+);
+export type CreateTokenResponse = Static<typeof CreateTokenResponse>;
+
+export const TokenIdParams = Type.Object({ tokenId: Type.String({ minLength: 1, maxLength: 64 }) });
+export const StepStatusSchema = Type.Union(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED'].map((s) => Type.Literal(s)));
+
+/** One step of a run (an extension of the Slate API): its newest attempt, summarised. */
+export const StepRecordSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The step id; inside a map, `<mapId>[<index>].<subId>`' }),
+    type: Type.String(),
+    status: StepStatusSchema,
+    attempts: Type.Integer({ description: 'Attempts started so far' }),
+    started_at: Nullable(Timestamp),
+    finished_at: Nullable(Timestamp),
+    output: Type.Unknown({ description: 'Set when COMPLETED, else null' }),
+    error: Nullable(RunError),
+  },
+  { $id: 'StepRecord' },
+);
+export type StepRecord = Static<typeof StepRecordSchema>;
+
+export const RunStepsResponse = Type.Object({ run_id: Type.String(), data: Type.Array(StepRecordSchema) });
+export type RunStepsResponse = Static<typeof RunStepsResponse>;

@@ -1,11 +1,20 @@
 import {
   API_PREFIX,
+  type ApiToken,
   type CancelRunResponse,
   type CreateRunResponse,
+  type CreateTokenBody,
+  type CreateTokenResponse,
   type ErrorBody,
+  type ListRunsQuery,
+  type ListRunsResponse,
+  type ListTokensResponse,
+  type ListWorkflowVersionsResponse,
   type ListWorkflowsQuery,
   type ListWorkflowsResponse,
   type Run,
+  type RunWithDetails,
+  type RunStepsResponse,
   type Workflow,
 } from '../api/schemas.js';
 
@@ -27,6 +36,10 @@ export interface SlipwayClientOptions {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return typeof value === 'object' && value !== null && typeof (value as ErrorBody).error === 'string' && typeof (value as ErrorBody).message === 'string';
 }
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
@@ -53,20 +66,30 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    const data = text ? (JSON.parse(text) as unknown) : null;
+    let data: unknown = null;
+    try {
+      data = text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      // Not JSON (e.g. a proxy's error page): reported below with the status.
+      if (response.ok) throw new SlipwayApiError(response.status, { error: 'invalid_response', message: 'The server answered with something other than JSON.', request_id: '' });
+    }
     if (!response.ok) {
-      const errorBody = (data ?? { error: 'http_error', message: response.statusText, request_id: '' }) as ErrorBody;
+      const errorBody = (isErrorBody(data) ? data : { error: 'http_error', message: `HTTP ${response.status} ${response.statusText}`.trim(), request_id: '' }) as ErrorBody;
       throw new SlipwayApiError(response.status, errorBody);
     }
     return { data: data as T, headers: response.headers };
   }
 
+  const query = (values: Record<string, unknown>): string => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(values)) if (value !== undefined && value !== '') params.set(key, String(value));
+    const qs = params.toString();
+    return qs ? `?${qs}` : '';
+  };
+
   return {
-    async listWorkflows(query: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-      const qs = params.toString();
-      return (await request<ListWorkflowsResponse>('GET', `/workflows${qs ? `?${qs}` : ''}`)).data;
+    async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
+      return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;
     },
 
     async getWorkflow(workflowId: string): Promise<Workflow> {
@@ -88,8 +111,42 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}`)).data;
     },
 
+    /** The run's steps (a Slipway extension): status, attempts, output and error of each. */
+    async getRunSteps(runId: string): Promise<RunStepsResponse> {
+      return (await request<RunStepsResponse>('GET', `/workflow-runs/${encodeURIComponent(runId)}/steps`)).data;
+    },
+
     async cancelRun(runId: string): Promise<CancelRunResponse> {
       return (await request<CancelRunResponse>('POST', `/workflow-runs/${encodeURIComponent(runId)}/cancel`)).data;
+    },
+
+    // --- dashboard extensions (not in Slate's API) ---
+
+    /** A run with its inputs, pinned version and start time. */
+    async getRunDetails(runId: string): Promise<RunWithDetails> {
+      return (await request<RunWithDetails>('GET', `/workflow-runs/${encodeURIComponent(runId)}?include=details`)).data;
+    },
+
+    /** Runs of the workspace, newest first. */
+    async listRuns(filter: ListRunsQuery = {}): Promise<ListRunsResponse> {
+      return (await request<ListRunsResponse>('GET', `/workflow-runs${query(filter)}`)).data;
+    },
+
+    async listWorkflowVersions(workflowId: string): Promise<ListWorkflowVersionsResponse> {
+      return (await request<ListWorkflowVersionsResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/versions`)).data;
+    },
+
+    async listTokens(): Promise<ListTokensResponse> {
+      return (await request<ListTokensResponse>('GET', '/tokens')).data;
+    },
+
+    /** Creates a token; the answer's `token` is the only time the full token is shown. */
+    async createToken(body: CreateTokenBody): Promise<CreateTokenResponse> {
+      return (await request<CreateTokenResponse>('POST', '/tokens', body)).data;
+    },
+
+    async revokeToken(tokenId: string): Promise<ApiToken> {
+      return (await request<ApiToken>('POST', `/tokens/${encodeURIComponent(tokenId)}/revoke`)).data;
     },
 
     /** Polls until the run is COMPLETED, FAILED or CANCELED, or `timeoutMs` passes. */

@@ -14,6 +14,17 @@ export interface Config {
   pollIntervalMs: number;
   shutdownGraceMs: number;
   logLevel: string;
+  /** Steps of one run that may execute at once (`SLIPWAY_STEP_CONCURRENCY`). */
+  stepConcurrency: number;
+  /** Let `http` steps reach private, loopback and link-local addresses (`SLIPWAY_HTTP_ALLOW_PRIVATE`). */
+  httpAllowPrivate: boolean;
+  /** Largest response an `http` step reads (`SLIPWAY_HTTP_MAX_RESPONSE_BYTES`). */
+  httpMaxResponseBytes: number;
+  /** OpenAI-compatible API of `llm` steps (`SLIPWAY_LLM_BASE_URL`, `SLIPWAY_LLM_API_KEY`). */
+  llmBaseUrl: string;
+  llmApiKey: string | null;
+  /** Modules that export host step types (`SLIPWAY_STEP_TYPES`, comma-separated paths). */
+  stepTypeModules: string[];
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/slipway.db';
@@ -46,6 +57,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
+    stepConcurrency: wholeNumber('SLIPWAY_STEP_CONCURRENCY', env.SLIPWAY_STEP_CONCURRENCY ?? 8, 1, 1000),
+    httpAllowPrivate: flag('SLIPWAY_HTTP_ALLOW_PRIVATE', env.SLIPWAY_HTTP_ALLOW_PRIVATE),
+    httpMaxResponseBytes: wholeNumber('SLIPWAY_HTTP_MAX_RESPONSE_BYTES', env.SLIPWAY_HTTP_MAX_RESPONSE_BYTES ?? 10 * 1024 * 1024, 1, 2 ** 31),
+    llmBaseUrl: absoluteUrl('SLIPWAY_LLM_BASE_URL', env.SLIPWAY_LLM_BASE_URL ?? 'https://api.openai.com/v1'),
+    llmApiKey: env.SLIPWAY_LLM_API_KEY || null,
+    stepTypeModules: (env.SLIPWAY_STEP_TYPES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
   };
   return Object.freeze(config);
 }
@@ -70,4 +87,21 @@ function duration(name: string, value: string): number {
   const ms = parseDuration(value);
   if (ms === null || ms <= 0) throw new ConfigError(`${name} must be a duration such as 500ms, 30s or 5m, not "${value}"`);
   return ms;
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (['true', '1', 'yes'].includes(value.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(value.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, not "${value}"`);
+}
+
+function absoluteUrl(name: string, value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // fall through to the error
+  }
+  throw new ConfigError(`${name} must be an http(s) URL such as https://api.openai.com/v1, not "${value}"`);
 }

@@ -32,6 +32,17 @@ export function createWorkerPool(deps: { store: Store; clock: Clock; executor: R
   let wakeUp: (() => void) | null = null;
   let loop: Promise<void> | null = null;
   let unsubscribe: () => void = () => {};
+  const wakeTimers = new Set<NodeJS.Timeout>();
+
+  /** A run this process released to wait is due at `at`: look for work then, not at the next poll. */
+  function wakeAt(at: number) {
+    const timer = setTimeout(() => {
+      wakeTimers.delete(timer);
+      wake();
+    }, Math.max(0, at - clock.now()) + 5);
+    timer.unref();
+    wakeTimers.add(timer);
+  }
 
   function wake() {
     wakeUp?.();
@@ -55,6 +66,9 @@ export function createWorkerPool(deps: { store: Store; clock: Clock; executor: R
     const signal = AbortSignal.any([interrupt.signal, lease.signal]);
     const promise = deps.executor
       .execute(run, { workerId, signal, isDraining: () => draining })
+      .then((result) => {
+        if (result.kind === 'waiting') wakeAt(result.until);
+      })
       .catch(async (error: unknown) => {
         options.onError?.(error);
         // Unexpected failure (e.g. the database went away): give the run back to be retried.
@@ -107,6 +121,8 @@ export function createWorkerPool(deps: { store: Store; clock: Clock; executor: R
       stopped = true;
       draining = true;
       unsubscribe();
+      for (const timer of wakeTimers) clearTimeout(timer);
+      wakeTimers.clear();
       wake();
       await loop;
       const all = () => Promise.all([...inFlight.values()].map((r) => r.promise));

@@ -6,12 +6,17 @@ import { API_PREFIX } from '../api/schemas.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import type { AuthService } from '../service/auth-service.js';
+import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
+import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
+import { registerDashboard } from './dashboard.js';
 import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerTokenRoutes } from './routes/token-routes.js';
+import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,12 +26,16 @@ export interface HttpDeps {
   auth: AuthService;
   workflows: WorkflowsService;
   runs: RunsService;
+  tokens: TokensService;
+  /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
+  webRoot?: string | null;
+  runSteps: RunStepsService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
 }
 
-/** Builds the HTTP application: the public API under its Slate prefix, /healthz and the API reference. */
+/** Builds the HTTP application: the public API under its Slate prefix, /healthz, the API reference and the dashboard at `/`. */
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger === false ? undefined : deps.logger,
@@ -45,9 +54,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
-  // An empty body with Content-Type: application/json is taken as no body (e.g. POST …/cancel).
+  // JSON is the only body type (anything else: 415). An empty body with
+  // Content-Type: application/json is taken as no body (e.g. POST …/cancel).
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
     defaultJsonParser(request, body as string, done);
@@ -58,9 +68,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (appError.code === 'internal_error') request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, request, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  const dashboardPage = await registerDashboard(app, deps.webRoot ?? null);
+  app.setNotFoundHandler((request, reply) => {
+    if (dashboardPage(request, reply)) return reply;
+    return sendError(reply, request, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+  });
 
   await app.register(swagger, openApiOptions);
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
@@ -70,13 +82,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
     return { status: 'ok' };
   });
-  app.get('/', { schema: { hide: true } }, async (request, reply) => reply.redirect(`${API_PREFIX}/docs`));
 
   await app.register(
     async (api) => {
       api.addHook('onRequest', authHook(deps.auth));
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
+      registerTokenRoutes(api, deps);
+      registerRunStepRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -2,8 +2,8 @@ import type * as Wire from '../api/schemas.js';
 import { API_PREFIX } from '../api/schemas.js';
 import { toIso, toIsoOrNull } from '../core/clock.js';
 import { RunStatus } from '../core/states.js';
-import type { Run, Workflow } from '../store/store.js';
-import type { WorkflowView } from '../service/workflows-service.js';
+import type { ApiToken, Run, Workflow } from '../store/store.js';
+import type { WorkflowVersionView, WorkflowView } from '../service/workflows-service.js';
 
 /** Domain records to wire objects (SPEC §1: runs in snake_case, workflows in camelCase). */
 
@@ -61,5 +61,40 @@ export function toWorkflowResponse(view: WorkflowView): Wire.Workflow {
     ...(view.inputSchema !== null && { inputSchema: view.inputSchema }),
     outputType: view.outputType,
     readme: view.workflow.readme,
+  };
+}
+
+/** A run with the dashboard's extra fields (inputs, pinned version, start time). */
+export function toRunWithDetails(run: Run): Wire.RunWithDetails {
+  return {
+    ...toRunResponse(run),
+    inputs: run.inputs,
+    workflow_version: run.workflowVersion,
+    started_at: toIsoOrNull(run.startedAt),
+  };
+}
+
+export function toWorkflowVersionResponse(version: WorkflowVersionView): Wire.WorkflowVersion {
+  return {
+    version: version.version,
+    isDefault: version.isDefault,
+    createdAt: toIso(version.createdAt),
+    inputSchema: version.inputSchema,
+    stepCount: version.stepCount,
+  };
+}
+
+/** A token as the API shows it: never its hash, and the full token only at creation. */
+export function toApiTokenResponse(token: ApiToken, callerTokenId: string): Wire.ApiToken {
+  return {
+    id: token.id,
+    name: token.name,
+    preview: token.preview,
+    created_by: token.createdBy,
+    created_at: toIso(token.createdAt),
+    expires_at: toIsoOrNull(token.expiresAt),
+    last_used_at: toIsoOrNull(token.lastUsedAt),
+    revoked_at: toIsoOrNull(token.revokedAt),
+    is_current: token.id === callerTokenId,
   };
 }

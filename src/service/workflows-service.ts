@@ -16,6 +16,15 @@ export interface WorkflowView {
   outputType: string;
 }
 
+/** One published version, as the dashboard lists them. */
+export interface WorkflowVersionView {
+  version: number;
+  isDefault: boolean;
+  createdAt: number;
+  inputSchema: InputSchemaItem[];
+  stepCount: number;
+}
+
 /** Applying workflow files, and reading workflows. */
 export function createWorkflowsService(deps: { store: Store; clock: Clock; stepTypes: StepTypeRegistry }) {
   /**
@@ -92,7 +101,24 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
     return deps.store.listWorkflows(workspaceId, query);
   }
 
-  return { applyWorkflow, getWorkflow, listWorkflows, publishedDefinition };
+  /** The published versions of a workflow, newest first, with what each one defines. */
+  async function listVersions(workspaceId: number, workflowId: string): Promise<WorkflowVersionView[]> {
+    const workflow = await deps.store.getWorkflow(workspaceId, workflowId);
+    if (!workflow) throw new AppError('not_found', `No workflow "${workflowId}" in this workspace.`);
+    const versions = await deps.store.listWorkflowVersions(workspaceId, workflowId);
+    return versions.map((version) => {
+      const definition = version.definition as WorkflowDefinition;
+      return {
+        version: version.version,
+        isDefault: version.version === workflow.defaultVersion,
+        createdAt: version.createdAt,
+        inputSchema: toInputSchema(definition.inputs),
+        stepCount: definition.steps.length,
+      };
+    });
+  }
+
+  return { applyWorkflow, getWorkflow, listWorkflows, listVersions, publishedDefinition };
 }
 
 export type WorkflowsService = ReturnType<typeof createWorkflowsService>;

@@ -1,14 +1,43 @@
 import { delayStep } from './delay.js';
 import { failStep } from './fail.js';
+import { createHttpStep, DEFAULT_MAX_RESPONSE_BYTES } from './http-step.js';
+import { createLlmStep } from './llm-step.js';
+import { mapStep } from './map-step.js';
 import type { StepType, StepTypeRegistry } from './step-type.js';
 import { transformStep } from './transform.js';
+import { workflowStep } from './workflow-step.js';
 
-export const BUILTIN_STEP_TYPES: readonly StepType[] = [transformStep, delayStep, failStep];
+/** What the configurable built-ins need from configuration. */
+export interface BuiltinStepOptions {
+  httpAllowPrivate: boolean;
+  httpMaxResponseBytes: number;
+  llmBaseUrl: string;
+  llmApiKey: string | null;
+}
+
+export const DEFAULT_STEP_OPTIONS: BuiltinStepOptions = {
+  httpAllowPrivate: false,
+  httpMaxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  llmBaseUrl: 'https://api.openai.com/v1',
+  llmApiKey: null,
+};
+
+export function builtinStepTypes(options: BuiltinStepOptions = DEFAULT_STEP_OPTIONS): StepType[] {
+  return [
+    transformStep,
+    delayStep,
+    failStep,
+    createHttpStep({ allowPrivate: options.httpAllowPrivate, maxResponseBytes: options.httpMaxResponseBytes }),
+    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey }),
+    mapStep,
+    workflowStep,
+  ] as StepType[];
+}
 
 /** The registry of step types: the built-ins plus the host's own. A host type may not shadow a built-in. */
-export function createStepRegistry(extra: readonly StepType[] = []): StepTypeRegistry {
+export function createStepRegistry(extra: readonly StepType[] = [], options: BuiltinStepOptions = DEFAULT_STEP_OPTIONS): StepTypeRegistry {
   const registry = new Map<string, StepType>();
-  for (const stepType of [...BUILTIN_STEP_TYPES, ...extra]) {
+  for (const stepType of [...builtinStepTypes(options), ...extra]) {
     if (registry.has(stepType.type)) throw new Error(`step type "${stepType.type}" is registered twice`);
     registry.set(stepType.type, stepType);
   }

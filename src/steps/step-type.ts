@@ -1,47 +1,97 @@
+import type { Static, TObject } from '@sinclair/typebox';
+
 /**
  * The plugin interface for step types (SPEC §5). Built-in types live beside this file;
- * hosts register their own the same way. A step type receives its `with` block already
- * evaluated (expressions replaced by values) and returns an outcome; it never touches
- * the store.
+ * hosts register their own the same way (see docs/WORKFLOWS.md, "Host step types").
+ * A step type declares the schema of its `with` block (checked when a workflow is
+ * applied, for the keys, and before every attempt, for the evaluated values), whether
+ * running it twice is harmless, and a `run` that receives the evaluated `with` block
+ * and an `AbortSignal`. It returns an outcome and never touches the store.
  *
  * @example
- * const shout: StepType = {
+ * import { Type } from '@sinclair/typebox';
+ * export const shout = defineStepType({
  *   type: 'shout',
  *   description: 'Upper-cases with.text',
- *   withKeys: ['text'],
- *   async run(input) { return { kind: 'completed', output: String(input.text).toUpperCase() }; },
- * };
+ *   input: Type.Object({ text: Type.String() }, { additionalProperties: false }),
+ *   idempotent: true,
+ *   async run(input) { return { kind: 'completed', output: input.text.toUpperCase() }; },
+ * });
  */
-export interface StepType {
+export interface StepType<S extends TObject = TObject> {
   /** The `type:` name in definitions. */
   type: string;
   description: string;
-  /** Keys `with` may have (apply rejects others); omit to accept any. */
-  withKeys?: readonly string[];
-  /** Keys `with` must have. */
-  requiredWithKeys?: readonly string[];
-  run(input: Record<string, unknown>, ctx: StepContext): Promise<StepOutcome>;
+  /** Schema of the evaluated `with` block. Its property names are the keys `with` may have. */
+  input: S;
+  /**
+   * True when running the step twice with the same input is harmless. Steps run at least
+   * once: an attempt interrupted by a crash runs again. The engine runs every step the
+   * same way; the flag documents the risk and is shown by `describeStepTypes`.
+   */
+  idempotent: boolean;
+  /**
+   * A `with` key that holds nested step definitions (e.g. `map`'s `steps`): it is not
+   * evaluated before `run`, and it is validated as steps when the workflow is applied.
+   */
+  nestedSteps?: string;
+  /** May the step carry a `retry` policy? Default true. */
+  retryable?: boolean;
+  run(input: Static<S>, ctx: StepContext): Promise<StepOutcome>;
+}
+
+/** Keeps a step type's `run` typed by its input schema. */
+export function defineStepType<S extends TObject>(stepType: StepType<S>): StepType<S> {
+  return stepType;
 }
 
 export interface StepContext {
   runId: string;
   workspaceId: number;
   workflowId: string;
+  /** The step's id; inside a `map`, e.g. `each[2].fetch`. */
   stepId: string;
   /** 1 for the first attempt. */
   attempt: number;
+  /** The same for every attempt of this step of this run: use it as an idempotency key with peers. */
+  idempotencyKey: string;
   /** Aborted when the step times out, the run times out, or the worker loses the run. */
   signal: AbortSignal;
   now(): number;
-  /** When this step asked to wait and is now being resumed: the time it asked for. */
+  /** When this attempt asked to wait and is now being resumed: the time it asked for. */
   resumedFrom: { wakeAt: number } | null;
+  /** Runs nested steps (for `map`): checkpointed like any step, under ids `<stepId>[<key>].<subId>`. */
+  runNested(steps: unknown[], key: string, scope: Record<string, unknown>): Promise<NestedOutcome>;
+  /** Starts and reads child runs (for `workflow`). */
+  childRuns: ChildRuns;
 }
 
 /** What one attempt of a step came to. The executor handles each case. */
 export type StepOutcome =
   | { kind: 'completed'; output: unknown }
+  /** `retryable: false` skips the step's remaining retries. */
   | { kind: 'failed'; message: string; retryable?: boolean }
   /** Durable wait: the run is released and resumed at `until` (no worker slot held). */
   | { kind: 'waiting'; until: number };
+
+/** How a group of nested steps ended: `output` is the last nested step's. */
+export type NestedOutcome =
+  | { kind: 'completed'; output: unknown }
+  | { kind: 'failed'; message: string }
+  | { kind: 'waiting'; until: number }
+  | { kind: 'interrupted' };
+
+/** Child runs started by `workflow` steps (implemented by the service layer). */
+export interface ChildRuns {
+  /**
+   * Starts a run of `workflowId` in the parent's workspace, once per `key`: calling again
+   * with the same key returns the same child. Inputs are validated like any run's.
+   */
+  start(request: { parentRunId: string; workspaceId: number; workflowId: string; inputs: Record<string, unknown>; key: string }): Promise<ChildStart>;
+  /** The child's state, or null when it is unknown. */
+  get(workspaceId: number, runId: string): Promise<{ status: string; output: unknown; error: { code: string; message: string } | null } | null>;
+}
+
+export type ChildStart = { kind: 'started'; runId: string } | { kind: 'refused'; message: string };
 
 export type StepTypeRegistry = ReadonlyMap<string, StepType>;

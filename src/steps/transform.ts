@@ -1,12 +1,13 @@
-import type { StepType } from './step-type.js';
+import { Type } from '@sinclair/typebox';
+import { defineStepType } from './step-type.js';
 
 /** `transform`: its output is `with.value`, after expression evaluation. */
-export const transformStep: StepType = {
+export const transformStep = defineStepType({
   type: 'transform',
   description: 'Outputs with.value (expressions evaluated).',
-  withKeys: ['value'],
-  requiredWithKeys: ['value'],
+  input: Type.Object({ value: Type.Unknown() }, { additionalProperties: false }),
+  idempotent: true,
   async run(input) {
     return { kind: 'completed', output: input.value ?? null };
   },
-};
+});

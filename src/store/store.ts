@@ -88,9 +88,18 @@ export interface Store {
   markRunRunning(runId: string, workerId: string, now: number): Promise<boolean>;
   /**
    * Gives the run up without finishing it: the lease owner is cleared and the run is
-   * claimable again at `availableAt` (now, or when a wait is due).
+   * claimable again at `availableAt` (now, or when a wait is due) — or at `now` when a
+   * `wakeRun` arrived while the worker held it. Clears that wake request.
    */
   releaseRun(runId: string, workerId: string, availableAt: number, now: number): Promise<boolean>;
+  /**
+   * Makes a waiting run due now, e.g. a parent whose child run just finished. A run no
+   * worker holds becomes claimable at once; a run a worker holds is marked, so that
+   * worker's next `releaseRun` makes it due at once whatever wake time it asks for
+   * (otherwise the wake-up would be lost in the window before the release). Returns
+   * false when the run is not STARTING or RUNNING.
+   */
+  wakeRun(runId: string, now: number): Promise<boolean>;
   /**
    * STARTING/RUNNING → COMPLETED or FAILED under the worker's lease. Returns false when
    * the lease was lost, so a run is never completed twice.

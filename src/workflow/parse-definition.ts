@@ -2,14 +2,10 @@ import { Value } from '@sinclair/typebox/value';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './definition.js';
+import { checkStepList, formatPath, type Path, type StepTypeShape } from './check-steps.js';
 import { findExpressionErrors } from './expressions.js';
-import { stepDependencies } from './step-graph.js';
 
-/** What apply needs to know of a step type to validate a definition. */
-export interface StepTypeShape {
-  withKeys?: readonly string[];
-  requiredWithKeys?: readonly string[];
-}
+export type { StepTypeShape } from './check-steps.js';
 
 /** One problem in a definition file, with the place it is at. */
 export interface DefinitionError {
@@ -23,7 +19,6 @@ export interface DefinitionError {
 
 export type ParseResult = { ok: true; definition: WorkflowDefinition } | { ok: false; errors: DefinitionError[] };
 
-type Path = (string | number)[];
 
 /**
  * Parses a workflow file (YAML, or JSON, which is YAML too) and validates it: its
@@ -68,41 +63,8 @@ function checkSteps(
   stepTypes: ReadonlyMap<string, StepTypeShape>,
   at: (path: Path, message: string) => DefinitionError,
 ): DefinitionError[] {
-  const errors: DefinitionError[] = [];
-  const ids = new Map<string, number>();
-  definition.steps.forEach((step, i) => {
-    if (ids.has(step.id)) errors.push(at(['steps', i, 'id'], `duplicate step id "${step.id}" (first used by steps[${ids.get(step.id)}])`));
-    else ids.set(step.id, i);
-    const shape = stepTypes.get(step.type);
-    if (!shape) {
-      errors.push(at(['steps', i, 'type'], `unknown step type "${step.type}"; known types: ${[...stepTypes.keys()].join(', ')}`));
-    } else {
-      const given = Object.keys(step.with ?? {});
-      if (shape.withKeys) {
-        for (const key of given.filter((k) => !shape.withKeys!.includes(k))) {
-          errors.push(at(['steps', i, 'with', key], `step type "${step.type}" does not accept with.${key}; it accepts: ${shape.withKeys.join(', ') || 'nothing'}`));
-        }
-      }
-      for (const key of (shape.requiredWithKeys ?? []).filter((k) => !given.includes(k))) {
-        errors.push(at(['steps', i, 'with'], `step type "${step.type}" needs with.${key}`));
-      }
-    }
-    for (const problem of findExpressionErrors(step.with ?? {}, [])) errors.push(at(['steps', i, 'with', ...problem.path], problem.message));
-    if (typeof step.if === 'string') {
-      for (const problem of findExpressionErrors(step.if)) errors.push(at(['steps', i, 'if'], problem.message));
-    }
-  });
-  (definition.steps).forEach((step, i) => {
-    (step.needs ?? []).forEach((need, j) => {
-      if (!ids.has(need)) errors.push(at(['steps', i, 'needs', j], `needs "${need}", which is not a step of this workflow`));
-      if (need === step.id) errors.push(at(['steps', i, 'needs', j], `step "${step.id}" needs itself`));
-    });
-  });
+  const errors = checkStepList(definition.steps, ['steps'], stepTypes, at);
   for (const problem of findExpressionErrors(definition.output ?? null)) errors.push(at(['output', ...problem.path], problem.message));
-  if (errors.length === 0) {
-    const cycle = findCycle(definition);
-    if (cycle) errors.push(at(['steps', ids.get(cycle[0]!)!, 'needs'], `steps form a cycle: ${cycle.join(' -> ')}`));
-  }
   return errors;
 }
 
@@ -125,37 +87,7 @@ function checkDurations(definition: WorkflowDefinition, at: (path: Path, message
     if (value !== undefined && parseDuration(value) === null) errors.push(at(path, `"${value}" is not a duration such as 500ms, 20s, 10m or 1h`));
   };
   check(definition.timeout, ['timeout']);
-  definition.steps.forEach((step, i) => {
-    check(step.timeout, ['steps', i, 'timeout']);
-    check(step.retry?.delay, ['steps', i, 'retry', 'delay']);
-    check(step.retry?.maxDelay, ['steps', i, 'retry', 'maxDelay']);
-  });
   return errors;
-}
-
-/** A cycle among the steps' dependencies, as step ids, or null. */
-function findCycle(definition: WorkflowDefinition): string[] | null {
-  const deps = stepDependencies(definition.steps);
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | null => {
-    if (state.get(id) === 'done') return null;
-    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
-    state.set(id, 'visiting');
-    stack.push(id);
-    for (const dep of deps.get(id) ?? []) {
-      const cycle = visit(dep);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(id, 'done');
-    return null;
-  };
-  for (const step of definition.steps) {
-    const cycle = visit(step.id);
-    if (cycle) return cycle;
-  }
-  return null;
 }
 
 /** The closest node of the document at `path`, as a line and column. */
@@ -168,8 +100,4 @@ function locate(doc: Document, lineCounter: LineCounter, path: Path, message: st
   const range = (node as { range?: [number, number, number] } | null)?.range;
   const pos = range ? lineCounter.linePos(range[0]) : null;
   return { path: formatPath(path), line: pos?.line ?? null, column: pos?.col ?? null, message };
-}
-
-function formatPath(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { API_PREFIX } from '../../src/api/schemas.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
-import { createServices, startSlipway, type SlipwayServer } from '../../src/server.js';
+import { startSlipway, type createServices, type SlipwayServer } from '../../src/server.js';
 import type { StepType } from '../../src/steps/step-type.js';
 
 export interface TestServerOptions {
@@ -30,7 +30,7 @@ export interface TestServer {
   /** Applies and publishes a workflow (YAML text) in a workspace. */
   publish(yaml: string, workspaceId?: number): Promise<string>;
   /** Polls a run until it reaches one of `statuses`. */
-  waitForStatus(runId: string, statuses: string[], token?: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForStatus(runId: string, statuses: string[], token?: string, timeoutMs?: number): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     { SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_SHUTDOWN_GRACE: '2s', ...options.env },
   );
   const server = await startSlipway({ config, http: true, examplesDir: null, logger: false, clock: options.clock, extraStepTypes: options.extraStepTypes });
-  const services = createServices(server.store, options.clock ?? { now: () => Date.now() });
+  const services = server.services;
 
   async function newWorkspace(limits: { dailyRunLimit?: number | null; concurrentRunLimit?: number | null } = {}) {
     const workspace = await server.store.createWorkspace({

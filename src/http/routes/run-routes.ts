@@ -5,13 +5,17 @@ import {
   CancelRunResponse,
   CreateRunBody,
   CreateRunResponse,
+  GetRunQuery,
+  ListRunsQuery,
+  ListRunsResponse,
   RunIdParams,
-  RunSchema,
+  RunWithDetailsSchema,
   WorkflowIdParams,
 } from '../../api/schemas.js';
 import { toIso } from '../../core/clock.js';
+import type { RunStatus } from '../../core/states.js';
 import type { RunsService } from '../../service/runs-service.js';
-import { toCreateRunResponse, toRunResponse } from '../presenters.js';
+import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
 import { errorResponses } from './responses.js';
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService }) {
@@ -41,14 +45,41 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     return reply.status(202).send(toCreateRunResponse(run));
   });
 
+  api.get('/workflow-runs', {
+    schema: {
+      summary: 'List runs (dashboard extension)',
+      description:
+        'Runs of the workspace, newest first, optionally of one workflow and in one status. Not part of Slate\'s API. ' +
+        'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields.',
+      tags: ['runs'],
+      querystring: ListRunsQuery,
+      response: { 200: ListRunsResponse, ...errorResponses(400) },
+    },
+  }, async (request) => {
+    const page = request.query.page ?? 1;
+    const limit = request.query.limit ?? 15;
+    const { items, total } = await deps.runs.listRuns(request.caller.workspaceId, {
+      workflowId: request.query.workflow_id,
+      status: request.query.status as RunStatus | undefined,
+      page,
+      limit,
+    });
+    return { data: items.map(toRunWithDetails), pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+  });
+
   api.get('/workflow-runs/:runId', {
     schema: {
       summary: 'Get a run\'s status',
+      description: 'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`.',
       tags: ['runs'],
       params: RunIdParams,
-      response: { 200: RunSchema, ...errorResponses(404) },
+      querystring: GetRunQuery,
+      response: { 200: RunWithDetailsSchema, ...errorResponses(400, 404) },
     },
-  }, async (request) => toRunResponse(await deps.runs.getRun(request.caller.workspaceId, request.params.runId)));
+  }, async (request) => {
+    const run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+    return request.query.include === 'details' ? toRunWithDetails(run) : toRunResponse(run);
+  });
 
   api.post('/workflow-runs/:runId/cancel', {
     schema: {

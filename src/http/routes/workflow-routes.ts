@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
+  ListWorkflowVersionsResponse,
   ListWorkflowsQuery,
   ListWorkflowsResponse,
   WorkflowIdParams,
   WorkflowSchema,
 } from '../../api/schemas.js';
 import type { WorkflowsService } from '../../service/workflows-service.js';
-import { toWorkflowResponse, toWorkflowSummary } from '../presenters.js';
+import { toWorkflowResponse, toWorkflowSummary, toWorkflowVersionResponse } from '../presenters.js';
 import { errorResponses } from './responses.js';
 
 export function registerWorkflowRoutes(app: FastifyInstance, deps: { workflows: WorkflowsService }) {
@@ -45,4 +46,17 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { workflows: 
       response: { 200: WorkflowSchema, ...errorResponses(404) },
     },
   }, async (request) => toWorkflowResponse(await deps.workflows.getWorkflow(request.caller.workspaceId, request.params.workflowId)));
+
+  api.get('/workflows/:workflowId/versions', {
+    schema: {
+      summary: 'List a workflow\'s published versions (dashboard extension)',
+      description: 'Newest first; `isDefault` marks the version new runs start on. A draft-only workflow has none. Not part of Slate\'s API.',
+      tags: ['workflows'],
+      params: WorkflowIdParams,
+      response: { 200: ListWorkflowVersionsResponse, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const versions = await deps.workflows.listVersions(request.caller.workspaceId, request.params.workflowId);
+    return { data: versions.map(toWorkflowVersionResponse) };
+  });
 }

@@ -123,7 +123,7 @@ export function createSqliteStore(options: { path: string }): Store {
     );
     for (const { id } of expired) {
       const row = one(
-        `UPDATE runs SET lease_owner = ?, lease_expires_at = ?, claim_count = claim_count + 1
+        `UPDATE runs SET lease_owner = ?, lease_expires_at = ?, claim_count = claim_count + 1, wake_requested = 0
          WHERE id = ? RETURNING *`,
         input.workerId, leaseUntil, id,
       )!;
@@ -399,13 +399,27 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async releaseRun(runId, workerId, availableAt, now) {
-      const result = await writes.submit(() => run(
-        `UPDATE runs SET lease_owner = NULL, lease_expires_at = ?
-         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
-        availableAt, runId, workerId,
+      const row = await writes.submit(() => one(
+        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
+           lease_expires_at = CASE WHEN wake_requested = 1 THEN min(?, ?) ELSE ? END
+         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_expires_at`,
+        availableAt, now, availableAt, runId, workerId,
       ));
-      if (result.changes === 1 && availableAt <= now) queued.emit('queued');
-      return result.changes === 1;
+      if (row && Number(row.lease_expires_at) <= now) queued.emit('queued');
+      return row !== undefined;
+    },
+
+    async wakeRun(runId, now) {
+      // Free and waiting: due now. Held by a worker: remembered, so its next release is due now.
+      const row = await writes.submit(() => one(
+        `UPDATE runs SET
+           lease_expires_at = CASE WHEN lease_owner IS NULL THEN min(lease_expires_at, ?) ELSE lease_expires_at END,
+           wake_requested = CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
+         WHERE id = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_owner`,
+        now, runId,
+      ));
+      if (row && row.lease_owner === null) queued.emit('queued');
+      return row !== undefined;
     },
 
     async finishRun(input: FinishRunInput) {

@@ -1,0 +1,176 @@
+import { Value } from '@sinclair/typebox/value';
+import { parseDuration } from '../core/duration.js';
+import { StepStatus } from '../core/states.js';
+import type { NestedOutcome, StepContext, StepOutcome, StepType } from '../steps/step-type.js';
+import type { RunError, StepAttempt } from '../store/store.js';
+import type { StepDefinition } from '../workflow/definition.js';
+import { evaluateValue } from '../workflow/expressions.js';
+import { INTERRUPTED } from './checkpoints.js';
+import type { ExecutionEnv, Scope, StepResult } from './execution-env.js';
+import { maxAttempts, retryDelayMs } from './retry-policy.js';
+
+export type RunNested = (steps: unknown[], key: string, extra: Record<string, unknown>, signal: AbortSignal) => Promise<NestedOutcome>;
+
+/**
+ * Runs one attempt of one step from its checkpoint, and records it: a step whose last
+ * attempt was cut short (RUNNING at pickup) is marked INTERRUPTED and runs again; a
+ * WAITING step (a delay, a child run) is resumed and answers for itself whether it is
+ * done; a failure with attempts left becomes a wait until the retry is due.
+ */
+export async function runStep(env: ExecutionEnv, step: StepDefinition, id: string, scope: Scope, graphSignal: AbortSignal, runNested: RunNested): Promise<StepResult> {
+  const { clock, checkpoints } = env;
+  const stepType = env.stepTypes.get(step.type);
+  let latest = checkpoints.latest(id);
+  if (latest?.status === StepStatus.RUNNING) {
+    const interrupted = { ...latest, status: StepStatus.FAILED, error: { code: INTERRUPTED, message: 'the worker running this attempt stopped' }, finishedAt: clock.now() };
+    if (!(await save(env, interrupted))) return { kind: 'lost' };
+    latest = interrupted;
+  }
+  // A final failure recorded before a crash: the run was failing; do not run the step again.
+  if (latest?.status === StepStatus.FAILED && latest.wakeAt === null && latest.error?.code !== INTERRUPTED) {
+    return { kind: 'failed', message: latest.error?.message ?? 'failed' };
+  }
+  // A retry's backoff is kept to the letter. A WAITING step is asked again whenever its run
+  // is picked up, even early (a child run that finished wakes its parent): the step type
+  // answers `waiting` again when it is not done, as `delay` does before its due time.
+  const retryAt = latest?.status === StepStatus.FAILED ? latest.wakeAt : null;
+  if (retryAt !== null && retryAt !== undefined && retryAt > clock.now()) return { kind: 'waiting', until: retryAt };
+
+  const resuming = latest?.status === StepStatus.WAITING ? latest : null;
+  const attempt: StepAttempt = {
+    runId: env.run.id,
+    stepId: id,
+    attempt: resuming ? resuming.attempt : (latest?.attempt ?? 0) + 1,
+    stepType: step.type,
+    status: StepStatus.RUNNING,
+    input: resuming ? resuming.input : null,
+    output: null,
+    error: null,
+    startedAt: resuming ? resuming.startedAt : clock.now(),
+    finishedAt: null,
+    wakeAt: null,
+  };
+  const finish = async (status: StepAttempt['status'], changes: Partial<StepAttempt>, result: StepResult): Promise<StepResult> =>
+    (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : { kind: 'lost' };
+  const failWith = (error: RunError, retryable: boolean) => failOrRetry(env, step, stepType, attempt, error, retryable, graphSignal);
+
+  if (!stepType) return failWith({ code: 'UNKNOWN_STEP_TYPE', message: `step type "${step.type}" is not registered in this process` }, false);
+  if (!resuming) {
+    try {
+      if (step.if !== undefined) {
+        const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope);
+        if (!condition) return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
+      }
+      attempt.input = await evaluateWith(step, stepType, scope);
+    } catch (error) {
+      return failWith({ code: 'EXPRESSION_FAILED', message: `expression failed: ${(error as Error).message}` }, false);
+    }
+    const problem = Value.Errors(stepType.input, attempt.input).First();
+    if (problem) {
+      return failWith({ code: 'INVALID_INPUT', message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` }, false);
+    }
+  }
+  if (!(await save(env, attempt))) return { kind: 'lost' };
+
+  const limits = [graphSignal];
+  const stepTimeout = step.timeout === undefined ? null : parseDuration(step.timeout);
+  if (stepTimeout !== null) limits.push(AbortSignal.timeout(stepTimeout));
+  if (env.deadline !== null) limits.push(AbortSignal.timeout(Math.max(0, env.deadline - clock.now())));
+  const signal = AbortSignal.any(limits);
+  const ctx: StepContext = {
+    runId: env.run.id,
+    workspaceId: env.run.workspaceId,
+    workflowId: env.run.workflowId,
+    stepId: id,
+    attempt: attempt.attempt,
+    idempotencyKey: `${env.run.id}:${id}`,
+    signal,
+    now: () => clock.now(),
+    resumedFrom: resuming?.wakeAt != null ? { wakeAt: resuming.wakeAt } : null,
+    runNested: (steps, key, extra) => runNested(steps, key, extra, signal),
+    childRuns: env.childRuns,
+  };
+  const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal);
+  if (env.leaseSignal.aborted) return { kind: 'lost' };
+  if (env.deadline !== null && clock.now() >= env.deadline) {
+    return finish(StepStatus.FAILED, { error: { code: 'TIMEOUT', message: 'the run timed out' } }, { kind: 'timed_out' });
+  }
+  switch (outcome.kind) {
+    case 'completed':
+      return finish(StepStatus.COMPLETED, { output: outcome.output ?? null }, { kind: 'completed', output: outcome.output ?? null });
+    case 'waiting':
+      if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return { kind: 'lost' };
+      return { kind: 'waiting', until: outcome.until };
+    case 'failed':
+      return failWith({ code: 'STEP_FAILED', message: outcome.message }, outcome.retryable !== false);
+  }
+}
+
+/** Records a step as SKIPPED without running it (its needed steps were all skipped). */
+export async function recordSkip(env: ExecutionEnv, step: StepDefinition, id: string): Promise<StepResult> {
+  const now = env.clock.now();
+  const latest = env.checkpoints.latest(id);
+  const attempt: StepAttempt = {
+    runId: env.run.id, stepId: id, attempt: (latest?.attempt ?? 0) + 1, stepType: step.type, status: StepStatus.SKIPPED,
+    input: null, output: null, error: null, startedAt: now, finishedAt: now, wakeAt: null,
+  };
+  return (await save(env, attempt)) ? { kind: 'skipped' } : { kind: 'lost' };
+}
+
+async function failOrRetry(
+  env: ExecutionEnv,
+  step: StepDefinition,
+  stepType: StepType | undefined,
+  attempt: StepAttempt,
+  error: RunError,
+  retryable: boolean,
+  graphSignal: AbortSignal,
+): Promise<StepResult> {
+  const now = env.clock.now();
+  const failures = env.checkpoints.countedFailures(attempt.stepId) + 1;
+  const retry = retryable && stepType?.retryable !== false && !graphSignal.aborted && failures < maxAttempts(step.retry);
+  const wakeAt = retry ? now + retryDelayMs(step.retry, failures, env.random) : null;
+  if (!(await save(env, Object.assign(attempt, { status: StepStatus.FAILED, error, finishedAt: now, wakeAt })))) return { kind: 'lost' };
+  return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message: error.message };
+}
+
+/** Evaluates `with`, except a step type's nested steps, which stay as written (map evaluates them per item). */
+async function evaluateWith(step: StepDefinition, stepType: StepType, scope: Scope): Promise<Record<string, unknown>> {
+  const raw = { ...(step.with ?? {}) };
+  const nestedKey = stepType.nestedSteps;
+  const nested = nestedKey !== undefined ? raw[nestedKey] : undefined;
+  if (nestedKey !== undefined) delete raw[nestedKey];
+  const input = (await evaluateValue(raw, scope)) as Record<string, unknown>;
+  if (nestedKey !== undefined && nested !== undefined) input[nestedKey] = nested;
+  return input;
+}
+
+async function save(env: ExecutionEnv, attempt: StepAttempt): Promise<boolean> {
+  if (env.leaseSignal.aborted) return false;
+  const saved = await env.store.saveStepAttempt(env.workerId, attempt);
+  if (saved) env.checkpoints.remember(attempt);
+  return saved;
+}
+
+/** Runs a step, turning a throw or an abort into a failed outcome. */
+async function runWithSignal(run: () => Promise<StepOutcome>, signal: AbortSignal): Promise<StepOutcome> {
+  if (signal.aborted) return { kind: 'failed', message: abortMessage(signal) };
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<StepOutcome>((resolve) => {
+    onAbort = () => resolve({ kind: 'failed', message: abortMessage(signal) });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([run(), aborted]);
+  } catch (error) {
+    if (signal.aborted) return { kind: 'failed', message: abortMessage(signal) };
+    return { kind: 'failed', message: (error as Error).message ?? String(error) };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function abortMessage(signal: AbortSignal): string {
+  const reason = signal.reason as Error | undefined;
+  return reason?.name === 'TimeoutError' ? 'the step timed out' : `the step was interrupted (${reason?.message ?? 'aborted'})`;
+}

@@ -1,0 +1,76 @@
+import { startOfUtcDay, type Clock } from '../core/clock.js';
+import { newRunId } from '../core/ids.js';
+import type { ChildRuns } from '../steps/step-type.js';
+import type { Store } from '../store/store.js';
+import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import type { WorkflowsService } from './workflows-service.js';
+
+/** How deep `workflow` steps may nest runs (a workflow that calls itself stops here). */
+export const MAX_CHILD_RUN_DEPTH = 8;
+
+/**
+ * Child runs for `workflow` steps. A child is an ordinary run of the same workspace,
+ * with its inputs validated like any run's, but it is not refused by the workspace's
+ * run limits (they govern runs started through the API) and does not count against
+ * them. The step's key is the child's idempotency key, so starting twice finds the
+ * same child.
+ */
+export function createChildRuns(deps: { store: Store; clock: Clock; workflows: WorkflowsService }): ChildRuns {
+  const { store, clock } = deps;
+
+  async function depthOf(workspaceId: number, runId: string): Promise<number> {
+    let depth = 0;
+    let current = await store.getRun(workspaceId, runId);
+    while (current?.parentRunId && depth <= MAX_CHILD_RUN_DEPTH) {
+      depth++;
+      current = await store.getRun(workspaceId, current.parentRunId);
+    }
+    return depth;
+  }
+
+  return {
+    async start(request) {
+      const key = `slipway-child:${request.key}`;
+      const existing = await store.findRunByIdempotencyKey(request.workspaceId, key);
+      if (existing) return { kind: 'started', runId: existing.id };
+      if ((await depthOf(request.workspaceId, request.parentRunId)) >= MAX_CHILD_RUN_DEPTH) {
+        return { kind: 'refused', message: `child runs nest deeper than ${MAX_CHILD_RUN_DEPTH} levels` };
+      }
+      const workflow = await store.getWorkflow(request.workspaceId, request.workflowId);
+      if (!workflow) return { kind: 'refused', message: `no workflow "${request.workflowId}" in this workspace` };
+      const definition = await deps.workflows.publishedDefinition(workflow);
+      if (!definition) return { kind: 'refused', message: `workflow "${request.workflowId}" has no published version` };
+      const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+      if (!checked.ok) {
+        return { kind: 'refused', message: `invalid inputs for "${request.workflowId}": ${checked.details.map((d) => `${d.path} ${d.message}`).join('; ')}` };
+      }
+      const now = clock.now();
+      const result = await store.createRun({
+        id: newRunId(),
+        workspaceId: request.workspaceId,
+        workflowId: workflow.id,
+        inputs: checked.values,
+        metadata: { parent_run_id: request.parentRunId },
+        idempotencyKey: key,
+        parentRunId: request.parentRunId,
+        ignoreLimits: true,
+        now,
+        dayStart: startOfUtcDay(now),
+      });
+      switch (result.kind) {
+        case 'created':
+        case 'replayed':
+          return { kind: 'started', runId: result.run.id };
+        case 'idempotency_conflict':
+          return { kind: 'refused', message: `the child key is already used by a run of "${result.run.workflowId}"` };
+        case 'daily_limit_exceeded':
+        case 'concurrent_limit_exceeded':
+          return { kind: 'refused', message: 'unexpected run limit for a child run' };
+      }
+    },
+    async get(workspaceId, runId) {
+      const run = await store.getRun(workspaceId, runId);
+      return run ? { status: run.status, output: run.output, error: run.error } : null;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { useApp } from '../app-context.js';
+import { JsonView } from '../components/json-view.js';
+import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { formatDuration } from '../format.js';
+import { SlipwayApiError } from '../session.js';
+import { useAsync } from '../use-async.js';
+
+/** Each step of the run in order: status, attempts, duration, and its output or error. */
+export function StepTimeline({ runId, live }: { runId: string; live: boolean }) {
+  const { client } = useApp();
+  // `live` is in the deps so a final load happens when the run ends.
+  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live });
+
+  if (steps.error && !steps.data) {
+    if (steps.error instanceof SlipwayApiError && steps.error.status === 404 && steps.error.body.message.startsWith('No route')) {
+      return <p class="muted">This server does not list steps yet.</p>;
+    }
+    return <ErrorBox error={steps.error} onRetry={steps.reload} />;
+  }
+  if (!steps.data) return <Loading label="Loading steps…" />;
+  if (steps.data.data.length === 0) {
+    return <Empty>{live ? 'No step has started yet.' : 'No step ran.'}</Empty>;
+  }
+  return (
+    <ol class="timeline" aria-label="Steps">
+      {steps.data.data.map((step) => (
+        <li key={step.id} class={`step step-${step.status.toLowerCase()}`} data-step-id={step.id}>
+          <div class="step-head">
+            <span class="step-dot" aria-hidden="true" />
+            <strong class="mono">{step.id}</strong>
+            <span class="muted small">{step.type}</span>
+            <StatusBadge status={step.status} />
+            <span class="muted small">
+              {step.attempts} attempt{step.attempts === 1 ? '' : 's'} · {formatDuration(step.started_at, step.finished_at)}
+            </span>
+          </div>
+          {step.error ? (
+            <p class="step-error">
+              <code>{step.error.code}</code> {step.error.message}
+            </p>
+          ) : null}
+          {step.output !== null && step.output !== undefined ? (
+            <details>
+              <summary>Output</summary>
+              <JsonView value={step.output} label={`Output of ${step.id}`} />
+            </details>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
