@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertError } from './support/assert-error.js';
 import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
-function assertError(response: { status: number; body: any; headers: Headers }, status: number, code: string) {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.equal(response.body.error, code);
-  assert.equal(typeof response.body.message, 'string');
-  assert.ok(response.body.message.length > 0);
-  assert.equal(response.body.request_id, response.headers.get('x-request-id'));
-}
 
 for (const backend of testBackends()) describe(`authentication and tenancy (SPEC §2) [${backend}]`, () => {
   let t: TestServer;

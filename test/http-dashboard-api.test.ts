@@ -75,6 +75,10 @@ for (const backend of testBackends()) describe(`dashboard API: GET /workflow-run
     assert.equal(detailed.body.workflow_version, null);
     assert.equal(detailed.body.status, 'QUEUED');
     assert.equal((await t.api('GET', `/workflow-runs/${created.body.run_id}?include=everything`)).status, 400);
+    // Unknown parameters stay ignored on the Slate endpoint, as before the extension.
+    const cacheBusted = await t.api('GET', `/workflow-runs/${created.body.run_id}?_=123`);
+    assert.equal(cacheBusted.status, 200);
+    assert.equal(cacheBusted.body.inputs, undefined);
   });
 });
 

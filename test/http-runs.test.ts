@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertError } from './support/assert-error.js';
 import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -58,12 +59,6 @@ steps:
   - { id: echo, type: transform, with: { value: "{{ inputs }}" } }
 `;
 
-function assertError(response: { status: number; body: any; headers: Headers }, status: number, code: string) {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.equal(response.body.error, code, JSON.stringify(response.body));
-  assert.equal(typeof response.body.message, 'string');
-  assert.equal(response.body.request_id, response.headers.get('x-request-id'));
-}
 
 for (const backend of testBackends()) describe(`create run: validation and bad input (SPEC §3) [${backend}]`, () => {
   let t: TestServer;

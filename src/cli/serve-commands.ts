@@ -77,6 +77,7 @@ function printBootstrap(bootstrap: { workspaceId: number; token: string; workflo
     '',
     `Example workflows: ${bootstrap.workflows.map((w) => w.id).join(', ') || '(none)'}`,
     `Try: curl -s -H "Authorization: Bearer ${bootstrap.token}" ${url}/workflow-service/api/public/v1/workflows`,
+    `Dashboard: ${url}/ (sign in with this token)`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

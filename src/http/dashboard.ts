@@ -65,6 +65,6 @@ function wantsPage(request: FastifyRequest): boolean {
   if (path.startsWith(API_PREFIX) || path === '/healthz') return false;
   // A missing file (e.g. /assets/old.js) is a 404, not the page.
   if (/\.[A-Za-z0-9]+$/.test(path)) return false;
-  const accept = request.headers.accept ?? '';
-  return accept === '' || accept.includes('text/html') || accept.includes('*/*');
+  // Browsers navigating ask for text/html; API clients and curl (*/*) get the JSON 404.
+  return (request.headers.accept ?? '').includes('text/html');
 }
