@@ -30,7 +30,8 @@ export function StepTimeline({ runId, live }: { runId: string; live: boolean }) 
             <span class="step-dot" aria-hidden="true" />
             <strong class="mono">{step.id}</strong>
             <span class="muted small">{step.type}</span>
-            <StatusBadge status={step.status} />
+            {/* A step still PENDING when the run has ended never ran (an earlier step failed, or the run timed out). */}
+            <StatusBadge status={step.status} label={!live && step.status === 'PENDING' ? 'NOT RUN' : undefined} />
             <span class="muted small">
               {step.attempts} attempt{step.attempts === 1 ? '' : 's'} · {formatDuration(step.started_at, step.finished_at)}
             </span>
