@@ -17,6 +17,7 @@ import type {
   WorkflowListQuery,
 } from '../store.js';
 import type { ApiToken, Organization, Run, StepAttempt, TokenWithWorkspace, Workflow, WorkflowVersion, Workspace } from '../types.js';
+import { createGroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrate-sqlite.js';
 import { toJson, toOrganization, toRun, toStepAttempt, toToken, toWorkflow, toWorkflowVersion, toWorkspace } from './sqlite-rows.js';
 
@@ -36,10 +37,23 @@ export function createSqliteStore(options: { path: string }): Store {
   db.pragma('foreign_keys = ON');
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
+  // The hot writes (creating, claiming, checkpointing, finishing runs) go through group commit.
+  const writes = createGroupCommit(db);
 
-  const one = (sql: string, ...params: unknown[]): Row | undefined => db.prepare(sql).get(...params) as Row | undefined;
-  const all = (sql: string, ...params: unknown[]): Row[] => db.prepare(sql).all(...params) as Row[];
-  const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params);
+  // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
+  // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
+  const statements = new Map<string, Database.Statement>();
+  const statement = (sql: string): Database.Statement => {
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      prepared = db.prepare(sql);
+      statements.set(sql, prepared);
+    }
+    return prepared;
+  };
+  const one = (sql: string, ...params: unknown[]): Row | undefined => statement(sql).get(...params) as Row | undefined;
+  const all = (sql: string, ...params: unknown[]): Row[] => statement(sql).all(...params) as Row[];
+  const run = (sql: string, ...params: unknown[]) => statement(sql).run(...params);
 
   // ---------------------------------------------------------------- tenancy
   function createOrganizationSync(name: string, now: number): Organization {
@@ -183,6 +197,7 @@ export function createSqliteStore(options: { path: string }): Store {
 
     async close() {
       queued.removeAllListeners();
+      await writes.drain();
       db.close();
     },
 
@@ -251,7 +266,7 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async recordTokenUse(tokenId, now) {
-      run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', now, tokenId);
+      await writes.submit(() => run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', now, tokenId));
     },
 
     async applyWorkflow(input) {
@@ -298,14 +313,15 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async createRun(input) {
-      let result: CreateRunResult;
-      try {
-        result = createRunTx.immediate(input);
-      } catch (error) {
-        // Another process inserted the same key between our check and insert: replay it.
-        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || input.idempotencyKey === null) throw error;
-        result = createRunTx.immediate(input);
-      }
+      const result = await writes.submit((): CreateRunResult => {
+        try {
+          return createRunTx(input);
+        } catch (error) {
+          // Another process inserted the same key between our check and insert: replay it.
+          if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || input.idempotencyKey === null) throw error;
+          return createRunTx(input);
+        }
+      });
       if (result.kind === 'created') queued.emit('queued');
       return result;
     },
@@ -341,11 +357,11 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
-      const row = one(
+      const row = await writes.submit(() => one(
         `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
          WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
         now, now, runId, workspaceId,
-      );
+      ));
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = getRunSync(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };
@@ -359,78 +375,79 @@ export function createSqliteStore(options: { path: string }): Store {
 
     async claimRuns(input) {
       if (input.limit <= 0) return [];
-      return claimRunsTx.immediate(input);
+      return writes.submit(() => claimRunsTx(input));
     },
 
     async renewLease(runId, workerId, leaseExpiresAt) {
-      const result = run(
+      const result = await writes.submit(() => run(
         `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
         leaseExpiresAt, runId, workerId,
-      );
+      ));
       return result.changes === 1;
     },
 
     async markRunRunning(runId, workerId, now) {
-      const result = run(
-        `UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'STARTING'`,
-        now, runId, workerId,
-      );
-      if (result.changes === 1) return true;
-      // Already RUNNING (a resumed run) is fine as long as the lease is ours.
-      return one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`, runId, workerId) !== undefined;
+      return writes.submit(() => {
+        const result = run(
+          `UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'STARTING'`,
+          now, runId, workerId,
+        );
+        if (result.changes === 1) return true;
+        // Already RUNNING (a resumed run) is fine as long as the lease is ours.
+        return one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`, runId, workerId) !== undefined;
+      });
     },
 
     async releaseRun(runId, workerId, availableAt, now) {
-      const row = one(
+      const row = await writes.submit(() => one(
         `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
            lease_expires_at = CASE WHEN wake_requested = 1 THEN min(?, ?) ELSE ? END
          WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_expires_at`,
         availableAt, now, availableAt, runId, workerId,
-      );
+      ));
       if (row && Number(row.lease_expires_at) <= now) queued.emit('queued');
       return row !== undefined;
     },
 
     async wakeRun(runId, now) {
       // Free and waiting: due now. Held by a worker: remembered, so its next release is due now.
-      const row = one(
+      const row = await writes.submit(() => one(
         `UPDATE runs SET
            lease_expires_at = CASE WHEN lease_owner IS NULL THEN min(lease_expires_at, ?) ELSE lease_expires_at END,
            wake_requested = CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
          WHERE id = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_owner`,
         now, runId,
-      );
+      ));
       if (row && row.lease_owner === null) queued.emit('queued');
       return row !== undefined;
     },
 
     async finishRun(input: FinishRunInput) {
-      const result = run(
+      const result = await writes.submit(() => run(
         `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
            lease_owner = NULL, lease_expires_at = NULL
          WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
         input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
-      );
+      ));
       return result.changes === 1;
     },
 
     async saveStepAttempt(workerId, attempt: StepAttempt) {
-      return db
-        .transaction(() => {
-          const held = one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`, attempt.runId, workerId);
-          if (!held) return false;
-          run(
-            `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
-               status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
-               finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
-            attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
-            toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
-          );
-          return true;
-        })
-        .immediate();
+      // One statement guarded by the lease check before it; the pair is atomic in the batch's savepoint.
+      return writes.submit(() => {
+        const held = one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`, attempt.runId, workerId);
+        if (!held) return false;
+        run(
+          `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
+             status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+             finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
+          attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
+          toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
+        );
+        return true;
+      });
     },
 
     async listStepAttempts(runId) {
