@@ -9,8 +9,8 @@ import { useAsync } from '../use-async.js';
 /** Each step of the run in order: status, attempts, duration, and its output or error. */
 export function StepTimeline({ runId, live }: { runId: string; live: boolean }) {
   const { client } = useApp();
-  // `live` is in the deps so a final load happens when the run ends.
-  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live });
+  // `live` is in the deps so a final load happens when the run ends (keeping what is shown meanwhile).
+  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live, keepDataOnChange: true });
 
   if (steps.error && !steps.data) {
     if (steps.error instanceof SlipwayApiError && steps.error.status === 404 && steps.error.body.message.startsWith('No route')) {
