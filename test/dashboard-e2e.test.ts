@@ -242,19 +242,37 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.getByRole('region', { name: 'Output' }).getByText('"topic": "support"').waitFor();
     await page.getByRole('region', { name: 'Metadata' }).getByText('"source": "dashboard-e2e"').waitFor();
     await shot('run-page');
+
+    // A failed run: the error, and the step that failed with its message.
+    const failing = await api('POST', '/workflows/slow-report/runs', adminToken, { inputs: { topic: 'sales', seconds: 1, shouldFail: true } });
+    await page.goto(`${url}/runs/${failing.body.run_id}`);
+    await page.locator('.run-head .badge', { hasText: 'FAILED' }).waitFor();
+    const error = page.getByRole('region', { name: 'Error' });
+    await error.getByText('WORKFLOW_FAILED').waitFor();
+    await error.getByText('asked to fail for sales').waitFor();
+    const failedStep = page.locator('[data-step-id="failIfAsked"]');
+    await failedStep.locator('.badge', { hasText: 'FAILED' }).waitFor();
+    await failedStep.getByText('asked to fail for sales').waitFor();
+    await page.locator('[data-step-id="report"] .badge', { hasText: 'NOT RUN' }).waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Output' }).count(), 0);
+    await shot('run-failed');
   });
 
   it('lists runs with status filters', async () => {
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
-    await page.locator('tbody tr').nth(3).waitFor();
-    assert.equal(await page.locator('tbody tr').count(), 4);
+    await page.locator('tbody tr').nth(4).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 5);
     await shot('runs');
     await page.getByRole('button', { name: 'Canceled' }).click();
     await page.waitForURL(/status=CANCELED/);
     await page.locator('tbody tr').nth(1).waitFor({ state: 'detached' });
     assert.equal(await page.locator('tbody tr .badge').first().textContent(), 'CANCELED');
     await page.getByRole('button', { name: 'Failed' }).click();
+    await page.waitForURL(/status=FAILED/);
+    await page.locator('tbody tr .badge', { hasText: 'FAILED' }).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    await page.getByRole('button', { name: 'Running' }).click();
     await page.getByText('No run matches these filters.').waitFor();
   });
 

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { AppContext } from './app-context.js';
+import { AppContext, useApp } from './app-context.js';
 import { Link } from './components/link.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
@@ -88,14 +88,11 @@ function Shell() {
 }
 
 function SignOutButton() {
+  const { signOut } = useApp();
   return (
-    <AppContext.Consumer>
-      {(app) => (
-        <button type="button" class="button small ghost signout" onClick={() => app?.signOut()}>
-          Sign out
-        </button>
-      )}
-    </AppContext.Consumer>
+    <button type="button" class="button small ghost signout" onClick={() => signOut()}>
+      Sign out
+    </button>
   );
 }
 

@@ -14,7 +14,7 @@ export interface AsyncState<T> {
 export function useAsync<T>(
   load: () => Promise<T>,
   deps: unknown[],
-  options: { pollMs?: number; shouldPoll?: (data: T | undefined) => boolean } = {},
+  options: { pollMs?: number; shouldPoll?: (data: T | undefined) => boolean; keepDataOnChange?: boolean } = {},
 ): AsyncState<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -25,8 +25,10 @@ export function useAsync<T>(
   const shouldPollRef = useRef(options.shouldPoll);
   shouldPollRef.current = options.shouldPoll;
 
-  // New deps: start over (loading state, no stale data from another page).
+  // New deps: start over (loading state, no stale data from another page), unless the
+  // deps only refine the same data (keepDataOnChange).
   useEffect(() => {
+    if (options.keepDataOnChange) return;
     setData(undefined);
     setError(undefined);
     setLoading(true);

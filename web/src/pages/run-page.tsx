@@ -127,7 +127,7 @@ export function RunPage({ runId }: { runId: string }) {
           ) : null}
           <section class="card" aria-labelledby="steps-heading">
             <h2 id="steps-heading">Steps</h2>
-            <StepTimeline runId={r.run_id} live={isLive(r)} />
+            <StepTimeline key={r.run_id} runId={r.run_id} live={isLive(r)} />
           </section>
         </div>
         <aside class="column-side">

@@ -9,8 +9,8 @@ import { useAsync } from '../use-async.js';
 /** Each step of the run in order: status, attempts, duration, and its output or error. */
 export function StepTimeline({ runId, live }: { runId: string; live: boolean }) {
   const { client } = useApp();
-  // `live` is in the deps so a final load happens when the run ends.
-  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live });
+  // `live` is in the deps so a final load happens when the run ends (keeping what is shown meanwhile).
+  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live, keepDataOnChange: true });
 
   if (steps.error && !steps.data) {
     if (steps.error instanceof SlipwayApiError && steps.error.status === 404 && steps.error.body.message.startsWith('No route')) {
@@ -30,7 +30,8 @@ export function StepTimeline({ runId, live }: { runId: string; live: boolean }) 
             <span class="step-dot" aria-hidden="true" />
             <strong class="mono">{step.id}</strong>
             <span class="muted small">{step.type}</span>
-            <StatusBadge status={step.status} />
+            {/* A step still PENDING when the run has ended never ran (an earlier step failed, or the run timed out). */}
+            <StatusBadge status={step.status} label={!live && step.status === 'PENDING' ? 'NOT RUN' : undefined} />
             <span class="muted small">
               {step.attempts} attempt{step.attempts === 1 ? '' : 's'} · {formatDuration(step.started_at, step.finished_at)}
             </span>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../app-context.js';
 import { Link } from '../components/link.js';
 import { Pagination } from '../components/pagination.js';
@@ -19,10 +19,21 @@ export function WorkflowsPage() {
   const page = Number(query.get('page') ?? '1') || 1;
   const [searchText, setSearchText] = useState(search);
 
+  // The search this box last put in the URL; any other change (back/forward) is shown in the box.
+  const pushed = useRef(search);
+  useEffect(() => {
+    if (search === pushed.current) return;
+    pushed.current = search;
+    setSearchText(search);
+  }, [search]);
+
   // Typing updates the list after a short pause, not on every key.
   useEffect(() => {
     if (searchText === search) return;
-    const timer = setTimeout(() => setQuery({ search: searchText, page: undefined }, { replace: true }), 250);
+    const timer = setTimeout(() => {
+      pushed.current = searchText;
+      setQuery({ search: searchText, page: undefined }, { replace: true });
+    }, 250);
     return () => clearTimeout(timer);
   }, [searchText]);
 
