@@ -18,7 +18,7 @@ export async function slipwayBatch(ctx: BenchContext, db: PreparedDatabase, runs
   try {
     const deadline = Date.now() + Math.max(120_000, runs * 20);
     for (;;) {
-      const batch = await reader.batch(since);
+      const batch = await reader.batch(db.workspaceId, since);
       if (batch.finished >= runs) {
         if (batch.failed > 0) throw new Error(`${batch.failed} of ${runs} benchmark runs FAILED`);
         return runs / ((batch.lastEnd! - batch.firstStart!) / 1000);
