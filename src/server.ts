@@ -15,6 +15,9 @@ import { createChildRuns } from './service/child-runs.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
 import type { StepType } from './steps/step-type.js';
+import { postgresMigrationsSql } from './store/postgres/migrate-postgres.js';
+import { createPostgresStore } from './store/postgres/postgres-store.js';
+import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -24,13 +27,27 @@ export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.ur
 /** The built dashboard (`npm run build:web`, from web/). */
 export const WEB_DIR = fileURLToPath(new URL('../dist-web/', import.meta.url));
 
-export async function openStore(database: DatabaseTarget): Promise<Store> {
-  if (database.kind === 'postgres') {
-    throw new Error('PostgreSQL is not built yet (see docs/DECISIONS.md); use sqlite:<path>.');
+/**
+ * Opens the configured store and applies pending migrations (safe when several processes
+ * start at once). An unreachable database fails here with an error naming what to check.
+ */
+export async function openStore(database: DatabaseTarget, options: { onError?: (error: unknown) => void } = {}): Promise<Store> {
+  const store =
+    database.kind === 'postgres'
+      ? createPostgresStore({ url: database.url, poolSize: database.poolSize, onError: options.onError })
+      : createSqliteStore({ path: database.path });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
   }
-  const store = createSqliteStore({ path: database.path });
-  await store.migrate();
   return store;
+}
+
+/** The migration SQL `slipway migrate --print` shows for the configured dialect. */
+export function migrationsSql(database: DatabaseTarget): string {
+  return database.kind === 'postgres' ? postgresMigrationsSql() : sqliteMigrationsSql();
 }
 
 export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = [], stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS) {
@@ -89,7 +106,9 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, {
+    onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
+  });
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
   const executor = createRunExecutor({
     store,

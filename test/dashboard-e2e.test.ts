@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { tempDir } from './support/test-server.js';
 const API = '/workflow-service/api/public/v1';
 const SHOTS = fileURLToPath(new URL('../test-results/dashboard/', import.meta.url));
 const UI_TIMEOUT_MS = 20_000;
+const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 function chromiumPath(): string {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
@@ -36,6 +37,38 @@ function chromiumPath(): string {
  * only console errors allowed.
  */
 const PROVOKED = /Failed to load resource: the server responded with a status of (400|401)/;
+
+/** One input of each type of SPEC §5, a readme and a Markdown output that try to inject script. */
+const EVERY_INPUT_WORKFLOW = `
+id: every-input
+name: Every input
+description: One input of each type.
+readme: |
+  # Safe readme
+  **Bold** text.
+  <img src="x" onerror="window.__xss = 'readme'">
+  <script>window.__xss = 'script'</script>
+  [a bad link](javascript:window.__xss='link')
+outputType: markdown
+inputs:
+  - { variableName: t, label: Text, type: text, required: true }
+  - { variableName: ta, label: Long text, type: textarea }
+  - { variableName: n, label: Number, type: number }
+  - { variableName: i, label: Whole number, type: integer }
+  - { variableName: b, label: Flag, type: boolean }
+  - { variableName: u, label: Link, type: url }
+  - { variableName: e, label: Email, type: email }
+  - { variableName: s, label: Choice, type: select, options: [red, green] }
+  - { variableName: m, label: Choices, type: multiselect, options: [a, b, c] }
+  - { variableName: d, label: Day, type: date }
+  - { variableName: j, label: Data, type: json }
+steps:
+  - id: render
+    type: transform
+    with:
+      value: "**{{ inputs.t }}** <img src=x onerror=\\"window.__xss = 'output'\\">"
+output: "{{ steps.render.output }}"
+`;
 
 describe('dashboard in chromium against slipway serve', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -55,6 +88,7 @@ describe('dashboard in chromium against slipway serve', () => {
     });
     return { status: response.status, body: (await response.json()) as any };
   };
+  const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', CLI, '--database-url', `sqlite:${join(dir.path, 'slipway.db')}`, ...args], { encoding: 'utf8' });
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   before(async () => {
@@ -95,6 +129,9 @@ describe('dashboard in chromium against slipway serve', () => {
     const deep = await fetch(url + '/runs/some-run', { headers: { accept: 'text/html' } });
     assert.equal(deep.status, 200);
     assert.match(await deep.text(), /<div id="app">/);
+    const programmatic = await fetch(url + '/runs/some-run');
+    assert.equal(programmatic.status, 404);
+    assert.equal(((await programmatic.json()) as { error: string }).error, 'not_found');
     const unknownApi = await fetch(url + API + '/nope', { headers: { accept: 'text/html' } });
     assert.equal(unknownApi.status, 404);
     assert.equal(((await unknownApi.json()) as { error: string }).error, 'not_found');
@@ -114,6 +151,11 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.getByRole('link', { name: 'Slow report' }).waitFor();
     await page.getByRole('link', { name: 'Hello' }).waitFor();
     await shot('workflows');
+    // The first Tab reaches the skip link, which moves focus to the page content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
     // The token is kept for this tab only.
     assert.equal(await page.evaluate(() => sessionStorage.getItem('slipway.token')), adminToken);
   });
@@ -161,9 +203,15 @@ describe('dashboard in chromium against slipway serve', () => {
     await worker.waitFor(/slipway worker \S+ running/);
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByRole('link', { name: 'Hello' }).click();
+    // By keyboard only: type the name, Tab to the checkbox, Space, Tab to Run, Enter.
     await page.getByLabel('Name').fill('Ada');
-    await page.getByLabel('Excited?').check();
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).name), 'excited');
+    await page.keyboard.press('Space');
+    assert.equal(await page.getByLabel('Excited?').isChecked(), true);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Run');
+    await page.keyboard.press('Enter');
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     await page.locator('.run-head .badge', { hasText: 'COMPLETED' }).waitFor();
     await page.getByRole('region', { name: 'Output' }).getByText('"greeting": "Hello, Ada!"').waitFor();
@@ -184,11 +232,23 @@ describe('dashboard in chromium against slipway serve', () => {
     assert.deepEqual(second.body.inputs, { name: 'Ada', excited: true });
   });
 
+  it('shows a multi-step run: a durable wait, a skipped step and the report', async () => {
+    const created = await api('POST', '/workflows/slow-report/runs', adminToken, { inputs: { topic: 'support', seconds: 1 }, metadata: { source: 'dashboard-e2e' } });
+    await page.goto(`${url}/runs/${created.body.run_id}`);
+    await page.locator('.run-head .badge', { hasText: 'COMPLETED' }).waitFor();
+    await page.locator('[data-step-id="failIfAsked"] .badge', { hasText: 'SKIPPED' }).waitFor();
+    await page.locator('[data-step-id="wait"] .badge', { hasText: 'COMPLETED' }).waitFor();
+    await page.locator('[data-step-id="report"] .badge', { hasText: 'COMPLETED' }).waitFor();
+    await page.getByRole('region', { name: 'Output' }).getByText('"topic": "support"').waitFor();
+    await page.getByRole('region', { name: 'Metadata' }).getByText('"source": "dashboard-e2e"').waitFor();
+    await shot('run-page');
+  });
+
   it('lists runs with status filters', async () => {
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
-    await page.locator('tbody tr').nth(2).waitFor();
-    assert.equal(await page.locator('tbody tr').count(), 3);
+    await page.locator('tbody tr').nth(3).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 4);
     await shot('runs');
     await page.getByRole('button', { name: 'Canceled' }).click();
     await page.waitForURL(/status=CANCELED/);
@@ -196,6 +256,69 @@ describe('dashboard in chromium against slipway serve', () => {
     assert.equal(await page.locator('tbody tr .badge').first().textContent(), 'CANCELED');
     await page.getByRole('button', { name: 'Failed' }).click();
     await page.getByText('No run matches these filters.').waitFor();
+  });
+
+  it('generates a field for every input type, shows each problem by its field, and renders Markdown safely', async () => {
+    const file = join(dir.path, 'every-input.yaml');
+    writeFileSync(file, EVERY_INPUT_WORKFLOW);
+    const workspaces = JSON.parse(cli(['workspace', 'list', '--json'])) as { id: number }[];
+    cli(['workflow', 'apply', file, '--workspace', String(workspaces[0]!.id), '--publish']);
+
+    await page.goto(`${url}/workflows/every-input`);
+    await page.getByRole('heading', { name: 'Every input', level: 1 }).waitFor();
+    // The readme: Markdown rendered; raw HTML shown as text, never as markup; javascript: link dropped.
+    const readme = page.getByRole('region', { name: 'Readme' });
+    await readme.locator('strong', { hasText: 'Bold' }).waitFor();
+    await readme.getByText(`<script>window.__xss = 'script'</script>`).waitFor();
+    assert.equal(await readme.locator('script, img, [onerror]').count(), 0);
+    assert.equal(await readme.getByText('a bad link').getAttribute('href'), null);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss), undefined);
+
+    const field = (name: string) => page.locator(`#input-${name}`);
+    const error = (name: string) => page.locator(`#input-${name}-error`);
+    await field('t').fill('Ada');
+    await field('ta').fill('line one\nline two');
+    await field('n').fill('2.5');
+    await field('i').fill('7.5');
+    await field('b').check();
+    await field('u').fill('not a url');
+    await field('e').fill('not-an-email');
+    await field('s').selectOption('green');
+    const choices = page.getByRole('group', { name: 'Choices' });
+    await choices.getByLabel('a', { exact: true }).check();
+    await choices.getByLabel('c', { exact: true }).check();
+    await field('d').fill('2026-01-27');
+    await field('j').fill('{bad json');
+    const run = page.getByRole('button', { name: 'Run', exact: true });
+    await run.click();
+    await error('j').filter({ hasText: 'is not valid JSON' }).waitFor(); // checked in the browser first
+    await field('j').fill('{"k": [1, 2]}');
+    await run.click();
+    await error('i').filter({ hasText: 'integer' }).waitFor(); // then by the API, each under its field
+    await error('u').waitFor();
+    await error('e').waitFor();
+    assert.equal(await error('j').count(), 0);
+    assert.equal(await error('t').count(), 0);
+    await shot('workflow-every-input-errors');
+    await field('i').fill('7');
+    await field('u').fill('https://example.com/x');
+    await field('e').fill('ada@example.com');
+    await run.click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    await page.locator('.run-head .badge', { hasText: 'COMPLETED' }).waitFor();
+    const runId = (await page.getByTestId('run-id').textContent())!;
+    const stored = await api('GET', `/workflow-runs/${runId}?include=details`, adminToken);
+    assert.deepEqual(stored.body.inputs, {
+      t: 'Ada', ta: 'line one\nline two', n: 2.5, i: 7, b: true, u: 'https://example.com/x', e: 'ada@example.com',
+      s: 'green', m: ['a', 'c'], d: '2026-01-27', j: { k: [1, 2] },
+    });
+    // outputType markdown: rendered, and made safe like the readme.
+    const output = page.getByRole('region', { name: 'Output' });
+    await output.locator('strong', { hasText: 'Ada' }).waitFor();
+    await output.getByText('<img src=x onerror=').waitFor();
+    assert.equal(await output.locator('img, [onerror]').count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss), undefined);
+    await shot('run-markdown-output');
   });
 
   it('creates a token shown once, and revokes it after confirmation so the API refuses it', async () => {
@@ -248,8 +371,19 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('signs out, clearing the token', async () => {
+  it('signs out, clearing the token, and signs out by itself once its token is revoked', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('slipway.token')), null);
+
+    const shortLived = await api('POST', '/tokens', adminToken, { name: 'short-lived', expires: '7d' });
+    await page.goto(url + '/workflows');
+    await page.getByLabel('API token').fill(shortLived.body.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    assert.equal((await api('POST', `/tokens/${shortLived.body.id}/revoke`, adminToken)).status, 200);
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByText('Your token is no longer accepted').waitFor();
     await page.getByLabel('API token').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('slipway.token')), null);
   });

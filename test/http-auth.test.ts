@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertError } from './support/assert-error.js';
-import { HELLO_WORKFLOW, startTestServer, type TestServer } from './support/test-server.js';
+import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 
-describe('authentication and tenancy (SPEC §2)', () => {
+for (const backend of testBackends()) describe(`authentication and tenancy (SPEC §2) [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 0 });
+    t = await startTestServer({ backend, concurrency: 0 });
     await t.publish(HELLO_WORKFLOW);
   });
   after(() => t.close());
@@ -77,11 +77,11 @@ describe('authentication and tenancy (SPEC §2)', () => {
   });
 });
 
-describe('token expiry (SPEC §2)', () => {
+for (const backend of testBackends()) describe(`token expiry (SPEC §2) [${backend}]`, () => {
   let t: TestServer;
   let now = Date.now();
   before(async () => {
-    t = await startTestServer({ concurrency: 0, clock: { now: () => now } });
+    t = await startTestServer({ backend, concurrency: 0, clock: { now: () => now } });
   });
   after(() => t.close());
 

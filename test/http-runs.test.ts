@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertError } from './support/assert-error.js';
-import { HELLO_WORKFLOW, startTestServer, type TestServer } from './support/test-server.js';
+import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe('runs: create, get, cancel (SPEC §3, §4)', () => {
+for (const backend of testBackends()) describe(`runs: create, get, cancel (SPEC §3, §4) [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 2 });
+    t = await startTestServer({ backend, concurrency: 2 });
     await t.publish(HELLO_WORKFLOW);
   });
   after(() => t.close());
@@ -60,10 +60,10 @@ steps:
 `;
 
 
-describe('create run: validation and bad input (SPEC §3)', () => {
+for (const backend of testBackends()) describe(`create run: validation and bad input (SPEC §3) [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 1 });
+    t = await startTestServer({ backend, concurrency: 1 });
     await t.publish(HELLO_WORKFLOW);
     await t.publish(TYPED_WORKFLOW);
   });
@@ -152,10 +152,10 @@ describe('create run: validation and bad input (SPEC §3)', () => {
   });
 });
 
-describe('idempotency (SPEC §3)', () => {
+for (const backend of testBackends()) describe(`idempotency (SPEC §3) [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 0 });
+    t = await startTestServer({ backend, concurrency: 0 });
     await t.publish(HELLO_WORKFLOW);
     await t.publish(HELLO_WORKFLOW.replace('id: hello', 'id: other'));
   });
@@ -208,11 +208,11 @@ describe('idempotency (SPEC §3)', () => {
   });
 });
 
-describe('run limits (SPEC §3)', () => {
+for (const backend of testBackends()) describe(`run limits (SPEC §3) [${backend}]`, () => {
   let t: TestServer;
   let now = Date.parse('2026-03-10T22:00:00.000Z');
   before(async () => {
-    t = await startTestServer({ concurrency: 0, clock: { now: () => now } });
+    t = await startTestServer({ backend, concurrency: 0, clock: { now: () => now } });
   });
   after(() => t.close());
 
@@ -265,10 +265,10 @@ describe('run limits (SPEC §3)', () => {
   });
 });
 
-describe('cancel (SPEC §3, §4)', () => {
+for (const backend of testBackends()) describe(`cancel (SPEC §3, §4) [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 0 });
+    t = await startTestServer({ backend, concurrency: 0 });
     await t.publish(HELLO_WORKFLOW);
   });
   after(() => t.close());
@@ -333,9 +333,9 @@ describe('cancel (SPEC §3, §4)', () => {
   });
 });
 
-describe('unexpected failures', () => {
+for (const backend of testBackends()) describe(`unexpected failures [${backend}]`, () => {
   it('answers 500 internal_error without leaking internals', async () => {
-    const t = await startTestServer({ concurrency: 0 });
+    const t = await startTestServer({ backend, concurrency: 0 });
     await t.publish(HELLO_WORKFLOW);
     const created = await t.api('POST', '/workflows/hello/runs', { body: { inputs: { name: 'a' } } });
     // Break the database under the running server.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const definition = (id: string, name: string, extra = '') => `
 id: ${id}
@@ -18,11 +18,11 @@ steps:
   - { id: only, type: transform, with: { value: "{{ inputs.topic }}" } }
 ${extra}`;
 
-describe('workflows: list and get (SPEC §3)', () => {
+for (const backend of testBackends()) describe(`workflows: list and get (SPEC §3) [${backend}]`, () => {
   let t: TestServer;
   let now = Date.parse('2026-01-01T00:00:00.000Z');
   before(async () => {
-    t = await startTestServer({ concurrency: 0, clock: { now: () => now } });
+    t = await startTestServer({ backend, concurrency: 0, clock: { now: () => now } });
     // 20 published workflows, updated one second apart, plus 2 drafts
     for (let i = 1; i <= 20; i++) {
       now += 1000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const LIFECYCLE = `
 id: lifecycle
@@ -23,10 +23,10 @@ steps:
 output: "{{ steps.done.output }}"
 `;
 
-describe('run lifecycle (SPEC §4)', () => {
+for (const backend of testBackends()) describe(`run lifecycle (SPEC §4) [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ concurrency: 2 });
+    t = await startTestServer({ backend, concurrency: 2 });
     await t.publish(LIFECYCLE);
   });
   after(() => t.close());
@@ -86,9 +86,9 @@ describe('run lifecycle (SPEC §4)', () => {
   });
 });
 
-describe('whole-run timeout', () => {
+for (const backend of testBackends()) describe(`whole-run timeout [${backend}]`, () => {
   it('fails a run that exceeds its timeout with TIMEOUT', async () => {
-    const t = await startTestServer({ concurrency: 1 });
+    const t = await startTestServer({ backend, concurrency: 1 });
     await t.publish(`
 id: slow
 name: Slow
@@ -104,9 +104,9 @@ steps:
   });
 });
 
-describe('leases', () => {
+for (const backend of testBackends()) describe(`leases [${backend}]`, () => {
   it('lets another worker take over a run whose lease expired, and refuses the old worker\'s writes', async () => {
-    const t = await startTestServer({ concurrency: 0 });
+    const t = await startTestServer({ backend, concurrency: 0 });
     await t.publish('id: w\nname: W\nsteps:\n  - { id: a, type: transform, with: { value: 1 } }\n');
     const runId = (await t.api('POST', '/workflows/w/runs', { body: { inputs: {} } })).body.run_id;
     const store = t.server.store;

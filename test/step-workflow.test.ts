@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const CHILD = `
 id: child
@@ -29,11 +29,11 @@ steps:
   - { id: wrap, type: transform, with: { value: { fromChild: "{{ steps.call.output }}" } } }
 `;
 
-describe('workflow step: child runs', () => {
+for (const backend of testBackends()) describe(`workflow step: child runs [${backend}]`, () => {
   let t: TestServer;
   let limited: { workspaceId: number; token: string };
   before(async () => {
-    t = await startTestServer({ concurrency: 2 });
+    t = await startTestServer({ backend, concurrency: 2 });
     await t.publish(CHILD);
     await t.publish(PARENT);
     limited = await t.newWorkspace({ concurrentRunLimit: 1, dailyRunLimit: 1 });

@@ -21,6 +21,46 @@ describe('definition validation at apply time names the place of each error', ()
     assert.fail('the definition was accepted');
   }
 
+  it('accepts the example definition of SPEC §5', async () => {
+    const result = await t.services.workflows.applyWorkflow({ workspaceId: t.workspaceId, publish: true, text: `
+id: brand-brief
+name: Brand brief
+description: Summarise a brand's home page
+categories: [marketing]
+emoji: "📝"
+color: "#4f7cff"
+readme: |
+  Markdown shown in the dashboard.
+inputs:
+  - variableName: brandDomain
+    label: Brand domain
+    type: text
+    required: true
+outputType: json
+timeout: 10m
+steps:
+  - id: page
+    type: http
+    with: { url: "https://{{ inputs.brandDomain }}", method: GET }
+    retry: { maxAttempts: 3, backoff: exponential, delay: 1s }
+    timeout: 20s
+  - id: summary
+    type: llm
+    needs: [page]
+    with:
+      model: gpt-4o-mini
+      prompt: "Summarise for a marketer: {{ $substring(steps.page.output.body, 0, 4000) }}"
+  - id: result
+    type: transform
+    needs: [summary]
+    if: "{{ steps.page.output.status = 200 }}"
+    with:
+      value: { domain: "{{ inputs.brandDomain }}", summary: "{{ steps.summary.output.text }}" }
+output: "{{ steps.result.output }}"
+` });
+    assert.equal(result.publishedVersion, 1);
+  });
+
   it('reports an unknown step type, a duplicate id, a missing need and a with key the type does not accept', async () => {
     const errors = await errorsOf(`name: Broken
 steps:

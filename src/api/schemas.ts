@@ -7,7 +7,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
  * This module imports nothing from `node:` so browsers can use it.
  */
 
-export const API_PREFIX = '/workflow-service/api/public/v1';
+export { API_PREFIX } from './prefix.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' });
@@ -158,9 +158,10 @@ export const RunWithDetailsSchema = Type.Object(
 );
 export type RunWithDetails = Static<typeof RunWithDetailsSchema>;
 
+/** Other query parameters stay ignored, as they were before this extension (Slate clients may send cache-busters). */
 export const GetRunQuery = Type.Object(
   { include: Type.Optional(Type.Literal('details', { description: 'Adds inputs, workflow_version and started_at (dashboard extension)' })) },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
 export type GetRunQuery = Static<typeof GetRunQuery>;
 

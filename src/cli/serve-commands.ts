@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
-import { startSlipway } from '../server.js';
-import { openStore } from '../server.js';
-import { sqliteMigrationsSql } from '../store/sqlite/migrate-sqlite.js';
+import { loadConfig, parseDatabaseUrl, type DatabaseTarget } from '../config/config.js';
+import { describePostgresUrl, startupError } from '../store/postgres/connection-errors.js';
+import { importFromSqlite } from '../store/postgres/import-from-sqlite.js';
+import { migrationsSql, openStore, startSlipway } from '../server.js';
 
 export function registerServeCommands(program: Command) {
   program
@@ -37,17 +37,34 @@ export function registerServeCommands(program: Command) {
     .action(async (options: { print?: boolean }) => {
       const config = loadConfig({ databaseUrl: program.opts().databaseUrl });
       if (options.print) {
-        process.stdout.write(sqliteMigrationsSql());
+        process.stdout.write(migrationsSql(config.database));
         return;
       }
       const store = await openStore(config.database);
       await store.close();
       process.stdout.write('migrations applied\n');
     });
+
+  program
+    .command('import')
+    .description('copy a whole SQLite installation into an empty PostgreSQL database (--database-url)')
+    .requiredOption('--from <url>', 'the SQLite database to copy, e.g. sqlite:./data/slipway.db')
+    .option('--json', 'print JSON')
+    .action(async (options: { from: string; json?: boolean }) => {
+      const config = loadConfig({ databaseUrl: program.opts().databaseUrl });
+      const from = parseDatabaseUrl(options.from);
+      if (from.kind !== 'sqlite') throw new Error(`--from must be a sqlite:<path> URL, not ${options.from}`);
+      if (config.database.kind !== 'postgres') throw new Error('--database-url (or SLIPWAY_DATABASE_URL) must name the PostgreSQL database to import into');
+      const result = await importFromSqlite({ sqlitePath: from.path, postgresUrl: config.database.url }).catch((error: unknown) => {
+        throw (error as { code?: string }).code ? startupError(error, (config.database as { url: string }).url) : error;
+      });
+      const text = Object.entries(result.counts).map(([table, n]) => `${table}: ${n}`).join('\n');
+      process.stdout.write(options.json ? `${JSON.stringify(result.counts, null, 2)}\n` : `imported into ${describe(config.database)}\n${text}\n`);
+    });
 }
 
-function describe(database: { kind: string; path?: string }): string {
-  return database.kind === 'sqlite' ? `sqlite:${database.path}` : 'postgres';
+function describe(database: DatabaseTarget): string {
+  return database.kind === 'sqlite' ? `sqlite:${database.path}` : describePostgresUrl(database.url);
 }
 
 function printBootstrap(bootstrap: { workspaceId: number; token: string; workflows: { id: string; name: string }[] }, url: string) {
@@ -60,6 +77,7 @@ function printBootstrap(bootstrap: { workspaceId: number; token: string; workflo
     '',
     `Example workflows: ${bootstrap.workflows.map((w) => w.id).join(', ') || '(none)'}`,
     `Try: curl -s -H "Authorization: Bearer ${bootstrap.token}" ${url}/workflow-service/api/public/v1/workflows`,
+    `Dashboard: ${url}/ (sign in with this token)`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

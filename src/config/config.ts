@@ -1,7 +1,10 @@
 import { parseDuration } from '../core/duration.js';
 
 /** Where the data lives, parsed from `--database-url` / `SLIPWAY_DATABASE_URL`. */
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseTarget =
+  | { kind: 'sqlite'; path: string }
+  /** `poolSize`: most pooled connections per process (`SLIPWAY_DATABASE_POOL_SIZE`, default 10). */
+  | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface Config {
   database: DatabaseTarget;
@@ -48,8 +51,12 @@ export interface ConfigOverrides {
  * defaults, into a frozen object. Errors say what to write instead.
  */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const database = parseDatabaseUrl(overrides.databaseUrl ?? env.SLIPWAY_DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  if (database.kind === 'postgres' && env.SLIPWAY_DATABASE_POOL_SIZE !== undefined) {
+    database.poolSize = wholeNumber('database pool size (SLIPWAY_DATABASE_POOL_SIZE)', env.SLIPWAY_DATABASE_POOL_SIZE, 1, 1000);
+  }
   const config: Config = {
-    database: parseDatabaseUrl(overrides.databaseUrl ?? env.SLIPWAY_DATABASE_URL ?? DEFAULT_DATABASE_URL),
+    database,
     host: overrides.host ?? env.SLIPWAY_HOST ?? '127.0.0.1',
     port: wholeNumber('port (--port / SLIPWAY_PORT)', overrides.port ?? env.SLIPWAY_PORT ?? 8080, 0, 65535),
     concurrency: wholeNumber('concurrency (--concurrency / SLIPWAY_CONCURRENCY)', overrides.concurrency ?? env.SLIPWAY_CONCURRENCY ?? 4, 0, 1000),
@@ -73,7 +80,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     if (!path) throw new ConfigError(`Database URL "${url}" names no file; write e.g. sqlite:./data/slipway.db`);
     return { kind: 'sqlite', path };
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url, poolSize: 10 };
   throw new ConfigError(`Database URL "${url}" is not supported; write sqlite:<path> or postgres://user:password@host:5432/db`);
 }
 

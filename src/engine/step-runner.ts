@@ -48,7 +48,8 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     error: null,
     startedAt: resuming ? resuming.startedAt : clock.now(),
     finishedAt: null,
-    wakeAt: null,
+    // A resumed wait keeps its due time on record (a completed delay shows when it was due).
+    wakeAt: resuming ? resuming.wakeAt : null,
   };
   const finish = async (status: StepAttempt['status'], changes: Partial<StepAttempt>, result: StepResult): Promise<StepResult> =>
     (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : { kind: 'lost' };
@@ -56,27 +57,16 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
 
   if (!stepType) return failWith({ code: 'UNKNOWN_STEP_TYPE', message: `step type "${step.type}" is not registered in this process` }, false);
   if (!resuming) {
-    try {
-      if (step.if !== undefined) {
-        const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope);
-        if (!condition) return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
-      }
-      attempt.input = await evaluateWith(step, stepType, scope);
-    } catch (error) {
-      return failWith({ code: 'EXPRESSION_FAILED', message: `expression failed: ${(error as Error).message}` }, false);
-    }
-    const problem = Value.Errors(stepType.input, attempt.input).First();
-    if (problem) {
-      return failWith({ code: 'INVALID_INPUT', message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` }, false);
-    }
+    const prepared = await prepareInput(step, stepType, scope);
+    if (prepared.kind === 'skip') return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
+    if (prepared.kind === 'invalid') return failWith(prepared.error, false);
+    attempt.input = prepared.input;
+    if (!(await save(env, attempt))) return { kind: 'lost' };
   }
-  if (!(await save(env, attempt))) return { kind: 'lost' };
+  // A resumed wait is not re-recorded as RUNNING: if the worker dies while it looks again,
+  // the next one resumes the same attempt (the same child run, the same due time).
 
-  const limits = [graphSignal];
-  const stepTimeout = step.timeout === undefined ? null : parseDuration(step.timeout);
-  if (stepTimeout !== null) limits.push(AbortSignal.timeout(stepTimeout));
-  if (env.deadline !== null) limits.push(AbortSignal.timeout(Math.max(0, env.deadline - clock.now())));
-  const signal = AbortSignal.any(limits);
+  const signal = attemptSignal(env, step, graphSignal);
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
@@ -132,6 +122,34 @@ async function failOrRetry(
   const wakeAt = retry ? now + retryDelayMs(step.retry, failures, env.random) : null;
   if (!(await save(env, Object.assign(attempt, { status: StepStatus.FAILED, error, finishedAt: now, wakeAt })))) return { kind: 'lost' };
   return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message: error.message };
+}
+
+type Prepared = { kind: 'skip' } | { kind: 'input'; input: Record<string, unknown> } | { kind: 'invalid'; error: RunError };
+
+/** Evaluates `if` and `with`, and checks the input against the step type's schema. */
+async function prepareInput(step: StepDefinition, stepType: StepType, scope: Scope): Promise<Prepared> {
+  let input: Record<string, unknown>;
+  try {
+    if (step.if !== undefined) {
+      const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope);
+      if (!condition) return { kind: 'skip' };
+    }
+    input = await evaluateWith(step, stepType, scope);
+  } catch (error) {
+    return { kind: 'invalid', error: { code: 'EXPRESSION_FAILED', message: `expression failed: ${(error as Error).message}` } };
+  }
+  const problem = Value.Errors(stepType.input, input).First();
+  if (problem) return { kind: 'invalid', error: { code: 'INVALID_INPUT', message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
+  return { kind: 'input', input };
+}
+
+/** The attempt's signal: the graph's (lost lease, a failed sibling), the step's timeout, the run's deadline. */
+function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: AbortSignal): AbortSignal {
+  const limits = [graphSignal];
+  const stepTimeout = step.timeout === undefined ? null : parseDuration(step.timeout);
+  if (stepTimeout !== null) limits.push(AbortSignal.timeout(stepTimeout));
+  if (env.deadline !== null) limits.push(AbortSignal.timeout(Math.max(0, env.deadline - env.clock.now())));
+  return AbortSignal.any(limits);
 }
 
 /** Evaluates `with`, except a step type's nested steps, which stay as written (map evaluates them per item). */

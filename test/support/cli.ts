@@ -27,6 +27,8 @@ export interface ServeProcess {
   url: string;
   /** Everything printed on stdout so far. */
   output: () => string;
+  /** Everything printed on stderr so far. */
+  errors: () => string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -50,6 +52,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
           child,
           url: match[1]!.startsWith('http') ? match[1]! : '',
           output: () => stdout,
+          errors: () => stderr,
           stop(signal = 'SIGTERM') {
             child.kill(signal);
             return exited;

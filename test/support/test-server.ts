@@ -6,8 +6,33 @@ import { loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
 import { startSlipway, type createServices, type SlipwayServer } from '../../src/server.js';
 import type { StepType } from '../../src/steps/step-type.js';
+import { createTestDatabase } from './postgres.js';
+
+/** The stores every store-level and HTTP-level suite runs against (STYLE principle 1). */
+export type Backend = 'sqlite' | 'postgres';
+
+/**
+ * The backends to loop suites over: both, unless `SLIPWAY_TEST_BACKENDS` names fewer
+ * (e.g. `SLIPWAY_TEST_BACKENDS=sqlite` while iterating). `npm test` runs both.
+ *
+ * @example
+ * for (const backend of testBackends()) describe(`runs [${backend}]`, () => { ... startTestServer({ backend }) ... });
+ */
+export function testBackends(): Backend[] {
+  const wanted = (process.env.SLIPWAY_TEST_BACKENDS ?? 'sqlite,postgres').split(',').map((b) => b.trim());
+  return (['sqlite', 'postgres'] as const).filter((b) => wanted.includes(b));
+}
+
+/** A database URL for a fresh, empty database of `backend`, and how to clean it up. */
+export async function freshDatabase(backend: Backend): Promise<{ databaseUrl: string; remove: () => void }> {
+  if (backend === 'postgres') return { databaseUrl: await createTestDatabase(), remove: () => {} };
+  const dir = tempDir();
+  return { databaseUrl: `sqlite:${join(dir.path, 'slipway.db')}`, remove: dir.remove };
+}
 
 export interface TestServerOptions {
+  /** Which store; SQLite unless told. */
+  backend?: Backend;
   /** Run slots; 0 keeps runs QUEUED. */
   concurrency?: number;
   clock?: Clock;
@@ -54,10 +79,9 @@ export function tempDir(prefix = 'slipway-test-'): { path: string; remove: () =>
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Starts a real `slipway serve` in-process on a fresh SQLite file and a free loopback port. */
+/** Starts a real `slipway serve` in-process on a fresh database (SQLite file or PostgreSQL database) and a free loopback port. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dir = tempDir();
-  const databaseUrl = `sqlite:${join(dir.path, 'slipway.db')}`;
+  const { databaseUrl, remove } = await freshDatabase(options.backend ?? 'sqlite');
   const config = loadConfig(
     { databaseUrl, host: '127.0.0.1', port: 0, concurrency: options.concurrency ?? 2 },
     { SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_SHUTDOWN_GRACE: '2s', ...options.env },
@@ -124,7 +148,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await server.close();
-      dir.remove();
+      remove();
     },
   };
 }

@@ -153,7 +153,9 @@ export function RunForm({ workflowId, schema, preset }: { workflowId: string; sc
                 <label for={id}>
                   {item.label}
                   {item.required ? <Required /> : null}
-                  <span class="type-hint">{item.type}</span>
+                  <span class="type-hint" aria-hidden="true">
+                    {item.type}
+                  </span>
                 </label>
                 <Widget item={item} common={common} value={values[name]} onValue={(v) => set(name, v)} />
               </>
@@ -181,9 +183,9 @@ export function RunForm({ workflowId, schema, preset }: { workflowId: string; sc
 
 function Required() {
   return (
-    <span class="required" title="required">
-      {' '}
-      *<span class="sr-only"> (required)</span>
+    <span class="required">
+      <span aria-hidden="true"> *</span>
+      <span class="sr-only"> (required)</span>
     </span>
   );
 }

@@ -146,7 +146,7 @@ export function RunPage({ runId }: { runId: string }) {
               <dt>Finished</dt>
               <dd title={r.completed_at ?? ''}>{formatDate(r.completed_at)}</dd>
               <dt>Duration</dt>
-              <dd>{formatDuration(r.started_at ?? r.created_at, r.completed_at)}</dd>
+              <dd>{r.started_at ? formatDuration(r.started_at, r.completed_at) : '—'}</dd>
               <dt>Last change</dt>
               <dd title={r.updated_at}>{formatDate(r.updated_at)}</dd>
               <dt>Execution id</dt>

@@ -109,7 +109,7 @@ export function RunsTable({ runs, showWorkflow }: { runs: RunWithDetails[]; show
                 </td>
               ) : null}
               <td title={run.created_at}>{formatRelative(run.created_at)}</td>
-              <td class="hide-sm">{formatDuration(run.started_at ?? run.created_at, run.completed_at)}</td>
+              <td class="hide-sm">{run.started_at ? formatDuration(run.started_at, run.completed_at ?? undefined) : '—'}</td>
             </tr>
           ))}
         </tbody>

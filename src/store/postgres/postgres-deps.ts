@@ -1,0 +1,13 @@
+import type pg from 'pg';
+
+export type Row = Record<string, unknown>;
+
+/** What the per-topic query modules of the PostgreSQL store receive from it. */
+export interface PostgresDeps {
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  one(sql: string, params?: unknown[]): Promise<Row | undefined>;
+  /** Runs `work` in one transaction on one pooled connection; ROLLBACK on any error. */
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** Wakes this process's own workers at once (NOTIFY reaches the other processes). */
+  notifyQueued(): void;
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../src/config/config.js';
+import { startSlipway, type SlipwayServer } from '../src/server.js';
+import { tempDir } from './support/test-server.js';
+
+const WORKFLOW = `
+id: nap
+name: Nap
+steps:
+  - { id: before, type: transform, with: { value: 1 } }
+  - { id: nap, type: delay, with: { duration: 1500ms } }
+  - { id: after, type: transform, with: { value: "{{ steps.before.output + 1 }}" } }
+`;
+
+describe('delay: a waiting run holds no slot and resumes after a restart', () => {
+  const dir = tempDir('slipway-delay-');
+  const databaseUrl = `sqlite:${join(dir.path, 'slipway.db')}`;
+  const start = (concurrency: number) =>
+    startSlipway({
+      config: loadConfig({ databaseUrl, port: 0, concurrency }, { SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_SHUTDOWN_GRACE: '2s' }),
+      http: false,
+      examplesDir: null,
+      logger: false,
+    });
+  const running: SlipwayServer[] = [];
+  after(async () => {
+    for (const server of running) await server.close();
+    dir.remove();
+  });
+
+  it('releases the run while it waits (RUNNING, no slot) and another process finishes it when due', async () => {
+    const first = await start(1);
+    running.push(first);
+    const workspace = await first.store.createWorkspace({ name: 'w', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now: Date.now() });
+    await first.services.workflows.applyWorkflow({ workspaceId: workspace.id, text: WORKFLOW, publish: true });
+    const { run } = await first.services.runs.createRun({ workspaceId: workspace.id, workflowId: 'nap', inputs: {}, metadata: undefined, idempotencyKey: undefined });
+    first.pool.wake();
+
+    // Wait until the delay is recorded; the run is then released: RUNNING, no lease owner, no slot used.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const attempts = await first.store.listStepAttempts(run.id);
+      if (attempts.some((a) => a.stepId === 'nap' && a.status === 'WAITING')) break;
+      assert.ok(Date.now() < deadline, 'the delay step starts waiting');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    let waiting = await first.store.getRun(workspace.id, run.id);
+    for (let i = 0; i < 100 && waiting?.leaseOwner !== null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      waiting = await first.store.getRun(workspace.id, run.id);
+    }
+    assert.equal(waiting?.status, 'RUNNING');
+    assert.equal(waiting?.leaseOwner, null);
+    assert.equal(first.pool.activeRuns, 0);
+    await first.close();
+    running.pop();
+
+    const second = await start(1);
+    running.push(second);
+    let done = await second.store.getRun(workspace.id, run.id);
+    while (done?.status !== 'COMPLETED' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      done = await second.store.getRun(workspace.id, run.id);
+    }
+    assert.equal(done?.status, 'COMPLETED');
+    assert.equal(done?.output, 2);
+    const attempts = await second.store.listStepAttempts(run.id);
+    const nap = attempts.find((a) => a.stepId === 'nap' && a.status === 'COMPLETED');
+    assert.ok(nap && nap.wakeAt !== null && nap.finishedAt! >= nap.wakeAt, 'the delay completed no earlier than its due time');
+    assert.deepEqual(attempts.filter((a) => a.stepId === 'before').length, 1, 'the step before the delay ran once');
+  });
+});
