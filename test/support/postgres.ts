@@ -137,6 +137,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const bin = reachableBinaries(await binaries(), user);
   const root = mkdtempSync('/tmp/slipway-pg-');
   chmodSync(root, 0o755); // the postgres user must reach its data directory inside
+  // Stops the server and removes its files once this test process has gone, however it
+  // went (even SIGKILL, even during initdb). The server's pid is read from
+  // postmaster.pid at that moment, so restarts by `stop()`/`start()` are covered.
+  const reaper = spawn(
+    'sh',
+    ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; ` +
+      `pid=$(head -n 1 '${root}/data/postmaster.pid' 2>/dev/null); ` +
+      `if [ -n "$pid" ]; then kill -INT "$pid" 2>/dev/null; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; fi; ` +
+      `rm -rf '${root}'`],
+    { detached: true, stdio: 'ignore' },
+  );
+  reaper.unref();
   const dataDir = join(root, 'data');
   const logFile = join(root, 'postgres.log');
   mkdirSync(dataDir, { mode: 0o700 });
@@ -168,14 +180,6 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     closeSync(log);
     child.unref();
     await waitUntilReady(url(), () => child, logFile);
-    // Stops the server and removes its files once this test process has gone, however it went.
-    const reaper = spawn(
-      'sh',
-      ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -INT ${child.pid} 2>/dev/null; ` +
-        `while kill -0 ${child.pid} 2>/dev/null; do sleep 0.1; done; rm -rf '${root}'`],
-      { detached: true, stdio: 'ignore' },
-    );
-    reaper.unref();
   }
 
   async function stop() {
