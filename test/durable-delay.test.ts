@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { startSlipway, type SlipwayServer } from '../src/server.js';
-import { tempDir } from './support/test-server.js';
+import { freshDatabase, testBackends } from './support/test-server.js';
 
 const WORKFLOW = `
 id: nap
@@ -14,9 +13,12 @@ steps:
   - { id: after, type: transform, with: { value: "{{ steps.before.output + 1 }}" } }
 `;
 
-describe('delay: a waiting run holds no slot and resumes after a restart', () => {
-  const dir = tempDir('slipway-delay-');
-  const databaseUrl = `sqlite:${join(dir.path, 'slipway.db')}`;
+for (const backend of testBackends()) describe(`delay: a waiting run holds no slot and resumes after a restart [${backend}]`, () => {
+  let databaseUrl = '';
+  let remove = () => {};
+  before(async () => {
+    ({ databaseUrl, remove } = await freshDatabase(backend));
+  });
   const start = (concurrency: number) =>
     startSlipway({
       config: loadConfig({ databaseUrl, port: 0, concurrency }, { SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_SHUTDOWN_GRACE: '2s' }),
@@ -27,7 +29,7 @@ describe('delay: a waiting run holds no slot and resumes after a restart', () =>
   const running: SlipwayServer[] = [];
   after(async () => {
     for (const server of running) await server.close();
-    dir.remove();
+    remove();
   });
 
   it('releases the run while it waits (RUNNING, no slot) and another process finishes it when due', async () => {

@@ -4,13 +4,13 @@ import { newUuid } from '../src/core/ids.js';
 import { createRunExecutor } from '../src/engine/run-executor.js';
 import { createWorkerPool } from '../src/engine/worker-pool.js';
 import { createChildRuns } from '../src/service/child-runs.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
-describe('leases: a stalled worker\'s run is taken over, and the stalled worker can no longer write', () => {
+for (const backend of testBackends()) describe(`leases: a stalled worker's run is taken over, and the stalled worker can no longer write [${backend}]`, () => {
   let t: TestServer;
   before(async () => {
     // No worker slots at first: the "stalled" worker below claims the run by hand.
-    t = await startTestServer({ concurrency: 0, env: { SLIPWAY_LEASE_TIMEOUT: '300ms' } });
+    t = await startTestServer({ backend, concurrency: 0, env: { SLIPWAY_LEASE_TIMEOUT: '300ms' } });
     await t.publish(`
 id: two-steps
 name: Two steps

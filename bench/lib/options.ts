@@ -37,9 +37,9 @@ const USAGE = `npm run bench -- [options]
   --backend sqlite|postgres|all   default all
   --scenario LIST                 comma list of ${SCENARIOS.join(', ')} (default all)
   --rounds N                      default 3
-  --seconds N                     length of one timed HTTP load, default 5
+  --seconds N                     length of one timed HTTP load, default 4
   --connections N                 default 10
-  --runs N                        runs per end-to-end measurement, default 2000
+  --runs N                        runs per end-to-end measurement, default 1000
   --concurrency N                 worker slots of every system, default 10
   --growth-runs N                 finished runs seeded for scenario 5, default 1000000
   --memory-runs N                 queued runs seeded for the memory figure, default 100000
@@ -85,9 +85,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     backends,
     scenarios,
     rounds: number('rounds', values.rounds, smoke ? 1 : 3),
-    seconds: number('seconds', values.seconds, smoke ? 1 : 5),
+    seconds: number('seconds', values.seconds, smoke ? 1 : 4),
     connections: number('connections', values.connections, smoke ? 4 : 10),
-    runs: number('runs', values.runs, smoke ? 40 : 2000),
+    runs: number('runs', values.runs, smoke ? 40 : 1000),
     concurrency: number('concurrency', values.concurrency, smoke ? 4 : 10),
     latencySamples: smoke ? 5 : 100,
     stepRuns: smoke ? 2 : 10,

@@ -10,7 +10,10 @@ import { ONE_STEP } from './slipway.js';
  * like runs waiting for a worker. Ids are UUID-shaped and sort before real (v7) run ids.
  */
 export async function seedRuns(databaseUrl: string, workspaceId: number, count: number, kind: 'finished' | 'queued'): Promise<number> {
+  if (count <= 0) return 0;
   const started = Date.now();
+  // Finished and queued seeds differ in one digit, so both kinds can go into one database.
+  const prefix = kind === 'finished' ? '00000000-0000-7000-8000-' : '00000000-0000-7000-9000-';
   const base = Date.now() - 2 * 86_400_000 - count;
   const finished = kind === 'finished';
   const target = parseDatabaseUrl(databaseUrl);
@@ -23,24 +26,35 @@ export async function seedRuns(databaseUrl: string, workspaceId: number, count: 
     db.prepare(
       `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < @count)
        INSERT INTO runs (${columns})
-       SELECT printf('00000000-0000-7000-8000-%012d', x), @workspaceId, @workflowId, @status, '{"name":"seed"}', NULL, NULL,
+       SELECT @prefix || printf('%012d', x), @workspaceId, @workflowId, @status, '{"name":"seed"}', NULL, NULL,
          @version, ${finished ? `printf('seed-exec-%d', x)` : 'NULL'}, ${finished ? `'"Hello, seed"'` : 'NULL'}, NULL, NULL,
          @base + x, @base + x, ${finished ? '@base + x, @base + x + 1' : 'NULL, NULL'}, NULL, NULL, ${finished ? 1 : 0}
        FROM seq`,
-    ).run({ count, workspaceId, workflowId: ONE_STEP, status: finished ? 'COMPLETED' : 'QUEUED', version: finished ? 1 : null, base });
+    ).run({ prefix, count, workspaceId, workflowId: ONE_STEP, status: finished ? 'COMPLETED' : 'QUEUED', version: finished ? 1 : null, base });
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
   } else {
     const client = new pg.Client({ connectionString: target.url });
     await client.connect();
+    // Bulk load the way PostgreSQL likes it: the secondary indexes are dropped and rebuilt
+    // after the insert (the same definitions), no per-row foreign-key triggers, and no wait
+    // for the WAL flush. Only this seeding session is affected.
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL synchronous_commit = off`);
+    await client.query(`SET LOCAL session_replication_role = replica`);
+    await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    const indexes = (await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'runs' AND indexname <> 'runs_pkey'`)).rows as Array<{ indexname: string; indexdef: string }>;
+    for (const index of indexes) await client.query(`DROP INDEX ${index.indexname}`);
     await client.query(
       `INSERT INTO runs (${columns})
-       SELECT '00000000-0000-7000-8000-' || lpad(x::text, 12, '0'), $1, $2, $3, '{"name":"seed"}', NULL, NULL,
+       SELECT $7::text || lpad(x::text, 12, '0'), $1, $2, $3, '{"name":"seed"}', NULL, NULL,
          $4::int, ${finished ? `'seed-exec-' || x` : 'NULL'}, ${finished ? `'"Hello, seed"'` : 'NULL'}, NULL, NULL,
          $5::bigint + x, $5::bigint + x, ${finished ? '$5::bigint + x, $5::bigint + x + 1' : 'NULL, NULL'}, NULL, NULL, ${finished ? 1 : 0}
        FROM generate_series(1, $6::int) AS x`,
-      [workspaceId, ONE_STEP, finished ? 'COMPLETED' : 'QUEUED', finished ? 1 : null, base, count],
+      [workspaceId, ONE_STEP, finished ? 'COMPLETED' : 'QUEUED', finished ? 1 : null, base, count, prefix],
     );
+    for (const index of indexes) await client.query(index.indexdef);
+    await client.query('COMMIT');
     await client.query('VACUUM ANALYZE runs');
     await client.end();
   }

@@ -43,8 +43,8 @@ export async function createThroughput(ctx: BenchContext) {
       await addTargets(ctx, backend, targets, children);
     }
     if (!options.smoke) {
-      ctx.log(`create: warming up ${targets.length} servers`);
-      for (const t of targets) await httpLoad(t.url, t.token, options.connections, 1);
+      ctx.log(`create: warming up ${targets.length} servers (3 s each, not counted)`);
+      for (const t of targets) await httpLoad(t.url, t.token, options.connections, 3);
     }
     const redis = ctx.redis;
     for (let round = 1; round <= options.rounds; round++) {

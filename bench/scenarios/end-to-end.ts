@@ -18,7 +18,7 @@ export async function slipwayBatch(ctx: BenchContext, db: PreparedDatabase, runs
   try {
     const deadline = Date.now() + Math.max(120_000, runs * 20);
     for (;;) {
-      const batch = await reader.batch(since);
+      const batch = await reader.batch(db.workspaceId, since);
       if (batch.finished >= runs) {
         if (batch.failed > 0) throw new Error(`${batch.failed} of ${runs} benchmark runs FAILED`);
         return runs / ((batch.lastEnd! - batch.firstStart!) / 1000);
@@ -48,7 +48,7 @@ export async function endToEnd(ctx: BenchContext) {
     else slipwayDbs.set(backend, await prepareDatabase(await ctx.newDatabase(backend, 'e2e')));
   }
   const pgUrls = 'missing' in ctx.postgres ? null : { graphile: await ctx.newDatabase('postgres', 'graphile'), pgboss: await ctx.newDatabase('postgres', 'pgboss') };
-  const pgBossBatch = Math.max(1, Math.min(100, Math.ceil(N / C / 4)));
+  const pgBossBatch = Math.max(1, Math.min(50, Math.ceil(N / C)));
   report.settings.e2e = {
     runs: N,
     workerSlots: C,

@@ -29,7 +29,7 @@ export async function growth(ctx: BenchContext) {
     const serve = await startServe(db.databaseUrl, 0, {}, ctx.slipwayNodeArgs(`growth-create-${backend}`));
     try {
       const url = runsUrl(serve.url, ONE_STEP);
-      if (!options.smoke) await httpLoad(url, db.token, options.connections, 1);
+      if (!options.smoke) await httpLoad(url, db.token, options.connections, 3);
       for (let round = 1; round <= options.rounds; round++) {
         const r = await httpLoad(url, db.token, options.connections, options.seconds);
         report.push(`growth.${backend}.create.rps`, GROWTH, `Slipway POST /runs, ${backend}, ${seeded} finished runs: throughput`, 'req/s', r.rps);
@@ -46,7 +46,7 @@ export async function growth(ctx: BenchContext) {
     for (const queued of [options.memoryRuns, 0]) {
       const memDb = await prepareDatabase(await ctx.newDatabase(backend, 'memory'));
       if (queued > 0) await seedRuns(memDb.databaseUrl, memDb.workspaceId, queued, 'queued');
-      const { rssMb, processed } = await peakRss(memDb.databaseUrl, options.smoke ? 1 : 10);
+      const { rssMb, processed } = await peakRss(memDb.databaseUrl, memDb.workspaceId, options.smoke ? 1 : 5);
       const what = queued > 0 ? `${new Intl.NumberFormat('en').format(queued)} queued runs` : 'empty database';
       report.push(`memory.${backend}.${queued > 0 ? 'queued' : 'empty'}`, GROWTH, `serve --concurrency 4, ${backend}, ${what}: peak RSS (ran ${processed} runs)`, 'MiB', rssMb);
     }
@@ -55,14 +55,14 @@ export async function growth(ctx: BenchContext) {
 }
 
 /** Runs `serve` for `seconds` and reads its peak resident memory from /proc (VmHWM). */
-async function peakRss(databaseUrl: string, seconds: number): Promise<{ rssMb: number; processed: number }> {
+async function peakRss(databaseUrl: string, workspaceId: number, seconds: number): Promise<{ rssMb: number; processed: number }> {
   const serve = await startServe(databaseUrl, 4);
   const reader = openRunsReader(databaseUrl);
   try {
     await sleep(seconds * 1000);
     const kb = serve.child.peakRssKb();
     if (kb === null) throw new Error('could not read the peak RSS of serve');
-    const processed = (await reader.batch(0)).finished;
+    const processed = (await reader.batch(workspaceId, 0)).finished;
     return { rssMb: kb / 1024, processed };
   } finally {
     await reader.close();

@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -71,6 +72,35 @@ function serverUser(): { uid: number; gid: number } | null {
   return created;
 }
 
+/**
+ * The binaries as the server's OS user can run them. When the checkout lives where that
+ * user cannot reach (e.g. under /root), the package's native/ folder is copied once to
+ * /tmp, shared by later test processes.
+ */
+function reachableBinaries(bin: PostgresBinaries, user: { uid: number; gid: number } | null): PostgresBinaries {
+  if (!user) return bin;
+  try {
+    execFileSync(bin.postgres, ['--version'], { ...user, stdio: 'ignore' });
+    return bin;
+  } catch {
+    // not reachable as that user: use a copy under /tmp
+  }
+  const nativeDir = dirname(dirname(realpathSync(bin.postgres)));
+  const stamp = createHash('sha256').update(`${nativeDir}:${statSync(bin.postgres).size}:${statSync(bin.postgres).mtimeMs}`).digest('hex').slice(0, 12);
+  const target = `/tmp/slipway-pg-binaries-${stamp}`;
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    const staging = mkdtempSync('/tmp/slipway-pg-binaries-staging-');
+    cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, target);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another test process got there first
+    }
+  }
+  return { postgres: join(target, 'bin', 'postgres'), initdb: join(target, 'bin', 'initdb') };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -103,8 +133,8 @@ async function waitUntilReady(url: string, child: () => ChildProcess | null, log
 
 /** Starts a fresh PostgreSQL cluster on a free loopback port; it dies with this process. */
 export async function startTestPostgres(): Promise<TestPostgres> {
-  const bin = await binaries();
   const user = serverUser();
+  const bin = reachableBinaries(await binaries(), user);
   const root = mkdtempSync('/tmp/slipway-pg-');
   chmodSync(root, 0o755); // the postgres user must reach its data directory inside
   const dataDir = join(root, 'data');

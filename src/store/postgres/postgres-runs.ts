@@ -24,6 +24,29 @@ export function createPostgresRuns(deps: PostgresDeps): RunOperations {
     deps.notifyQueued();
   }
 
+  // NOTIFY inside every create transaction serialized the creates' commits (PostgreSQL holds a
+  // global lock on the notification queue while it commits a transaction that notified), so
+  // concurrent creates waited for each other's WAL flush: 56 creates/s against 450 plain
+  // INSERTs/s in bench/. The notification now goes out right after the commit, coalesced:
+  // one NOTIFY covers every run created while the previous one was on its way.
+  let notifying = false;
+  let notifyAgain = false;
+  function notifyCreated() {
+    if (notifying) {
+      notifyAgain = true;
+      return;
+    }
+    notifying = true;
+    void (async () => {
+      do {
+        notifyAgain = false;
+        // A lost notification only delays a wake-up to the next poll (polling is the truth).
+        await query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']).catch(() => {});
+      } while (notifyAgain);
+      notifying = false;
+    })();
+  }
+
   async function getRunById(runId: string): Promise<Run | null> {
     const row = await one('SELECT * FROM runs WHERE id = $1', [runId]);
     return row ? toRun(row) : null;
@@ -76,15 +99,16 @@ export function createPostgresRuns(deps: PostgresDeps): RunOperations {
       [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId, input.now],
     );
     if (!inserted) return (await existingByKey())!;
-    // Delivered at COMMIT to every LISTENing process: idle workers wake at once.
-    await client.query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']);
     return { kind: 'created', run: toRun(inserted) };
   }
 
   return {
     async createRun(input) {
       const result = await transaction((client) => createRunIn(client, input));
-      if (result.kind === 'created') deps.notifyQueued();
+      if (result.kind === 'created') {
+        notifyCreated();
+        deps.notifyQueued();
+      }
       return result;
     },
 

@@ -36,6 +36,12 @@ const TENANCY_LOCK_KEY = '7236278917363050';
  * `FOR UPDATE SKIP LOCKED`; run creation locks the workspace row so limits hold across
  * processes; `LISTEN/NOTIFY` wakes idle workers (polling stays the truth). A dropped
  * connection surfaces as `service_unavailable` and the pool reconnects on the next query.
+ * Composition code opens it through `openStore` in src/server.ts, which also migrates.
+ *
+ * @example
+ * const store = createPostgresStore({ url: 'postgres://slipway@localhost:5432/slipway', poolSize: 10 });
+ * await store.migrate();
+ * const runs = await store.claimRuns({ workerId: 'w1', limit: 4, leaseMs: 30_000, now: Date.now(), newExecutionId: newUuid });
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const pool = new pg.Pool({
@@ -43,6 +49,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     max: options.poolSize ?? 10,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // TCP keepalive notices a database host that vanished without closing connections.
+    keepAlive: true,
     types,
   });
   // An idle client losing its connection (database restart) must not crash the process.

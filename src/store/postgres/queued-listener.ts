@@ -18,7 +18,7 @@ export function startQueuedListener(options: { connectionString: string; onNotif
 
   async function connect() {
     if (stopped) return;
-    const next = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: 10_000 });
+    const next = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: 10_000, keepAlive: true });
     client = next;
     let dropped = false;
     const drop = (error?: unknown) => {

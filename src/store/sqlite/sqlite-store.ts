@@ -39,6 +39,8 @@ export function createSqliteStore(options: { path: string }): Store {
   queued.setMaxListeners(0);
   // The hot writes (creating, claiming, checkpointing, finishing runs) go through group commit.
   const writes = createGroupCommit(db);
+  const versionCache = new Map<string, WorkflowVersion>();
+  const VERSION_CACHE_SIZE = 500;
 
   // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
   // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
@@ -298,11 +300,20 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async getWorkflowVersion(workspaceId, workflowId, version): Promise<WorkflowVersion | null> {
+      // Versions are immutable once published, so each is read and parsed once (the engine
+      // asks for it at every run start). Deep-frozen: callers share the object.
+      const key = `${workspaceId}\u0000${workflowId}\u0000${version}`;
+      const cached = versionCache.get(key);
+      if (cached) return cached;
       const row = one(
         'SELECT * FROM workflow_versions WHERE workspace_id = ? AND workflow_id = ? AND version = ?',
         workspaceId, workflowId, version,
       );
-      return row ? toWorkflowVersion(row) : null;
+      if (!row) return null;
+      const found = deepFreeze(toWorkflowVersion(row));
+      if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
+      versionCache.set(key, found);
+      return found;
     },
 
     async listWorkflowVersions(workspaceId, workflowId) {
@@ -457,3 +468,11 @@ export function createSqliteStore(options: { path: string }): Store {
   return store;
 }
 
+/** Freezes a parsed JSON value and everything in it, so a shared cached value cannot be changed. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
