@@ -398,7 +398,8 @@ describe('dashboard in chromium against slipway serve', () => {
     await page.goto(url + '/workflows');
     await page.getByLabel('API token').fill(shortLived.body.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    // The list loaded with the token (the heading alone shows before the list's request ends).
+    await page.getByRole('link', { name: 'Hello' }).waitFor();
     assert.equal((await api('POST', `/tokens/${shortLived.body.id}/revoke`, adminToken)).status, 200);
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.getByText('Your token is no longer accepted').waitFor();
