@@ -69,9 +69,9 @@ steps:
     const [left, right] = [byId.left, byId.right].map((s) => ({ start: Date.parse(s.started_at), end: Date.parse(s.finished_at) }));
     // Parallel: each delay started before the other finished.
     assert.ok(left!.start < right!.end && right!.start < left!.end, JSON.stringify({ left, right }));
-    // About 1 s for both, from the first start to the last finish (sequential would be 2 s or more).
+    // Both really waited their second (how close the span stays to 1 s is for benchmarks, not tests).
     const span = Math.max(left!.end, right!.end) - Math.min(left!.start, right!.start);
-    assert.ok(span >= 1000 && span < 1800, `two parallel 1 s delays took ${span} ms`);
+    assert.ok(span >= 1000, `two parallel 1 s delays took ${span} ms`);
     assert.equal(byId.join.attempts, 1);
   });
 
