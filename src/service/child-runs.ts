@@ -1,8 +1,8 @@
-import { startOfUtcDay, type Clock } from '../core/clock.js';
-import { newRunId } from '../core/ids.js';
+import type { Clock } from '../core/clock.js';
 import type { ChildRuns } from '../steps/step-type.js';
 import type { Store } from '../store/store.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import { queueRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 /** How deep `workflow` steps may nest runs (a workflow that calls itself stops here). */
@@ -44,9 +44,7 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
       if (!checked.ok) {
         return { kind: 'refused', message: `invalid inputs for "${request.workflowId}": ${checked.details.map((d) => `${d.path} ${d.message}`).join('; ')}` };
       }
-      const now = clock.now();
-      const result = await store.createRun({
-        id: newRunId(),
+      const result = await queueRun(store, clock, {
         workspaceId: request.workspaceId,
         workflowId: workflow.id,
         inputs: checked.values,
@@ -54,8 +52,6 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
         idempotencyKey: key,
         parentRunId: request.parentRunId,
         ignoreLimits: true,
-        now,
-        dayStart: startOfUtcDay(now),
       });
       switch (result.kind) {
         case 'created':

@@ -1,9 +1,9 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import { newRunId } from '../core/ids.js';
 import type { RunStatus } from '../core/states.js';
 import type { Run, Store } from '../store/store.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import { queueRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -49,9 +49,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
     if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
 
-    const now = clock.now();
-    const result = await store.createRun({
-      id: newRunId(),
+    const result = await queueRun(store, clock, {
       workspaceId: request.workspaceId,
       workflowId: workflow.id,
       inputs: checked.values,
@@ -59,8 +57,6 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       idempotencyKey: key ?? null,
       parentRunId: null,
       ignoreLimits: false,
-      now,
-      dayStart: startOfUtcDay(now),
     });
     switch (result.kind) {
       case 'created':
@@ -69,6 +65,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       case 'idempotency_conflict':
         return replayOrConflict(result.run, request.workflowId);
       case 'daily_limit_exceeded': {
+        const now = clock.now();
         const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
         throw new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
           headers: { 'Retry-After': String(retryAfter) },
