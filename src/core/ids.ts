@@ -14,8 +14,3 @@ export function newWorkflowObjectId(): string {
 export function newUuid(): string {
   return randomUUID();
 }
-
-/** Workflow ids a definition may name itself (SPEC §1). */
-export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -9,9 +9,7 @@ export const RunStatus = {
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
-/** Runs in these states count against a workspace's concurrent run limit. */
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = [RunStatus.QUEUED, RunStatus.STARTING, RunStatus.RUNNING];
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED];
+const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED];
 
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_RUN_STATUSES.includes(status);
