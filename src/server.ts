@@ -7,9 +7,11 @@ import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
+import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
+import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
@@ -60,6 +62,8 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    runEvents: createRunEventsService({ store }),
+    workflowGraph: createWorkflowGraphService({ store }),
   };
 }
 
@@ -144,6 +148,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     bootstrap,
     close() {
       closing ??= (async () => {
+        // Event streams and long-polls end first: an open stream would hold app.close() forever.
+        services.runEvents.close();
         await app?.close();
         await pool.stop();
         await store.close();

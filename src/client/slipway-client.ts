@@ -1,4 +1,6 @@
 import { API_PREFIX } from '../api/prefix.js';
+import type { RunStreamEvent, WorkflowGraphResponse } from '../api/run-events-schemas.js';
+import { streamRunEvents, type StreamRunEventsOptions } from './run-events-client.js';
 import type {
   ApiToken,
   CancelRunResponse,
@@ -36,6 +38,19 @@ export interface SlipwayClientOptions {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
+  /**
+   * Retry 429 answers (run limits) after their `Retry-After`, up to `maxRetries` times
+   * (default 3) and only when the wait is at most `maxWaitMs` (default 60 s). Off unless set.
+   */
+  retryRateLimited?: boolean | { maxRetries?: number; maxWaitMs?: number };
+}
+
+/** The time a 429's `Retry-After` asks for, in ms (seconds or an HTTP date); null when absent. */
+function retryAfterMs(header: string | null): number | null {
+  if (header === null || header.trim() === '') return null;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 function isErrorBody(value: unknown): value is ErrorBody {
@@ -54,17 +69,40 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 export function createSlipwayClient(options: SlipwayClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/$/, '') + API_PREFIX;
+  const rateLimit = options.retryRateLimited === true ? {} : options.retryRateLimited || null;
 
-  async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers }> {
-    const response = await doFetch(base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.token}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    for (let retries = 0; ; retries++) {
+      const response = await doFetch(base + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const waitMs = response.status === 429 && rateLimit ? retryAfterMs(response.headers.get('retry-after')) : null;
+      if (waitMs === null || retries >= (rateLimit?.maxRetries ?? 3) || waitMs > (rateLimit?.maxWaitMs ?? 60_000)) return response;
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+
+  async function toError(response: Response): Promise<SlipwayApiError> {
+    const text = await response.text();
+    let data: unknown = null;
+    try {
+      data = text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      // not JSON
+    }
+    const errorBody = isErrorBody(data) ? data : { error: 'http_error', message: `HTTP ${response.status} ${response.statusText}`.trim(), request_id: '' };
+    return new SlipwayApiError(response.status, errorBody);
+  }
+
+  async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers; status: number }> {
+    const response = await send(method, path, body, headers);
     const text = await response.text();
     let data: unknown = null;
     try {
@@ -77,7 +115,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       const errorBody = (isErrorBody(data) ? data : { error: 'http_error', message: `HTTP ${response.status} ${response.statusText}`.trim(), request_id: '' }) as ErrorBody;
       throw new SlipwayApiError(response.status, errorBody);
     }
-    return { data: data as T, headers: response.headers };
+    return { data: data as T, headers: response.headers, status: response.status };
   }
 
   const query = (values: Record<string, unknown>): string => {
@@ -132,6 +170,11 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<ListRunsResponse>('GET', `/workflow-runs${query(filter)}`)).data;
     },
 
+    /** The step graph of a workflow version (default: the default version, or the draft). */
+    async getWorkflowGraph(workflowId: string, version?: number | null): Promise<WorkflowGraphResponse> {
+      return (await request<WorkflowGraphResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/graph${query({ version: version ?? undefined })}`)).data;
+    },
+
     async listWorkflowVersions(workflowId: string): Promise<ListWorkflowVersionsResponse> {
       return (await request<ListWorkflowVersionsResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/versions`)).data;
     },
@@ -149,16 +192,53 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<ApiToken>('POST', `/tokens/${encodeURIComponent(tokenId)}/revoke`)).data;
     },
 
-    /** Polls until the run is COMPLETED, FAILED or CANCELED, or `timeoutMs` passes. */
-    async waitForRun(runId: string, waitOptions: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Run> {
-      const interval = waitOptions.intervalMs ?? 500;
+    /**
+     * Waits until the run is COMPLETED, FAILED or CANCELED with long-polls (`?wait=`, SPEC §9),
+     * or throws after `timeoutMs` (default 10 min).
+     */
+    async waitForRun(runId: string, waitOptions: { timeoutMs?: number } = {}): Promise<Run> {
       const deadline = Date.now() + (waitOptions.timeoutMs ?? 10 * 60_000);
       for (;;) {
-        const run = await this.getRun(runId);
+        const seconds = Math.max(1, Math.min(60, Math.ceil((deadline - Date.now()) / 1000)));
+        const run = (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}?wait=${seconds}`)).data;
         if (TERMINAL.has(run.status)) return run;
         if (Date.now() >= deadline) throw new Error(`run ${runId} is still ${run.status} after waiting`);
-        await new Promise((resolve) => setTimeout(resolve, interval));
       }
+    },
+
+    /**
+     * Creates a run and waits for its end: `?wait=` on the create (200 with the run when it ends
+     * within `waitSeconds`, default 60), then long-polls until `timeoutMs`.
+     * @example
+     * const run = await client.createRunAndWait('hello', { inputs: { name: 'Ada' } });
+     */
+    async createRunAndWait(
+      workflowId: string,
+      body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> },
+      waitOptions: { idempotencyKey?: string; waitSeconds?: number; timeoutMs?: number } = {},
+    ): Promise<RunWithDetails> {
+      const headers: Record<string, string> = waitOptions.idempotencyKey ? { 'idempotency-key': waitOptions.idempotencyKey } : {};
+      const seconds = Math.max(1, Math.min(60, waitOptions.waitSeconds ?? 60));
+      const created = await request<RunWithDetails | CreateRunResponse>('POST', `/workflows/${encodeURIComponent(workflowId)}/runs?wait=${seconds}`, body, headers);
+      if (created.status === 200) return created.data as RunWithDetails;
+      await this.waitForRun(created.data.run_id, { timeoutMs: waitOptions.timeoutMs });
+      return this.getRunDetails(created.data.run_id);
+    },
+
+    /**
+     * The run's events (SPEC §9) as an async iterator that resumes with `Last-Event-ID`
+     * after a dropped connection and ends after the terminal `run.status`.
+     * @example
+     * for await (const event of client.streamRunEvents(runId)) console.log(event.id, event.type, event.data);
+     */
+    streamRunEvents(runId: string, streamOptions: StreamRunEventsOptions = {}): AsyncGenerator<RunStreamEvent> {
+      return streamRunEvents({
+        doFetch: (input, init) => doFetch(input, init),
+        base,
+        token: options.token,
+        toError,
+        isTerminal: async (id) => TERMINAL.has((await request<Run>('GET', `/workflow-runs/${encodeURIComponent(id)}`)).data.status),
+      }, runId, streamOptions);
     },
   };
 }

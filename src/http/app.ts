@@ -6,14 +6,17 @@ import { API_PREFIX } from '../api/schemas.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import type { AuthService } from '../service/auth-service.js';
+import type { RunEventsService } from '../service/run-events-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
 import type { TokensService } from '../service/tokens-service.js';
+import type { WorkflowGraphService } from '../service/workflow-graph-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
 import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
+import { registerRunEventRoutes } from './routes/run-events-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
@@ -30,6 +33,8 @@ export interface HttpDeps {
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
   runSteps: RunStepsService;
+  runEvents: RunEventsService;
+  workflowGraph: WorkflowGraphService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
@@ -90,6 +95,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
+      registerRunEventRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

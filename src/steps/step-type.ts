@@ -64,6 +64,12 @@ export interface StepContext {
   runNested(steps: unknown[], key: string, scope: Record<string, unknown>): Promise<NestedOutcome>;
   /** Starts and reads child runs (for `workflow`). */
   childRuns: ChildRuns;
+  /**
+   * Publishes text as it is produced (an `llm` step with `stream: true`): subscribers of the
+   * run's events get it as `step.delta`, coalesced, until the step's attempt ends. Optional
+   * for callers that run step types outside the engine.
+   */
+  streamText?(text: string): void;
 }
 
 /** What one attempt of a step came to. The executor handles each case. */

@@ -12,7 +12,11 @@ import type {
   Workspace,
 } from './types.js';
 
+import type { RunEventStore } from './run-events-store.js';
+
 export type * from './types.js';
+export type * from './run-events-store.js';
+export type * from './run-events.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2). Every
@@ -20,7 +24,7 @@ export type * from './types.js';
  * can lose a race return a result instead of throwing. The shared contract suite in
  * test/store-contract.test.ts runs against every implementation.
  */
-export interface Store {
+export interface Store extends RunEventStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -12,13 +12,16 @@ import {
   RunWithDetailsSchema,
   WorkflowIdParams,
 } from '../../api/schemas.js';
+import { WaitQuery } from '../../api/run-events-schemas.js';
 import { toIso } from '../../core/clock.js';
+import { isTerminal } from '../../core/states.js';
 import type { RunStatus } from '../../core/states.js';
+import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
 import { errorResponses } from './responses.js';
 
-export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService }) {
+export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post('/workflows/:workflowId/runs', {
@@ -26,12 +29,18 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       summary: 'Create a workflow run',
       description:
         'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
-        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing.',
+        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. With `wait=N` (1–60, SPEC §9) ' +
+        'the answer is 200 with the run (as `GET …?include=details`) when it ends within N seconds, otherwise the usual 202.',
       tags: ['runs'],
       params: WorkflowIdParams,
+      querystring: WaitQuery,
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
       body: CreateRunBody,
-      response: { 202: CreateRunResponse, ...errorResponses(400, 404, 409, 413, 415, 429) },
+      response: {
+        200: RunWithDetailsSchema,
+        202: CreateRunResponse,
+        ...errorResponses(400, 404, 409, 413, 415, 429),
+      },
     },
   }, async (request, reply) => {
     const { run, replayed } = await deps.runs.createRun({
@@ -42,6 +51,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       idempotencyKey: request.headers['idempotency-key'],
     });
     if (replayed) reply.header('Idempotent-Replayed', 'true');
+    const wait = request.query.wait;
+    if (wait !== undefined) {
+      const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
+      if (ended && isTerminal(ended.status)) return reply.status(200).send(toRunWithDetails(ended));
+    }
     return reply.status(202).send(toCreateRunResponse(run));
   });
 
@@ -70,14 +84,18 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
   api.get('/workflow-runs/:runId', {
     schema: {
       summary: 'Get a run\'s status',
-      description: 'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`.',
+      description:
+        'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`. ' +
+        'With `wait=N` (1–60, SPEC §9) it answers as soon as the run is terminal, or after N seconds with its current state.',
       tags: ['runs'],
       params: RunIdParams,
-      querystring: GetRunQuery,
+      querystring: Type.Object({ ...GetRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
       response: { 200: RunWithDetailsSchema, ...errorResponses(400, 404) },
     },
   }, async (request) => {
-    const run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+    let run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+    const wait = request.query.wait;
+    if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
     return request.query.include === 'details' ? toRunWithDetails(run) : toRunResponse(run);
   });
 

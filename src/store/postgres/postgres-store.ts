@@ -11,7 +11,9 @@ import { migratePostgres } from './migrate-postgres.js';
 import { createPostgresRuns } from './postgres-runs.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import type { Row } from './postgres-deps.js';
-import { startQueuedListener } from './queued-listener.js';
+import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
+import { createRunEventAnnouncer } from '../run-event-announcer.js';
+import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -122,6 +124,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     return toWorkspace(row);
   }
 
+  const announcer = createRunEventAnnouncer();
+  /** One LISTEN connection for every channel, started by the first listener of either kind. */
+  function ensureListening() {
+    if (listener || closed) return;
+    listener = startQueuedListener({
+      connectionString: options.url,
+      channels: [RUNS_QUEUED_CHANNEL, RUN_EVENTS_CHANNEL],
+      onNotify: (channel, payload) => (channel === RUN_EVENTS_CHANNEL ? announcer.announce(payload) : queued.emit('queued')),
+      onError: options.onError,
+    });
+  }
+  const { announceRunEvents, ...events } = createPostgresEvents({ query, transaction, announcer, ensureListening });
+
   const deps = { query, one, transaction, notifyQueued };
   const runs = createPostgresRuns(deps);
   const workflows = createPostgresWorkflows(deps);
@@ -139,6 +154,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (closed) return;
       closed = true;
       queued.removeAllListeners();
+      announcer.clear();
       await listener?.stop();
       await pool.end();
     },
@@ -212,12 +228,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     ...workflows,
     ...runs,
+    ...events,
 
     onRunsQueued(listen) {
       queued.on('queued', listen);
-      if (!listener && !closed) {
-        listener = startQueuedListener({ connectionString: options.url, onNotify: () => queued.emit('queued'), onError: options.onError });
-      }
+      ensureListening();
       return () => queued.off('queued', listen);
     },
   };

@@ -17,7 +17,9 @@ import type {
   WorkflowListQuery,
 } from '../store.js';
 import type { ApiToken, Organization, Run, StepAttempt, TokenWithWorkspace, Workflow, WorkflowVersion, Workspace } from '../types.js';
+import { createRunEventAnnouncer } from '../run-event-announcer.js';
 import { createGroupCommit } from './group-commit.js';
+import { createSqliteEvents } from './sqlite-events.js';
 import { migrateSqlite } from './migrate-sqlite.js';
 import { toJson, toOrganization, toRun, toStepAttempt, toToken, toWorkflow, toWorkflowVersion, toWorkspace } from './sqlite-rows.js';
 
@@ -56,6 +58,8 @@ export function createSqliteStore(options: { path: string }): Store {
   const one = (sql: string, ...params: unknown[]): Row | undefined => statement(sql).get(...params) as Row | undefined;
   const all = (sql: string, ...params: unknown[]): Row[] => statement(sql).all(...params) as Row[];
   const run = (sql: string, ...params: unknown[]) => statement(sql).run(...params);
+  const announcer = createRunEventAnnouncer();
+  const events = createSqliteEvents({ one, all, run, submit: (work) => writes.submit(work) }, announcer);
 
   // ---------------------------------------------------------------- tenancy
   function createOrganizationSync(name: string, now: number): Organization {
@@ -193,12 +197,14 @@ export function createSqliteStore(options: { path: string }): Store {
   });
 
   const store: Store = {
+    ...events,
     async migrate() {
       migrateSqlite(db, Date.now());
     },
 
     async close() {
       queued.removeAllListeners();
+      announcer.clear();
       await writes.drain();
       db.close();
     },
