@@ -2,7 +2,7 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
 import type { Run, Store } from '../store/store.js';
-import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import { assertNever } from '../core/assert-never.js';
 import { queueRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
@@ -37,33 +37,27 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     if (request.metadata !== undefined && Buffer.byteLength(JSON.stringify(request.metadata)) > MAX_METADATA_BYTES) {
       throw new AppError('invalid_request', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
     }
-    const workflow = await store.getWorkflow(request.workspaceId, request.workflowId);
-    if (!workflow) throw new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
-    // A replay returns the existing run before anything else is judged (limits, inputs).
-    if (key !== undefined) {
-      const existing = await store.findRunByIdempotencyKey(request.workspaceId, key);
-      if (existing) return replayOrConflict(existing, request.workflowId);
-    }
-    const definition = await deps.workflows.publishedDefinition(workflow);
-    if (!definition) throw new AppError('workflow_not_published', `Workflow "${workflow.id}" has no published version.`);
-    const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
-    if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
-
-    const result = await queueRun(store, clock, {
+    const result = await queueRun(deps, {
       workspaceId: request.workspaceId,
-      workflowId: workflow.id,
-      inputs: checked.values,
+      workflowId: request.workflowId,
+      inputs: request.inputs,
       metadata: request.metadata ?? null,
       idempotencyKey: key ?? null,
-      parentRunId: null,
-      ignoreLimits: false,
+      trigger: { kind: 'api' },
     });
     switch (result.kind) {
       case 'created':
         return { run: result.run, replayed: false };
       case 'replayed':
+        return { run: result.run, replayed: true };
       case 'idempotency_conflict':
-        return replayOrConflict(result.run, request.workflowId);
+        throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
+      case 'workflow_not_found':
+        throw new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
+      case 'workflow_not_published':
+        throw new AppError('workflow_not_published', `Workflow "${result.workflow.id}" has no published version.`);
+      case 'invalid_inputs':
+        throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: result.details });
       case 'daily_limit_exceeded': {
         const now = clock.now();
         const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
@@ -75,14 +69,9 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
         throw new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
           headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
         });
+      default:
+        return assertNever(result);
     }
-  }
-
-  function replayOrConflict(existing: Run, workflowId: string): CreateRunOutcome {
-    if (existing.workflowId !== workflowId) {
-      throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${existing.workflowId}".`);
-    }
-    return { run: existing, replayed: true };
   }
 
   async function getRun(workspaceId: number, runId: string): Promise<Run> {

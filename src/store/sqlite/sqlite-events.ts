@@ -1,18 +1,8 @@
-import type Database from 'better-sqlite3';
 import { STEP_END_EVENTS, type NewRunEvent, type RunEvent, type RunEventType } from '../run-events.js';
 import type { RunEventAnnouncer } from '../run-event-announcer.js';
 import type { RunEventStore } from '../run-events-store.js';
-
-type Row = Record<string, unknown>;
-
-/** What the events module needs of the SQLite store. */
-export interface SqliteEventDeps {
-  one(sql: string, ...params: unknown[]): Row | undefined;
-  all(sql: string, ...params: unknown[]): Row[];
-  run(sql: string, ...params: unknown[]): Database.RunResult;
-  /** Group commit: `work` runs in the next batch transaction; resolves once committed. */
-  submit<T>(work: () => T): Promise<T>;
-}
+import type { Row } from '../rows.js';
+import type { SqliteDeps } from './sqlite-deps.js';
 
 const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELED)"/;
 
@@ -24,7 +14,7 @@ const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELED)"/;
  * Returns true when something was appended (the caller then calls `announce(runId)` after
  * the commit).
  */
-export function appendRunEventsSqlite(deps: Pick<SqliteEventDeps, 'one' | 'run'>, runId: string, events: readonly NewRunEvent[], now: number): boolean {
+export function appendRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>, runId: string, events: readonly NewRunEvent[], now: number): boolean {
   if (events.length === 0) return false;
   const bumped = deps.one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', events.length, runId);
   if (!bumped) return false;
@@ -54,7 +44,7 @@ const toRunEvent = (row: Row): RunEvent => ({
  * `onRunEvents` reports this process's writes only; readers poll `latestRunEventSeqs` for
  * the rest (one indexed query for every watched run).
  */
-export function createSqliteEvents(deps: SqliteEventDeps, announcer: RunEventAnnouncer): RunEventStore {
+export function createSqliteEvents(deps: SqliteDeps, announcer: RunEventAnnouncer): RunEventStore {
   return {
     crossProcessEventNotifications: false,
 
@@ -78,7 +68,7 @@ export function createSqliteEvents(deps: SqliteEventDeps, announcer: RunEventAnn
     },
 
     async appendStepDelta(workerId, delta) {
-      const appended = await deps.submit(() => {
+      const appended = await deps.writes.submit(() => {
         const live = deps.one(
           `SELECT 1 FROM runs r JOIN step_attempts a ON a.run_id = r.id
            WHERE r.id = ? AND r.lease_owner = ? AND r.status = 'RUNNING' AND a.step_id = ? AND a.attempt = ? AND a.status = 'RUNNING'`,
