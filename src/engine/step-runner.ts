@@ -6,6 +6,7 @@ import type { RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
 import { evaluateValue } from '../workflow/expressions.js';
 import { INTERRUPTED } from './checkpoints.js';
+import { createDeltaPublisher } from './delta-publisher.js';
 import type { ExecutionEnv, Scope, StepResult } from './execution-env.js';
 import { maxAttempts, retryDelayMs } from './retry-policy.js';
 
@@ -67,6 +68,10 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   // the next one resumes the same attempt (the same child run, the same due time).
 
   const signal = attemptSignal(env, step, graphSignal);
+  // Streamed text (an `llm` step with `stream: true`) becomes coalesced `step.delta` events.
+  const deltas = createDeltaPublisher((text) =>
+    env.store.appendStepDelta(env.workerId, { runId: env.run.id, stepId: id, attempt: attempt.attempt, text, now: clock.now() }),
+  );
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
@@ -79,8 +84,11 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     resumedFrom: resuming?.wakeAt != null ? { wakeAt: resuming.wakeAt } : null,
     runNested: (steps, key, extra) => runNested(steps, key, extra, signal),
     childRuns: env.childRuns,
+    streamText: (text) => deltas.push(text),
   };
   const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal);
+  // No delta may land after the attempt's outcome (which deletes its deltas).
+  await deltas.stop();
   if (env.leaseSignal.aborted) return { kind: 'lost' };
   if (env.deadline !== null && clock.now() >= env.deadline) {
     return finish(StepStatus.FAILED, { error: { code: 'TIMEOUT', message: 'the run timed out' } }, { kind: 'timed_out' });

@@ -68,6 +68,15 @@ export function isTerminalStatusEvent(event: Pick<RunEvent, 'type' | 'data'>): b
   return status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELED';
 }
 
+/**
+ * When a saved attempt's events happened: its start (RUNNING), its end (finished states), or
+ * the moment of saving for a wait (a WAITING attempt has no end yet).
+ */
+export function stepEventTime(attempt: StepAttempt): number {
+  if (attempt.status === StepStatus.RUNNING) return attempt.startedAt;
+  return attempt.finishedAt ?? Date.now();
+}
+
 const WAIT_REASONS: Record<string, StepWaitReason> = { delay: 'delay', wait: 'waitpoint', workflow: 'child_run' };
 
 /**

@@ -16,8 +16,18 @@ const TERMINAL_STATUSES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
  * events commit in `seq` order — and inserts the rows; ends of a step's attempt delete its
  * `step.delta` rows, a terminal `run.status` all of the run's. Returns true when something
  * was appended; the caller then announces the run after COMMIT.
+ *
+ * A write that changes the run row anyway bumps the counter in its own UPDATE
+ * (`event_seq = event_seq + <n> … RETURNING event_seq`) and passes the result as `bumpedTo`:
+ * one row version instead of two.
  */
-export async function appendRunEventsPg(client: pg.PoolClient, runId: string, events: readonly NewRunEvent[], now: number): Promise<boolean> {
+export async function appendRunEventsPg(
+  client: pg.PoolClient,
+  runId: string,
+  events: readonly NewRunEvent[],
+  now: number,
+  options: { bumpedTo?: number } = {},
+): Promise<boolean> {
   if (events.length === 0) return false;
   const types: string[] = [];
   const stepIds: (string | null)[] = [];
@@ -38,13 +48,12 @@ export async function appendRunEventsPg(client: pg.PoolClient, runId: string, ev
       [runId, runEnded, endedSteps],
     );
   }
-  const result = await client.query(
-    `WITH bumped AS (UPDATE runs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
-     INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
+  const insert = `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
      SELECT $1, bumped.event_seq - $2 + e.n, e.type, e.step_id, e.data::json, $6
-     FROM bumped, unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS e(type, step_id, data, n)`,
-    [runId, events.length, types, stepIds, data, now],
-  );
+     FROM bumped, unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS e(type, step_id, data, n)`;
+  const result = options.bumpedTo === undefined
+    ? await client.query(`WITH bumped AS (UPDATE runs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq) ${insert}`, [runId, events.length, types, stepIds, data, now])
+    : await client.query(`WITH bumped AS (SELECT $7::integer AS event_seq) ${insert}`, [runId, events.length, types, stepIds, data, now, options.bumpedTo]);
   return (result.rowCount ?? 0) > 0;
 }
 

@@ -2,6 +2,9 @@ import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
 import type { LeaseStore } from '../lease-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
+import { appendRunEventsPg } from './postgres-events.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 
@@ -19,7 +22,7 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     async claimRuns(input) {
       if (input.limit <= 0) return [];
       const leaseUntil = input.now + input.leaseMs;
-      return transaction(async (client) => {
+      const claimed = await transaction(async (client) => {
         // Runs whose lease expired: a crashed worker's, a released one's, or a wait now due.
         // The CTEs are MATERIALIZED so the locked selection is computed exactly once.
         const expired = (
@@ -39,23 +42,30 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE.
         // MATERIALIZED: inlined, the LIMIT subquery may be rescanned per joined row and
         // lock and hand out more runs than asked for (the contract suite caught exactly that).
-        const fresh = (
+        const freshRows = (
           await client.query(
             `WITH locked AS MATERIALIZED (
                SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
              picked AS MATERIALIZED (SELECT id, row_number() OVER () AS n FROM locked)
              UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
-               lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1,
+               lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1, event_seq = r.event_seq + 1,
                workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                    WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id)
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
              RETURNING r.*`,
             [input.workerId, leaseUntil, input.now, room, executionIds],
           )
-        ).rows.map((row) => toRun(row as Row));
+        ).rows as Row[];
+        const seqs = new Map(freshRows.map((row) => [row.id as string, Number(row.event_seq)]));
+        const fresh = freshRows.map(toRun);
         fresh.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+        for (const run of fresh) {
+          await appendRunEventsPg(client, run.id, [runStatusEvent(RunStatus.STARTING, input.now)], input.now, { bumpedTo: seqs.get(run.id)! });
+        }
         return [...expired, ...fresh];
       });
+      for (const run of claimed) if (run.claimCount === 1) deps.announceRunEvents(run.id);
+      return claimed;
     },
 
     async renewLease(runId, workerId, leaseExpiresAt) {
@@ -67,13 +77,23 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async markRunRunning(runId, workerId, now) {
-      // Already RUNNING (a resumed run) is fine as long as the lease is ours.
-      const rows = await query(
-        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN $1 ELSE updated_at END
-         WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
-        [now, runId, workerId],
-      );
-      return rows.length === 1;
+      // Already RUNNING (a resumed run) is fine as long as the lease is ours; only STARTING → RUNNING is an event.
+      const outcome = await transaction(async (client): Promise<'started' | 'running' | 'lost'> => {
+        const [held] = (await client.query(
+          `SELECT status FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR NO KEY UPDATE`,
+          [runId, workerId],
+        )).rows as Row[];
+        if (!held) return 'lost';
+        if (held.status === RunStatus.RUNNING) return 'running';
+        const [bumped] = (await client.query(
+          `UPDATE runs SET status = 'RUNNING', updated_at = $1, event_seq = event_seq + 1 WHERE id = $2 RETURNING event_seq`,
+          [now, runId],
+        )).rows as Row[];
+        await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.RUNNING, now)], now, { bumpedTo: Number(bumped!.event_seq) });
+        return 'started';
+      });
+      if (outcome === 'started') deps.announceRunEvents(runId);
+      return outcome !== 'lost';
     },
 
     async releaseRun(runId, workerId, availableAt, now) {
@@ -102,20 +122,30 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async finishRun(input) {
-      const rows = await query(
-        `UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
-           lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING id`,
-        [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId],
-      );
-      return rows.length === 1;
+      const finished = await transaction(async (client) => {
+        const result = await client.query(
+          `UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
+             lease_owner = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
+           WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING event_seq`,
+          [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId],
+        );
+        if (result.rows.length !== 1) return false;
+        const bumpedTo = Number((result.rows[0] as Row).event_seq);
+        await appendRunEventsPg(client, input.runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo });
+        return true;
+      });
+      if (finished) deps.announceRunEvents(input.runId);
+      return finished;
     },
 
     async saveStepAttempt(workerId, a) {
-      // FOR SHARE keeps the lease check true until the write commits: a takeover's claim
-      // skips the locked row instead of slipping in between.
-      const rows = await query(
-        `WITH held AS (SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR SHARE)
+      // The row lock keeps the lease check true until the write commits: a takeover's claim
+      // skips the locked row instead of slipping in between. NO KEY UPDATE, not SHARE: the
+      // events' counter is bumped on the same row in this transaction (two SHARE holders
+      // upgrading at once would deadlock).
+      const saved = await transaction(async (client) => {
+        const rows = (await client.query(
+        `WITH held AS (SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR NO KEY UPDATE)
          INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
          SELECT held.id, $3::text, $4::integer, $5::text, $6::text, $7::json, $8::json, $9::json, $10::bigint, $11::bigint, $12::bigint FROM held
          ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
@@ -123,8 +153,14 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
            finished_at = excluded.finished_at, wake_at = excluded.wake_at
          RETURNING 1`,
         [a.runId, workerId, a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
-      );
-      return rows.length === 1;
+        )).rows;
+        if (rows.length !== 1) return false;
+        const at = stepEventTime(a);
+        await appendRunEventsPg(client, a.runId, stepAttemptEvents(a, at), at);
+        return true;
+      });
+      if (saved) deps.announceRunEvents(a.runId);
+      return saved;
     },
 
     async listStepAttempts(runId) {

@@ -1,7 +1,10 @@
 import { toJson, toRun, toStepAttempt } from '../rows.js';
 import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
 import type { Run } from '../types.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { appendRunEventsSqlite } from './sqlite-events.js';
 
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), SQLite dialect. */
 export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
@@ -36,6 +39,7 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
          WHERE id = ? AND status = 'QUEUED' RETURNING *`,
         input.newExecutionId(), input.now, input.now, input.workerId, leaseUntil, id,
       )!;
+      appendRunEventsSqlite(deps, id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now);
       claimed.push(toRun(row));
     }
     return claimed;
@@ -44,7 +48,9 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
   return {
     async claimRuns(input) {
       if (input.limit <= 0) return [];
-      return writes.submit(() => claimRunsTx(input));
+      const claimed = await writes.submit(() => claimRunsTx(input));
+      for (const run of claimed) if (run.claimCount === 1) deps.announceRunEvents(run.id);
+      return claimed;
     },
 
     async renewLease(runId, workerId, leaseExpiresAt) {
@@ -56,15 +62,20 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     },
 
     async markRunRunning(runId, workerId, now) {
-      return writes.submit(() => {
+      const outcome = await writes.submit((): 'started' | 'running' | 'lost' => {
         const result = run(
           `UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'STARTING'`,
           now, runId, workerId,
         );
-        if (result.changes === 1) return true;
+        if (result.changes === 1) {
+          appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.RUNNING, now)], now);
+          return 'started';
+        }
         // Already RUNNING (a resumed run) is fine as long as the lease is ours.
-        return one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`, runId, workerId) !== undefined;
+        return one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`, runId, workerId) !== undefined ? 'running' : 'lost';
       });
+      if (outcome === 'started') deps.announceRunEvents(runId);
+      return outcome !== 'lost';
     },
 
     async releaseRun(runId, workerId, availableAt, now) {
@@ -92,18 +103,24 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     },
 
     async finishRun(input) {
-      const result = await writes.submit(() => run(
-        `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
-           lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
-        input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
-      ));
-      return result.changes === 1;
+      const finished = await writes.submit(() => {
+        const result = run(
+          `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
+             lease_owner = NULL, lease_expires_at = NULL
+           WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
+          input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
+        );
+        if (result.changes !== 1) return false;
+        appendRunEventsSqlite(deps, input.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
+        return true;
+      });
+      if (finished) deps.announceRunEvents(input.runId);
+      return finished;
     },
 
     async saveStepAttempt(workerId, attempt) {
-      // One statement guarded by the lease check before it; the pair is atomic in the batch's savepoint.
-      return writes.submit(() => {
+      // One statement guarded by the lease check before it, and the attempt's events; atomic in the batch's savepoint.
+      const saved = await writes.submit(() => {
         const held = one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`, attempt.runId, workerId);
         if (!held) return false;
         run(
@@ -115,8 +132,12 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
           attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
           toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
         );
+        const at = stepEventTime(attempt);
+        appendRunEventsSqlite(deps, attempt.runId, stepAttemptEvents(attempt, at), at);
         return true;
       });
+      if (saved) deps.announceRunEvents(attempt.runId);
+      return saved;
     },
 
     async listStepAttempts(runId) {

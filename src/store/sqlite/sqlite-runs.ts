@@ -3,6 +3,9 @@ import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '.
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent } from '../run-events.js';
+import { appendRunEventsSqlite } from './sqlite-events.js';
 
 /** Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`. */
 export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued'> {
@@ -40,6 +43,7 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
       input.idempotencyKey, input.parentRunId, input.now, input.now,
     )!;
+    appendRunEventsSqlite(deps, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now);
     return { kind: 'created', run: toRun(row) };
   });
 
@@ -54,7 +58,10 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
           return createRunTx(input);
         }
       });
-      if (result.kind === 'created') deps.notifyQueued();
+      if (result.kind === 'created') {
+        deps.notifyQueued();
+        deps.announceRunEvents(result.run.id);
+      }
       return result;
     },
 
@@ -89,12 +96,19 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     },
 
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
-      const row = await writes.submit(() => one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
-         WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
-        now, now, runId, workspaceId,
-      ));
-      if (row) return { kind: 'canceled', run: toRun(row) };
+      const row = await writes.submit(() => {
+        const canceled = one(
+          `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
+           WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
+          now, now, runId, workspaceId,
+        );
+        if (canceled) appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.CANCELED, now)], now);
+        return canceled;
+      });
+      if (row) {
+        deps.announceRunEvents(runId);
+        return { kind: 'canceled', run: toRun(row) };
+      }
       const found = getRunById(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };
       return { kind: 'not_cancelable', run: found };
