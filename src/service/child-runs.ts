@@ -40,7 +40,7 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
       if (!workflow) return { kind: 'refused', message: `no workflow "${request.workflowId}" in this workspace` };
       const definition = await deps.workflows.publishedDefinition(workflow);
       if (!definition) return { kind: 'refused', message: `workflow "${request.workflowId}" has no published version` };
-      const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+      const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs, { additionalInputs: definition.additionalInputs });
       if (!checked.ok) {
         return { kind: 'refused', message: `invalid inputs for "${request.workflowId}": ${checked.details.map((d) => `${d.path} ${d.message}`).join('; ')}` };
       }

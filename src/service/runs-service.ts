@@ -46,7 +46,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     }
     const definition = await deps.workflows.publishedDefinition(workflow);
     if (!definition) throw new AppError('workflow_not_published', `Workflow "${workflow.id}" has no published version.`);
-    const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+    const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs, { additionalInputs: definition.additionalInputs });
     if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
 
     const result = await queueRun(store, clock, {
