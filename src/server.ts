@@ -5,6 +5,7 @@ import type { Config, DatabaseTarget } from './config/config.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
@@ -60,6 +61,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
-import type { Run, Store } from '../store/store.js';
+import type { Run, Store, Workflow } from '../store/store.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import { queueRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
@@ -29,7 +29,8 @@ export interface CreateRunOutcome {
 export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
   const { store, clock } = deps;
 
-  async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
+  /** What a create checks first (SPEC §3): the key, the metadata, that the workflow exists. */
+  async function checkRequest(request: CreateRunRequest): Promise<Workflow> {
     const key = request.idempotencyKey;
     if (key !== undefined && (key.trim().length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new AppError('invalid_request', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
@@ -39,20 +40,43 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     }
     const workflow = await store.getWorkflow(request.workspaceId, request.workflowId);
     if (!workflow) throw new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
+    return workflow;
+  }
+
+  /** What a create checks after a possible replay: a published version, and the inputs (defaults applied). */
+  async function checkInputs(workflow: Workflow, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const definition = await deps.workflows.publishedDefinition(workflow);
+    if (!definition) throw new AppError('workflow_not_published', `Workflow "${workflow.id}" has no published version.`);
+    const checked = validateRunInputs(toInputSchema(definition.inputs), inputs);
+    if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
+    return checked.values;
+  }
+
+  /**
+   * `?dry_run=true` (SPEC §14): the errors a create would give, else the version and the
+   * inputs (defaults applied) it would use. Creates nothing and counts against no limit;
+   * an Idempotency-Key is checked for its form only (a dry run replays nothing).
+   */
+  async function dryRunCreate(request: CreateRunRequest): Promise<{ version: number; inputs: Record<string, unknown> }> {
+    const workflow = await checkRequest(request);
+    const inputs = await checkInputs(workflow, request.inputs);
+    return { version: workflow.defaultVersion, inputs };
+  }
+
+  async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
+    const key = request.idempotencyKey;
+    const workflow = await checkRequest(request);
     // A replay returns the existing run before anything else is judged (limits, inputs).
     if (key !== undefined) {
       const existing = await store.findRunByIdempotencyKey(request.workspaceId, key);
       if (existing) return replayOrConflict(existing, request.workflowId);
     }
-    const definition = await deps.workflows.publishedDefinition(workflow);
-    if (!definition) throw new AppError('workflow_not_published', `Workflow "${workflow.id}" has no published version.`);
-    const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
-    if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
+    const inputs = await checkInputs(workflow, request.inputs);
 
     const result = await queueRun(store, clock, {
       workspaceId: request.workspaceId,
       workflowId: workflow.id,
-      inputs: checked.values,
+      inputs,
       metadata: request.metadata ?? null,
       idempotencyKey: key ?? null,
       parentRunId: null,
@@ -107,7 +131,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     return store.listRuns(workspaceId, query);
   }
 
-  return { createRun, getRun, cancelRun, listRuns };
+  return { createRun, dryRunCreate, getRun, cancelRun, listRuns };
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;
