@@ -147,7 +147,7 @@ for (const backend of testBackends()) describe(`bad input answers 4xx with the d
       ['steps:\n  - id: m\n    type: map\n    with:\n      items: [1]\n      steps:\n        - { id: toString, type: transform, with: { value: 1 } }', 'steps[0].with.steps[0].id'],
     ] as const) {
       await assert.rejects(t.services.workflows.applyWorkflow({ workspaceId: t.workspaceId, text: `name: Reserved\n${yaml}`, publish: true }), (error: unknown) => {
-        assert.ok(error instanceof AppError && error.code === 'invalid_workflow', String(error));
+        assert.ok(error instanceof AppError && error.code === 'invalid_definition', String(error));
         assert.ok(error.details?.some((d) => d.path === place && /cannot be/.test(d.message)), JSON.stringify(error.details));
         return true;
       });
@@ -250,7 +250,7 @@ for (const backend of testBackends()) describe(`Slate clients' habits are accept
     assert.deepEqual(strict.body.details, [{ path: 'inputs.utm_source', message: 'is not an input of this workflow' }]);
     await assert.rejects(
       t.services.workflows.applyWorkflow({ workspaceId: t.workspaceId, text: LENIENT_WORKFLOW.replace('ignore', 'allow'), publish: true }),
-      (error: unknown) => error instanceof AppError && error.code === 'invalid_workflow',
+      (error: unknown) => error instanceof AppError && error.code === 'invalid_definition',
     );
   });
 });

@@ -6,7 +6,8 @@
 export const ERROR_CATALOGUE = {
   invalid_request: 400,
   invalid_inputs: 400,
-  invalid_workflow: 400,
+  /** A workflow definition that does not validate; details carry path, line and column (SPEC §14). */
+  invalid_definition: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -33,7 +34,7 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   invalid_request: 'The request is malformed: a path, query, header or body value is invalid (`details` says which)',
   invalid_inputs: "The run's inputs do not match the workflow's input schema (`details` names each input)",
-  invalid_workflow: 'The workflow definition is invalid (`details` names each place in the file)',
+  invalid_definition: 'The workflow definition is invalid (`details` names each place in the file, with line and column)',
   unauthorized: 'No, a malformed, unknown, revoked or expired bearer token',
   forbidden: 'X-Workspace-Id / X-Organization-Id does not match the token, or the token may not do this',
   not_found: 'Nothing of that id in this workspace',
@@ -51,10 +52,15 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   service_unavailable: 'The database is busy, full or unreachable, or the service is starting; Retry-After says when to try again',
 };
 
-/** One field-level problem, e.g. `{path: "inputs.brandDomain", message: "is required"}`. */
+/**
+ * One field-level problem, e.g. `{path: "inputs.brandDomain", message: "is required"}`.
+ * Problems of a definition file also carry the 1-based `line` and `column` (null when unknown).
+ */
 export interface ErrorDetail {
   path: string;
   message: string;
+  line?: number | null;
+  column?: number | null;
 }
 
 export class AppError extends Error {
