@@ -223,7 +223,7 @@ for (const backend of testBackends()) describe(`Slate clients' habits are accept
 
   it('answers a wrong method on a known path with 405 and Allow', async () => {
     const cases: [string, string, string][] = [
-      ['DELETE', '/workflows/hello', 'GET, HEAD'],
+      ['DELETE', '/workflows/hello', 'GET, HEAD, PUT'],
       ['POST', '/workflows', 'GET, HEAD'],
       ['PUT', '/workflows/hello/runs', 'POST'],
       ['GET', '/workflow-runs/x/cancel', 'POST'],
