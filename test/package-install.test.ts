@@ -68,7 +68,7 @@ describe('the npm package installs and runs from its tarball', () => {
 
   it('holds the build, the dashboard, the migrations, examples and docs, and no tests, benchmarks or TypeScript', () => {
     const files = pack.files;
-    for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/slipway.js', 'dist/cli/main.js', 'dist/server.js', 'dist-web/index.html', 'docs/DEPLOYMENT.md', 'examples/hello.yaml', 'examples/systemd/slipway.service']) {
+    for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/slipway.js', 'dist/cli/main.js', 'dist/server.js', 'dist-web/index.html', 'docs/DEPLOYMENT.md', 'examples/hello.yaml', 'examples/systemd/slipway.service', 'schemas/workflow.schema.json']) {
       assert.ok(files.includes(required), `${required} is missing from the package`);
     }
     assert.ok(files.some((f) => /^dist-web\/assets\/.+\.js$/.test(f)), 'the dashboard bundle is missing');
