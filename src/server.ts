@@ -5,6 +5,7 @@ import type { Config, DatabaseTarget } from './config/config.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunEventsService } from './service/run-events-service.js';
@@ -65,6 +66,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     runSteps: createRunStepsService({ store }),
     runEvents: createRunEventsService({ store }),
     workflowGraph: createWorkflowGraphService({ store }),
+    authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
 

@@ -1,11 +1,13 @@
 import { createParser } from 'eventsource-parser';
-import type { RunStreamEvent } from '../api/run-events-schemas.js';
+import type { RunStreamEvent, WorkflowGraphResponse } from '../api/run-events-schemas.js';
+import type { CreateRunResponse, Run, RunWithDetails } from '../api/schemas.js';
+import { errorOf } from './api-error.js';
 
 /** What the event stream needs of the client: its fetch, base URL (with prefix) and token. */
 export interface StreamContext {
   doFetch: typeof fetch;
   base: string;
-  token: string;
+  authHeaders(): Record<string, string>;
   /** Turns a non-2xx answer into the client's error (SlipwayApiError). */
   toError(response: Response): Promise<Error>;
   /** Whether the run is terminal now: ends a stream that closed with nothing new (e.g. resumed after the end). */
@@ -39,7 +41,7 @@ export async function* streamRunEvents(ctx: StreamContext, runId: string, option
     let gotEvent = false;
     try {
       const response = await ctx.doFetch(url, {
-        headers: { authorization: `Bearer ${ctx.token}`, accept: 'text/event-stream', ...(lastId !== null && { 'last-event-id': String(lastId) }) },
+        headers: { ...ctx.authHeaders(), accept: 'text/event-stream', ...(lastId !== null && { 'last-event-id': String(lastId) }) },
         signal: options.signal,
       });
       if (!response.ok) {
@@ -85,4 +87,86 @@ export async function* streamRunEvents(ctx: StreamContext, runId: string, option
     const delay = Math.min(10_000, (options.reconnectDelayMs ?? 250) * 2 ** Math.max(0, failures - 1));
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/** The time a 429's `Retry-After` asks for, in ms (seconds or an HTTP date); null when absent. */
+export function retryAfterMs(header: string | null): number | null {
+  if (header === null || header.trim() === '') return null;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+/** What the watch methods need of the client. */
+export interface ClientTransport {
+  request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ data: T; headers: Headers; status: number }>;
+  doFetch: typeof fetch;
+  /** Base URL with the API prefix. */
+  base: string;
+  authHeaders(): Record<string, string>;
+}
+
+/** The client's methods of SPEC §9 (spread into `createSlipwayClient`'s object). */
+export function createRunWatchMethods(transport: ClientTransport) {
+  const { request } = transport;
+  const runPath = (runId: string) => `/workflow-runs/${encodeURIComponent(runId)}`;
+
+  /**
+   * Waits until the run is COMPLETED, FAILED or CANCELED with long-polls (`?wait=`, SPEC §9),
+   * or throws after `timeoutMs` (default 10 min).
+   */
+  async function waitForRun(runId: string, waitOptions: { timeoutMs?: number } = {}): Promise<Run> {
+    const deadline = Date.now() + (waitOptions.timeoutMs ?? 10 * 60_000);
+    for (;;) {
+      const seconds = Math.max(1, Math.min(60, Math.ceil((deadline - Date.now()) / 1000)));
+      const run = (await request<Run>('GET', `${runPath(runId)}?wait=${seconds}`)).data;
+      if (TERMINAL.has(run.status)) return run;
+      if (Date.now() >= deadline) throw new Error(`run ${runId} is still ${run.status} after waiting`);
+    }
+  }
+
+  return {
+    waitForRun,
+
+    /**
+     * Creates a run and waits for its end: `?wait=` on the create (200 with the run when it ends
+     * within `waitSeconds`, default 60), then long-polls until `timeoutMs`.
+     * @example
+     * const run = await client.createRunAndWait('hello', { inputs: { name: 'Ada' } });
+     */
+    async createRunAndWait(
+      workflowId: string,
+      body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> },
+      waitOptions: { idempotencyKey?: string; waitSeconds?: number; timeoutMs?: number } = {},
+    ): Promise<RunWithDetails> {
+      const headers: Record<string, string> = waitOptions.idempotencyKey ? { 'idempotency-key': waitOptions.idempotencyKey } : {};
+      const seconds = Math.max(1, Math.min(60, waitOptions.waitSeconds ?? 60));
+      const created = await request<RunWithDetails | CreateRunResponse>('POST', `/workflows/${encodeURIComponent(workflowId)}/runs?wait=${seconds}`, body, headers);
+      if (created.status === 200) return created.data as RunWithDetails;
+      await waitForRun(created.data.run_id, { timeoutMs: waitOptions.timeoutMs });
+      return (await request<RunWithDetails>('GET', `${runPath(created.data.run_id)}?include=details`)).data;
+    },
+
+    /**
+     * The run's events (SPEC §9) as an async iterator that resumes with `Last-Event-ID`
+     * after a dropped connection and ends after the terminal `run.status`.
+     * @example
+     * for await (const event of client.streamRunEvents(runId)) console.log(event.id, event.type, event.data);
+     */
+    streamRunEvents(runId: string, streamOptions: StreamRunEventsOptions = {}): AsyncGenerator<RunStreamEvent> {
+      return streamRunEvents({
+        doFetch: transport.doFetch,
+        base: transport.base,
+        authHeaders: transport.authHeaders,
+        isTerminal: async (id) => TERMINAL.has((await request<Run>('GET', runPath(id))).data.status),
+        toError: errorOf,
+      }, runId, streamOptions);
+    },
+
+    /** The step graph of a workflow version (default: the default version, or the draft). */
+    async getWorkflowGraph(workflowId: string, version?: number | null): Promise<WorkflowGraphResponse> {
+      const qs = version ? `?version=${version}` : '';
+      return (await request<WorkflowGraphResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/graph${qs}`)).data;
+    },
+  };
 }

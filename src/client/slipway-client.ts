@@ -1,6 +1,7 @@
 import { API_PREFIX } from '../api/prefix.js';
-import type { RunStreamEvent, WorkflowGraphResponse } from '../api/run-events-schemas.js';
-import { streamRunEvents, type StreamRunEventsOptions } from './run-events-client.js';
+import type { ApplyWorkflowResponse, DryRunResponse, ValidateWorkflowResponse, WorkflowDefinitionResponse } from '../api/authoring-schemas.js';
+import { isErrorBody, SlipwayApiError } from './api-error.js';
+import { createRunWatchMethods, retryAfterMs } from './run-events-client.js';
 import type {
   ApiToken,
   CancelRunResponse,
@@ -20,23 +21,14 @@ import type {
   Workflow,
 } from '../api/schemas.js';
 
-/** An error answer of the API, with its documented body. */
-export class SlipwayApiError extends Error {
-  readonly status: number;
-  readonly body: ErrorBody;
-
-  constructor(status: number, body: ErrorBody) {
-    super(`${status} ${body.error}: ${body.message}`);
-    this.name = 'SlipwayApiError';
-    this.status = status;
-    this.body = body;
-  }
-}
+export { SlipwayApiError };
 
 export interface SlipwayClientOptions {
   /** e.g. `http://127.0.0.1:8080` */
   baseUrl: string;
   token: string;
+  /** Sent as `X-Workspace-Id`: the server answers 403 when it is not the token's workspace. */
+  workspaceId?: number;
   fetch?: typeof fetch;
   /**
    * Retry 429 answers (run limits) after their `Retry-After`, up to `maxRetries` times
@@ -45,19 +37,12 @@ export interface SlipwayClientOptions {
   retryRateLimited?: boolean | { maxRetries?: number; maxWaitMs?: number };
 }
 
-/** The time a 429's `Retry-After` asks for, in ms (seconds or an HTTP date); null when absent. */
-function retryAfterMs(header: string | null): number | null {
-  if (header === null || header.trim() === '') return null;
-  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+/** A body sent as text with its own media type (definitions: YAML or JSON); any other body is sent as JSON. */
+class TextBody {
+  constructor(readonly text: string, readonly contentType: string) {}
 }
 
-function isErrorBody(value: unknown): value is ErrorBody {
-  return typeof value === 'object' && value !== null && typeof (value as ErrorBody).error === 'string' && typeof (value as ErrorBody).message === 'string';
-}
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
 /**
  * A small typed client of the public API, over `fetch` only (usable in Node and browsers).
@@ -70,17 +55,19 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/$/, '') + API_PREFIX;
   const rateLimit = options.retryRateLimited === true ? {} : options.retryRateLimited || null;
+  const authHeaders = (): Record<string, string> => ({
+    authorization: `Bearer ${options.token}`,
+    ...(options.workspaceId !== undefined && { 'x-workspace-id': String(options.workspaceId) }),
+  });
 
+  /** One request; with `retryRateLimited`, a 429 is sent again after its Retry-After. */
   async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    const text = body instanceof TextBody ? body : null;
     for (let retries = 0; ; retries++) {
       const response = await doFetch(base + path, {
         method,
-        headers: {
-          authorization: `Bearer ${options.token}`,
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...authHeaders(), ...(body !== undefined && { 'content-type': text ? text.contentType : 'application/json' }), ...headers },
+        body: body === undefined ? undefined : text ? text.text : JSON.stringify(body),
       });
       const waitMs = response.status === 429 && rateLimit ? retryAfterMs(response.headers.get('retry-after')) : null;
       if (waitMs === null || retries >= (rateLimit?.maxRetries ?? 3) || waitMs > (rateLimit?.maxWaitMs ?? 60_000)) return response;
@@ -89,24 +76,12 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     }
   }
 
-  async function toError(response: Response): Promise<SlipwayApiError> {
-    const text = await response.text();
-    let data: unknown = null;
-    try {
-      data = text ? (JSON.parse(text) as unknown) : null;
-    } catch {
-      // not JSON
-    }
-    const errorBody = isErrorBody(data) ? data : { error: 'http_error', message: `HTTP ${response.status} ${response.statusText}`.trim(), request_id: '' };
-    return new SlipwayApiError(response.status, errorBody);
-  }
-
   async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers; status: number }> {
     const response = await send(method, path, body, headers);
-    const text = await response.text();
+    const answer = await response.text();
     let data: unknown = null;
     try {
-      data = text ? (JSON.parse(text) as unknown) : null;
+      data = answer ? (JSON.parse(answer) as unknown) : null;
     } catch {
       // Not JSON (e.g. a proxy's error page): reported below with the status.
       if (response.ok) throw new SlipwayApiError(response.status, { error: 'invalid_response', message: 'The server answered with something other than JSON.', request_id: '' });
@@ -170,13 +145,38 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<ListRunsResponse>('GET', `/workflow-runs${query(filter)}`)).data;
     },
 
-    /** The step graph of a workflow version (default: the default version, or the draft). */
-    async getWorkflowGraph(workflowId: string, version?: number | null): Promise<WorkflowGraphResponse> {
-      return (await request<WorkflowGraphResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/graph${query({ version: version ?? undefined })}`)).data;
-    },
-
     async listWorkflowVersions(workflowId: string): Promise<ListWorkflowVersionsResponse> {
       return (await request<ListWorkflowVersionsResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/versions`)).data;
+    },
+
+    // --- authoring (SPEC §14) ---
+
+    /**
+     * Creates or updates workflow `workflowId` from a definition file (YAML or JSON text); with
+     * `publish`, publishes a new version unless it equals the default one. Definition errors
+     * throw a SlipwayApiError `invalid_definition` whose details carry path, line and column.
+     * @example
+     * const applied = await client.applyWorkflow('brand-brief', readFileSync('brand-brief.yaml', 'utf8'), { publish: true });
+     */
+    async applyWorkflow(workflowId: string, definition: string, applyOptions: { publish?: boolean; contentType?: string } = {}): Promise<ApplyWorkflowResponse & { created: boolean }> {
+      const body = new TextBody(definition, applyOptions.contentType ?? 'application/yaml');
+      const result = await request<ApplyWorkflowResponse>('PUT', `/workflows/${encodeURIComponent(workflowId)}${query({ publish: applyOptions.publish ?? false })}`, body);
+      return { ...result.data, created: result.status === 201 };
+    },
+
+    /** Every problem applying the definition would report; stores nothing. */
+    async validateWorkflow(definition: string, contentType = 'application/yaml'): Promise<ValidateWorkflowResponse> {
+      return (await request<ValidateWorkflowResponse>('POST', '/workflows/validate', new TextBody(definition, contentType))).data;
+    },
+
+    /** Checks a run request as a create would (same errors) and creates nothing. */
+    async dryRunCreateRun(workflowId: string, body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> }): Promise<DryRunResponse> {
+      return (await request<DryRunResponse>('POST', `/workflows/${encodeURIComponent(workflowId)}/runs?dry_run=true`, body)).data;
+    },
+
+    /** The last applied definition and the default version's, as JSON. */
+    async getWorkflowDefinition(workflowId: string): Promise<WorkflowDefinitionResponse> {
+      return (await request<WorkflowDefinitionResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/definition`)).data;
     },
 
     async listTokens(): Promise<ListTokensResponse> {
@@ -192,54 +192,8 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<ApiToken>('POST', `/tokens/${encodeURIComponent(tokenId)}/revoke`)).data;
     },
 
-    /**
-     * Waits until the run is COMPLETED, FAILED or CANCELED with long-polls (`?wait=`, SPEC §9),
-     * or throws after `timeoutMs` (default 10 min).
-     */
-    async waitForRun(runId: string, waitOptions: { timeoutMs?: number } = {}): Promise<Run> {
-      const deadline = Date.now() + (waitOptions.timeoutMs ?? 10 * 60_000);
-      for (;;) {
-        const seconds = Math.max(1, Math.min(60, Math.ceil((deadline - Date.now()) / 1000)));
-        const run = (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}?wait=${seconds}`)).data;
-        if (TERMINAL.has(run.status)) return run;
-        if (Date.now() >= deadline) throw new Error(`run ${runId} is still ${run.status} after waiting`);
-      }
-    },
-
-    /**
-     * Creates a run and waits for its end: `?wait=` on the create (200 with the run when it ends
-     * within `waitSeconds`, default 60), then long-polls until `timeoutMs`.
-     * @example
-     * const run = await client.createRunAndWait('hello', { inputs: { name: 'Ada' } });
-     */
-    async createRunAndWait(
-      workflowId: string,
-      body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> },
-      waitOptions: { idempotencyKey?: string; waitSeconds?: number; timeoutMs?: number } = {},
-    ): Promise<RunWithDetails> {
-      const headers: Record<string, string> = waitOptions.idempotencyKey ? { 'idempotency-key': waitOptions.idempotencyKey } : {};
-      const seconds = Math.max(1, Math.min(60, waitOptions.waitSeconds ?? 60));
-      const created = await request<RunWithDetails | CreateRunResponse>('POST', `/workflows/${encodeURIComponent(workflowId)}/runs?wait=${seconds}`, body, headers);
-      if (created.status === 200) return created.data as RunWithDetails;
-      await this.waitForRun(created.data.run_id, { timeoutMs: waitOptions.timeoutMs });
-      return this.getRunDetails(created.data.run_id);
-    },
-
-    /**
-     * The run's events (SPEC §9) as an async iterator that resumes with `Last-Event-ID`
-     * after a dropped connection and ends after the terminal `run.status`.
-     * @example
-     * for await (const event of client.streamRunEvents(runId)) console.log(event.id, event.type, event.data);
-     */
-    streamRunEvents(runId: string, streamOptions: StreamRunEventsOptions = {}): AsyncGenerator<RunStreamEvent> {
-      return streamRunEvents({
-        doFetch: (input, init) => doFetch(input, init),
-        base,
-        token: options.token,
-        toError,
-        isTerminal: async (id) => TERMINAL.has((await request<Run>('GET', `/workflow-runs/${encodeURIComponent(id)}`)).data.status),
-      }, runId, streamOptions);
-    },
+    // --- watching runs (SPEC §9): waitForRun, createRunAndWait, streamRunEvents, getWorkflowGraph ---
+    ...createRunWatchMethods({ request, doFetch, base, authHeaders }),
   };
 }
 

@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './definition.js';
-import { checkStepList, formatPath, type Path, type StepTypeShape } from './check-steps.js';
+import { checkStepList, formatPath, reservedNameProblem, type Path, type StepTypeShape } from './check-steps.js';
 import { findExpressionErrors } from './expressions.js';
 
 export type { StepTypeShape } from './check-steps.js';
@@ -20,13 +20,22 @@ export interface DefinitionError {
 export type ParseResult = { ok: true; definition: WorkflowDefinition } | { ok: false; errors: DefinitionError[] };
 
 
+export interface ParseOptions {
+  /** The workflow id the file is applied as (`PUT /workflows/{id}`): a file `id` that differs is an error at `id`. */
+  expectedId?: string;
+}
+
 /**
  * Parses a workflow file (YAML, or JSON, which is YAML too) and validates it: its
  * structure, unique step ids, `needs` naming existing steps, no cycles, known step
  * types and their `with` keys, durations, and expressions that parse. Every error
  * names its place in the file.
+ *
+ * @example
+ * const result = parseWorkflowDefinition(text, stepTypes, { expectedId: 'brand-brief' });
+ * if (!result.ok) for (const e of result.errors) console.log(`line ${e.line}, column ${e.column}: ${e.message}`);
  */
-export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<string, StepTypeShape>): ParseResult {
+export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<string, StepTypeShape>, options: ParseOptions = {}): ParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -54,7 +63,7 @@ export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<str
     return { ok: false, errors };
   }
   const definition = value;
-  const errors = [...checkSteps(definition, stepTypes, at), ...checkInputs(definition, at), ...checkDurations(definition, at)];
+  const errors = [...checkId(definition, options.expectedId, at), ...checkSteps(definition, stepTypes, at), ...checkInputs(definition, at), ...checkDurations(definition, at)];
   return errors.length > 0 ? { ok: false, errors } : { ok: true, definition };
 }
 
@@ -68,12 +77,19 @@ function checkSteps(
   return errors;
 }
 
+function checkId(definition: WorkflowDefinition, expectedId: string | undefined, at: (path: Path, message: string) => DefinitionError): DefinitionError[] {
+  if (expectedId === undefined || definition.id === undefined || definition.id === expectedId) return [];
+  return [at(['id'], `the file names id "${definition.id}" but it is applied as "${expectedId}"; remove the id or make them equal`)];
+}
+
 function checkInputs(definition: WorkflowDefinition, at: (path: Path, message: string) => DefinitionError): DefinitionError[] {
   const errors: DefinitionError[] = [];
   const names = new Set<string>();
   (definition.inputs ?? []).forEach((input, i) => {
     if (names.has(input.variableName)) errors.push(at(['inputs', i, 'variableName'], `duplicate input "${input.variableName}"`));
     names.add(input.variableName);
+    const reserved = reservedNameProblem('an input name', input.variableName);
+    if (reserved) errors.push(at(['inputs', i, 'variableName'], reserved));
     const needsOptions = input.type === 'select' || input.type === 'multiselect';
     if (needsOptions && !input.options) errors.push(at(['inputs', i], `a ${input.type} input needs options`));
     if (!needsOptions && input.options) errors.push(at(['inputs', i, 'options'], `options only apply to select and multiselect inputs`));

@@ -12,6 +12,7 @@ import {
   RunWithDetailsSchema,
   WorkflowIdParams,
 } from '../../api/schemas.js';
+import { CreateRunQuery, DryRunResponse } from '../../api/authoring-schemas.js';
 import { WaitQuery } from '../../api/run-events-schemas.js';
 import { toIso } from '../../core/clock.js';
 import { isTerminal } from '../../core/states.js';
@@ -29,27 +30,34 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       summary: 'Create a workflow run',
       description:
         'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
-        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. With `wait=N` (1–60, SPEC §9) ' +
+        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
+        'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
+        'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key. With `wait=N` (1–60, SPEC §9) ' +
         'the answer is 200 with the run (as `GET …?include=details`) when it ends within N seconds, otherwise the usual 202.',
       tags: ['runs'],
       params: WorkflowIdParams,
-      querystring: WaitQuery,
+      querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
       body: CreateRunBody,
       response: {
-        200: RunWithDetailsSchema,
+        200: Type.Union([DryRunResponse, RunWithDetailsSchema], { description: '`dry_run=true`: the check; `wait=N`: the run, ended within the wait' }),
         202: CreateRunResponse,
         ...errorResponses(400, 404, 409, 413, 415, 429),
       },
     },
   }, async (request, reply) => {
-    const { run, replayed } = await deps.runs.createRun({
+    const createRequest = {
       workspaceId: request.caller.workspaceId,
       workflowId: request.params.workflowId,
       inputs: request.body.inputs,
       metadata: request.body.metadata,
       idempotencyKey: request.headers['idempotency-key'],
-    });
+    };
+    if (request.query.dry_run === true) {
+      const checked = await deps.runs.dryRunCreate(createRequest);
+      return reply.status(200).send({ valid: true as const, ...checked });
+    }
+    const { run, replayed } = await deps.runs.createRun(createRequest);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     const wait = request.query.wait;
     if (wait !== undefined) {
