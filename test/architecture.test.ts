@@ -143,6 +143,18 @@ describe('architecture: the rules of docs/ARCHITECTURE.md', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('the dialect folders store/sqlite/ and store/postgres/ import neither each other', () => {
+    const violations: string[] = [];
+    for (const [dialect, other] of [['sqlite', 'postgres'], ['postgres', 'sqlite']] as const) {
+      for (const file of sourceFiles(join(SRC, 'store', dialect))) {
+        for (const { specifier } of importsOf(file).filter((i) => i.specifier.startsWith('.'))) {
+          if (relative(SRC, join(file, '..', specifier)).startsWith(join('store', other))) violations.push(`${relative(SRC, file)} imports ${specifier}`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('reads the rules from the table as written (a row it misreads would check nothing)', () => {
     const rules = parseImportRules(
       ['<!-- allowed-imports:start -->', '| Folder | Holds | May import |', '| --- | --- | --- |',
