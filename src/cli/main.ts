@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommands } from './serve-commands.js';
+import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerRunCommand(program);
   registerWorkflowCommands(program);
+  registerTestCommand(program);
   return program;
 }
 
