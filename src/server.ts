@@ -6,6 +6,7 @@ import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
@@ -21,6 +22,7 @@ import { createPostgresStore } from './store/postgres/postgres-store.js';
 import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { withVersionCache } from './store/version-cache.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
@@ -61,6 +63,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
 
@@ -117,9 +120,10 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = await openStore(config.database, {
+  // One published-version cache in front of either backend, shared by the services and the engine.
+  const store = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
-  });
+  }));
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
   const executor = createRunExecutor({
     store,

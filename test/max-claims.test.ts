@@ -28,7 +28,7 @@ describe('SLIPWAY_MAX_CLAIMS: a run whose step keeps killing its worker (kill -9
       publish: true,
       text: 'id: crash-loop\nname: Crash loop\nsteps:\n  - { id: before, type: transform, with: { value: 1 } }\n  - { id: boom, type: kill-worker }\n',
     });
-    const queued = await queueRun(store, systemClock, { workspaceId: workspace.id, workflowId: 'crash-loop', inputs: {}, metadata: null, idempotencyKey: null, parentRunId: null, ignoreLimits: false });
+    const queued = await queueRun({ store, clock: systemClock, workflows: services.workflows }, { workspaceId: workspace.id, workflowId: 'crash-loop', inputs: {}, metadata: null, idempotencyKey: null, trigger: { kind: 'api' } });
     assert.equal(queued.kind, 'created');
     const runId = queued.kind === 'created' ? queued.run.id : '';
 
