@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerAdminCommands(program);
   registerRunCommand(program);
+  registerScheduleCommands(program);
   return program;
 }
 

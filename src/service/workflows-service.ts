@@ -26,7 +26,13 @@ export interface WorkflowVersionView {
 }
 
 /** Applying workflow files, and reading workflows. */
-export function createWorkflowsService(deps: { store: Store; clock: Clock; stepTypes: StepTypeRegistry }) {
+export function createWorkflowsService(deps: {
+  store: Store;
+  clock: Clock;
+  stepTypes: StepTypeRegistry;
+  /** Called after every publish with the published definition (the file's `schedules:` follow it). */
+  afterPublish?: (workspaceId: number, workflowId: string, definition: WorkflowDefinition) => Promise<void>;
+}) {
   /**
    * Creates or updates a workflow from a YAML/JSON file; with `publish`, adds an
    * immutable version and makes it the default. `workflowId` (e.g. from `--id`)
@@ -47,7 +53,7 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
       throw new AppError('invalid_workflow', `The file names id "${definition.id}" but "${input.workflowId}" was asked for.`);
     }
     const workflowId = input.workflowId ?? definition.id ?? newWorkflowObjectId();
-    return deps.store.applyWorkflow({
+    const applied = await deps.store.applyWorkflow({
       workspaceId: input.workspaceId,
       workflowId,
       uuid: newUuid(),
@@ -63,6 +69,9 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
       publish: input.publish,
       now: deps.clock.now(),
     });
+    // Also when nothing new was published (same definition): a re-publish repairs what a crash between the two left.
+    if (input.publish) await deps.afterPublish?.(input.workspaceId, workflowId, definition);
+    return applied;
   }
 
   // Published versions are immutable, so a version's parsed definition can be kept: every

@@ -12,7 +12,10 @@ import type {
   Workspace,
 } from './types.js';
 
+import type { ScheduleStore } from './schedule-store.js';
+
 export type * from './types.js';
+export type * from './schedule-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2). Every
@@ -20,7 +23,7 @@ export type * from './types.js';
  * can lose a race return a result instead of throwing. The shared contract suite in
  * test/store-contract.test.ts runs against every implementation.
  */
-export interface Store {
+export interface Store extends ScheduleStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

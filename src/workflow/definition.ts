@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ScheduleDefinitionSchema } from './schedule-definition.js';
 
 /**
  * The workflow definition file (SPEC §5), as a TypeBox schema: the structural check
@@ -74,6 +75,7 @@ export const WorkflowDefinitionSchema = Type.Object(
     timeout: Type.Optional(Duration),
     steps: Type.Array(StepDefinitionSchema, { minItems: 1 }),
     output: Type.Optional(Type.Unknown()),
+    schedules: Type.Optional(Type.Array(ScheduleDefinitionSchema)),
   },
   { additionalProperties: false },
 );
