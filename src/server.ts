@@ -23,6 +23,7 @@ import { createPostgresStore } from './store/postgres/postgres-store.js';
 import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { withVersionCache } from './store/version-cache.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
@@ -115,9 +116,10 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = await openStore(config.database, {
+  // One published-version cache in front of either backend, shared by the services and the engine.
+  const store = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
-  });
+  }));
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
   const executor = createRunExecutor({
     store,

@@ -74,24 +74,14 @@ export function createWorkflowsService(deps: {
     return applied;
   }
 
-  // Published versions are immutable, so a version's parsed definition can be kept: every
-  // create reads the default version's input schema, and re-reading and parsing it per
-  // request was a visible share of the create path (bench/ profile). Bounded, oldest out.
-  const versionCache = new Map<string, WorkflowDefinition>();
-  const VERSION_CACHE_SIZE = 500;
-
-  /** The definition runs of the workflow would execute now, or null when unpublished. */
+  /**
+   * The definition runs of the workflow would execute now, or null when unpublished. The
+   * store the composition root passes in caches published versions (store/version-cache.ts).
+   */
   async function publishedDefinition(workflow: Workflow): Promise<WorkflowDefinition | null> {
     if (workflow.defaultVersion === 0) return null;
-    const key = `${workflow.workspaceId}\u0000${workflow.id}\u0000${workflow.defaultVersion}`;
-    const cached = versionCache.get(key);
-    if (cached) return cached;
     const version = await deps.store.getWorkflowVersion(workflow.workspaceId, workflow.id, workflow.defaultVersion);
-    if (!version) return null;
-    const definition = version.definition as WorkflowDefinition;
-    if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
-    versionCache.set(key, definition);
-    return definition;
+    return version ? (version.definition as WorkflowDefinition) : null;
   }
 
   async function getWorkflow(workspaceId: number, workflowId: string): Promise<WorkflowView> {
