@@ -6,6 +6,7 @@ import { createRunExecutor } from './engine/run-executor.js';
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
@@ -68,6 +69,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
     schedules: createSchedulesService({ store, clock, workflows }),
+    authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
 

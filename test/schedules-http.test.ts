@@ -172,9 +172,13 @@ for (const backend of testBackends()) {
       assertError(await t.api('DELETE', `/schedules/${morning.schedule_id}`), 409, 'schedule_managed_by_definition');
       assert.equal((await t.api('POST', `/schedules/${morning.schedule_id}/pause`)).status, 200);
 
-      await t.publish(SCHEDULED_WORKFLOW(`
+      const republished = await t.api('PUT', '/workflows/reports?publish=true', {
+        rawBody: SCHEDULED_WORKFLOW(`
   - { id: morning, cron: "0 7 * * MON-FRI", timezone: Europe/Berlin, inputs: { topic: support } }
-  - { id: nightly, cron: "0 2 * * *" , inputs: { topic: sales } }`));
+  - { id: nightly, cron: "0 2 * * *" , inputs: { topic: sales } }`),
+        headers: { 'content-type': 'application/yaml' },
+      });
+      assert.equal(republished.status, 200, JSON.stringify(republished.body));
       const second = await list();
       assert.deepEqual(second.map((s) => s.definition_id).sort(), ['morning', 'nightly'], 'hourly was removed from the file');
       const morningAgain = second.find((s) => s.definition_id === 'morning')!;
@@ -183,11 +187,12 @@ for (const backend of testBackends()) {
       assert.deepEqual(morningAgain.inputs, { topic: 'support' });
       assert.equal(morningAgain.paused, true, 'a pause set through the API survives a publish');
 
-      const applied = await t.services.workflows
-        .applyWorkflow({ workspaceId: t.workspaceId, text: SCHEDULED_WORKFLOW(`  - { id: x, cron: "0 25 * * *", inputs: { topic: nope } }`), publish: true })
-        .then(() => null, (error: { code: string; details: { path: string }[] }) => error);
-      assert.equal(applied?.code, 'invalid_workflow');
-      assert.deepEqual(applied?.details.map((d) => d.path).sort(), ['schedules[0].cron', 'schedules[0].inputs.topic']);
+      const bad = await t.api('PUT', '/workflows/reports?publish=true', {
+        rawBody: SCHEDULED_WORKFLOW(`  - { id: x, cron: "0 25 * * *", inputs: { topic: nope } }`),
+        headers: { 'content-type': 'application/yaml' },
+      });
+      assertError(bad, 400, 'invalid_definition');
+      assert.deepEqual(bad.body.details.map((d: { path: string }) => d.path).sort(), ['schedules[0].cron', 'schedules[0].inputs.topic']);
       assert.equal((await list()).length, 2, 'a refused file changes nothing');
     });
   });

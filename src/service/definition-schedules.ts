@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { parseCronCalendar } from '../workflow/cron-calendar.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 
-/** Most schedules `GET /schedules` pages through at once; a workflow file declaring more is refused at apply. */
+/** More than a workflow file may declare (100), so one read sees all of its definition schedules. */
 const MAX_SCHEDULES_PER_WORKFLOW = 1000;
 
 /** A new schedule's opaque id. */

@@ -1,14 +1,14 @@
-import { startOfUtcDay, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { assertNever } from '../core/assert-never.js';
 import { AppError, type ErrorDetail } from '../core/errors.js';
-import { newRunId } from '../core/ids.js';
 import {
   FireOutcome, ScheduleSource, type FireAttempt, type RecordFireResult, type Schedule, type ScheduleCatchup, type ScheduleFire,
   type ScheduleOverlap,
 } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import { parseCronCalendar } from '../workflow/cron-calendar.js';
-import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import { firstFireAfter, newScheduleId } from './definition-schedules.js';
+import { newRunOf, prepareRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 /** How many fire times `GET /schedules/{id}` shows as `upcoming`. */
@@ -50,7 +50,7 @@ export function createSchedulesService(deps: { store: Store; clock: Clock; workf
   }
 
   /** Cron, zone, metadata size and — when the workflow is published — inputs; errors name the field. */
-  async function check(schedule: Schedule): Promise<Record<string, unknown>> {
+  async function check(schedule: Schedule): Promise<void> {
     const parsed = parseCronCalendar(schedule.cron, schedule.timezone);
     if (!parsed.ok) {
       throw new AppError('invalid_request', `The ${parsed.field} is not valid.`, { details: [{ path: `body.${parsed.field}`, message: parsed.message }] });
@@ -58,13 +58,18 @@ export function createSchedulesService(deps: { store: Store; clock: Clock; workf
     if (schedule.metadata !== null && Buffer.byteLength(JSON.stringify(schedule.metadata)) > MAX_METADATA_BYTES) {
       throw new AppError('invalid_request', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`, { details: [{ path: 'body.metadata', message: 'is too large' }] });
     }
-    const workflow = await store.getWorkflow(schedule.workspaceId, schedule.workflowId);
-    if (!workflow) throw new AppError('not_found', `No workflow "${schedule.workflowId}" in this workspace.`);
-    const definition = await deps.workflows.publishedDefinition(workflow);
-    if (!definition) return schedule.inputs; // checked at fire time (workflow_not_published until it is)
-    const checked = validateRunInputs(toInputSchema(definition.inputs), schedule.inputs);
-    if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
-    return schedule.inputs;
+    const prepared = await prepareRun(deps, { workspaceId: schedule.workspaceId, workflowId: schedule.workflowId, inputs: schedule.inputs });
+    switch (prepared.kind) {
+      case 'workflow_not_found':
+        throw new AppError('not_found', `No workflow "${schedule.workflowId}" in this workspace.`);
+      case 'invalid_inputs':
+        throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: prepared.details });
+      case 'workflow_not_published': // checked at fire time (workflow_not_published until it is)
+      case 'prepared':
+        return;
+      default:
+        assertNever(prepared);
+    }
   }
 
   function view(schedule: Schedule): ScheduleView {
@@ -127,21 +132,22 @@ export function createSchedulesService(deps: { store: Store; clock: Clock; workf
     if (!(await store.deleteSchedule(workspaceId, scheduleId))) throw new AppError('not_found', `No schedule "${scheduleId}" in this workspace.`);
   }
 
-  /** The run a fire would create, checked like an API run's at this moment; or why there is none. */
-  async function prepareFire(schedule: Schedule): Promise<FireAttempt> {
-    const workflow = await store.getWorkflow(schedule.workspaceId, schedule.workflowId);
-    const definition = workflow ? await deps.workflows.publishedDefinition(workflow) : null;
-    if (!workflow || !definition) return { kind: 'refused', outcome: FireOutcome.WORKFLOW_NOT_PUBLISHED };
-    const checked = validateRunInputs(toInputSchema(definition.inputs), schedule.inputs);
-    if (!checked.ok) return { kind: 'refused', outcome: FireOutcome.INVALID_INPUTS };
-    const now = clock.now();
-    return {
-      kind: 'create',
-      run: {
-        id: newRunId(), workspaceId: schedule.workspaceId, workflowId: workflow.id, inputs: checked.values, metadata: schedule.metadata,
-        idempotencyKey: null, parentRunId: null, ignoreLimits: false, now, dayStart: startOfUtcDay(now),
-      },
-    };
+  /** The run a fire would create, prepared like any run (`prepareRun`) at this moment; or why there is none. */
+  async function prepareFire(schedule: Schedule, fireAt: number): Promise<FireAttempt> {
+    const prepared = await prepareRun(deps, { workspaceId: schedule.workspaceId, workflowId: schedule.workflowId, inputs: schedule.inputs });
+    switch (prepared.kind) {
+      case 'prepared': {
+        const trigger = { kind: 'schedule' as const, scheduleId: schedule.id, fireAt };
+        return { kind: 'create', run: newRunOf(clock, { workspaceId: schedule.workspaceId, metadata: schedule.metadata, idempotencyKey: null, trigger }, prepared) };
+      }
+      case 'workflow_not_found':
+      case 'workflow_not_published':
+        return { kind: 'refused', outcome: FireOutcome.WORKFLOW_NOT_PUBLISHED };
+      case 'invalid_inputs':
+        return { kind: 'refused', outcome: FireOutcome.INVALID_INPUTS };
+      default:
+        return assertNever(prepared);
+    }
   }
 
   /**
@@ -157,7 +163,7 @@ export function createSchedulesService(deps: { store: Store; clock: Clock; workf
       now: clock.now(),
       overlap: schedule.overlap,
       overlapsLaterFire,
-      attempt: await prepareFire(schedule),
+      attempt: await prepareFire(schedule, fireAt),
     });
   }
 

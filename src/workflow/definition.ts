@@ -75,7 +75,7 @@ export const WorkflowDefinitionSchema = Type.Object(
     timeout: Type.Optional(Duration),
     steps: Type.Array(StepDefinitionSchema, { minItems: 1 }),
     output: Type.Optional(Type.Unknown()),
-    schedules: Type.Optional(Type.Array(ScheduleDefinitionSchema)),
+    schedules: Type.Optional(Type.Array(ScheduleDefinitionSchema, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );
