@@ -44,6 +44,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   workflow_not_published: 'The workflow has no published version',
   idempotency_conflict: 'The Idempotency-Key was already used with another workflow',
   not_cancelable: 'The run has left QUEUED',
+  schedule_managed_by_definition: 'The schedule is declared in its workflow file: change the file and publish it (pause and resume are allowed)',
   payload_too_large: 'The body is over 1 MiB',
   unsupported_media_type: 'A body that is not application/json',
   request_header_too_large: 'The request line and headers are over 16 KiB',
