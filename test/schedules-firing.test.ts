@@ -3,20 +3,12 @@ import { describe, it } from 'node:test';
 import { loadConfig, parseDatabaseUrl } from '../src/config/config.js';
 import { openStore, startSlipway } from '../src/server.js';
 import type { Store } from '../src/store/store.js';
-import { runCli, startServe } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess } from './support/slipway-process.js';
 import { freshDatabase, HELLO_WORKFLOW, startTestServer, testBackends } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const API = '/workflow-service/api/public/v1';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Firing with real processes and real time, on every backend. */
 for (const backend of testBackends()) {
@@ -39,10 +31,10 @@ for (const backend of testBackends()) {
         const second = await startSlipway({ config, http: false, examplesDir: null, logger: false, clock });
         try {
           const store = second.store;
-          await waitFor('every schedule to be handled', async () => {
+          await waitFor(async () => {
             const all = await Promise.all(Object.values(ids).map((id) => store.getSchedule(first.workspaceId, id)));
-            return all.every((s) => s?.nextFireAt === Date.parse('2026-03-27T14:00:00.000Z')) ? true : undefined;
-          });
+            return all.every((s) => s?.nextFireAt === Date.parse('2026-03-27T14:00:00.000Z'));
+          }, { what: 'every schedule to be handled', timeoutMs: 60_000 });
           const outcomes = async (id: string) =>
             (await store.listScheduleFires(first.workspaceId, id, { page: 1, limit: 100 })).items.map((f) => [new Date(f.fireAt).toISOString().slice(11, 16), f.outcome]).reverse();
           assert.deepEqual(await outcomes(ids.none!), []);
@@ -62,8 +54,8 @@ for (const backend of testBackends()) {
       const { databaseUrl, remove } = await freshDatabase(backend);
       const env = { SLIPWAY_DATABASE_URL: databaseUrl, SLIPWAY_POLL_INTERVAL: '200ms' };
       assert.equal((await runCli(['migrate'], env)).code, 0);
-      const serve = await startServe(['serve', '--port', '0', '--concurrency', '2'], env);
-      const worker = await startServe(['worker', '--concurrency', '2'], env);
+      const serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '2'], { env });
+      const worker = await startSlipwayProcess(['worker', '--concurrency', '2'], { env });
       let store: Store | null = null;
       try {
         const token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(serve.output())![1]!;
@@ -80,10 +72,11 @@ for (const backend of testBackends()) {
         const id = created.body.schedule_id as string;
         const fires = async () =>
           (await call('GET', `/schedules/${id}/fires?limit=100`)).body.data as { fire_at: string; run_id: string | null; outcome: string; created_at: string }[];
-        await waitFor('6 fires', async () => ((await fires()).length >= 6 ? true : undefined), 90_000);
+        await waitFor(async () => (await fires()).length >= 6, { what: '6 fires', timeoutMs: 90_000, intervalMs: 200 });
         const paused = await call('POST', `/schedules/${id}/pause`);
         assert.equal(paused.status, 200);
-        // A pass that claimed the schedule before the pause may still record one more fire.
+        // A pass that claimed the schedule before the pause may still record one more fire. Then no fire
+        // may come while two more fire times pass: an absence can only be seen by letting time pass.
         await new Promise((resolve) => setTimeout(resolve, 1500));
         const atPause = (await fires()).length;
         await new Promise((resolve) => setTimeout(resolve, 4500));
