@@ -119,7 +119,13 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     childRuns: createChildRuns({ store, clock, workflows: services.workflows }),
     stepConcurrency: config.stepConcurrency,
   });
-  const pool = createWorkerPool({ store, clock, executor }, {
+  const pool = createWorkerPool({
+    claim: (input) => store.claimRuns(input),
+    onQueued: (listener) => store.onRunsQueued(listener),
+    leaseWrites: store,
+    clock,
+    executor,
+  }, {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
