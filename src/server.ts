@@ -3,8 +3,9 @@ import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
 import { createRunExecutor } from './engine/run-executor.js';
-import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
+import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
@@ -61,6 +62,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
 
@@ -119,13 +121,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     childRuns: createChildRuns({ store, clock, workflows: services.workflows }),
     stepConcurrency: config.stepConcurrency,
   });
-  const pool = createWorkerPool({
-    claim: (input) => store.claimRuns(input),
-    onQueued: (listener) => store.onRunsQueued(listener),
-    leaseWrites: store,
-    clock,
-    executor,
-  }, {
+  const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,

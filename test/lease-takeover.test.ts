@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { systemClock } from '../src/core/clock.js';
 import { newUuid } from '../src/core/ids.js';
 import { createRunExecutor } from '../src/engine/run-executor.js';
-import { createWorkerPool } from '../src/engine/worker-pool.js';
+import { createWorkerPool, workerPoolDepsOf } from '../src/engine/worker-pool.js';
 import { createChildRuns } from '../src/service/child-runs.js';
 import { defineStepType, type StepType } from '../src/steps/step-type.js';
 import { leaseOf } from '../src/store/lease-store.js';
@@ -15,10 +15,7 @@ import { startTestServer, testBackends, type TestServer } from './support/test-s
 function poolOn(t: TestServer, store: Store, options: { leaseMs: number; pollIntervalMs: number; concurrency?: number }) {
   const clock = systemClock;
   const executor = createRunExecutor({ store, clock, stepTypes: t.services.stepTypes, childRuns: createChildRuns({ store, clock, workflows: t.services.workflows }) });
-  return createWorkerPool(
-    { claim: (input) => store.claimRuns(input), onQueued: (listener) => store.onRunsQueued(listener), leaseWrites: store, clock, executor },
-    { concurrency: 1, shutdownGraceMs: 1000, ...options },
-  );
+  return createWorkerPool(workerPoolDepsOf(store, clock, executor), { concurrency: 1, shutdownGraceMs: 1000, ...options });
 }
 
 for (const backend of testBackends()) describe(`leases: a stalled worker's run is taken over, and the stalled worker can no longer write [${backend}]`, () => {

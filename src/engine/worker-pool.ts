@@ -3,7 +3,7 @@ import { newUuid } from '../core/ids.js';
 import type { ExecutionResult } from '../core/outcomes.js';
 import { assertNever } from '../core/assert-never.js';
 import { leaseOf, type ClaimRunsInput } from '../store/lease-store.js';
-import type { Run } from '../store/store.js';
+import type { Run, Store } from '../store/store.js';
 import { startLeaseKeeper } from './lease-keeper.js';
 import type { RunExecutor } from './run-executor.js';
 import { createRunLease, type LeaseWrites, type RunLease } from './run-lease.js';
@@ -30,6 +30,15 @@ export interface WorkerPoolDeps {
   leaseWrites: LeaseWrites;
   clock: Clock;
   executor: Pick<RunExecutor, 'execute'>;
+}
+
+/** The pool's functions taken from a store, as composition code wires them. */
+export function workerPoolDepsOf(
+  store: Pick<Store, 'claimRuns' | 'onRunsQueued'> & LeaseWrites,
+  clock: Clock,
+  executor: Pick<RunExecutor, 'execute'>,
+): WorkerPoolDeps {
+  return { claim: (input) => store.claimRuns(input), onQueued: (listener) => store.onRunsQueued(listener), leaseWrites: store, clock, executor };
 }
 
 /**

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { API_PREFIX } from '../api/schemas.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
+import type { AuthoringService } from '../service/authoring-service.js';
 import type { AuthService } from '../service/auth-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
@@ -14,6 +15,7 @@ import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
 import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
+import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
@@ -27,6 +29,7 @@ export interface HttpDeps {
   workflows: WorkflowsService;
   runs: RunsService;
   tokens: TokensService;
+  authoring: AuthoringService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
   runSteps: RunStepsService;
@@ -54,7 +57,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
-  // JSON is the only body type (anything else: 415). An empty body with
+  // JSON is the only body type (anything else: 415), but for the definition routes, which
+  // also take YAML (src/http/routes/authoring-routes.ts). An empty body with
   // Content-Type: application/json is taken as no body (e.g. POST …/cancel).
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
@@ -77,6 +81,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(swagger, openApiOptions);
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  registerDefinitionSchemaRoute(app, API_PREFIX, deps);
 
   app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
@@ -90,6 +95,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
+      await registerAuthoringRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -57,24 +57,39 @@ export interface QueueRunDeps {
  * if (result.kind === 'created') console.log(result.run.id);
  */
 export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Promise<QueueRunResult> {
-  const workflow = await deps.store.getWorkflow(request.workspaceId, request.workflowId);
-  if (!workflow) return { kind: 'workflow_not_found' };
-  const definition: WorkflowDefinition | null = await deps.workflows.publishedDefinition(workflow);
-  if (!definition) return { kind: 'workflow_not_published', workflow };
-  const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
-  if (!checked.ok) return { kind: 'invalid_inputs', details: checked.details };
+  const prepared = await prepareRun(deps, request);
+  if (prepared.kind !== 'prepared') return prepared;
   const now = deps.clock.now();
   return deps.store.createRun({
     id: newRunId(),
     workspaceId: request.workspaceId,
-    workflowId: workflow.id,
-    inputs: checked.values,
+    workflowId: prepared.workflow.id,
+    inputs: prepared.inputs,
     metadata: request.metadata,
     idempotencyKey: request.idempotencyKey,
     ...placementOf(request.trigger),
     now,
     dayStart: startOfUtcDay(now),
   });
+}
+
+/** A run prepared but not queued: the workflow and the inputs with defaults applied. */
+export type PreparedRun =
+  | { kind: 'prepared'; workflow: Workflow; inputs: Record<string, unknown> }
+  | Exclude<QueueRunResult, CreateRunResult>;
+
+/**
+ * What `queueRun` checks before the store's insert: the workflow, its published definition,
+ * the inputs against its input schema. Alone it is the dry run (SPEC §14): nothing stored.
+ */
+export async function prepareRun(deps: Omit<QueueRunDeps, 'clock'>, request: Pick<QueueRunRequest, 'workspaceId' | 'workflowId' | 'inputs'>): Promise<PreparedRun> {
+  const workflow = await deps.store.getWorkflow(request.workspaceId, request.workflowId);
+  if (!workflow) return { kind: 'workflow_not_found' };
+  const definition: WorkflowDefinition | null = await deps.workflows.publishedDefinition(workflow);
+  if (!definition) return { kind: 'workflow_not_published', workflow };
+  const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+  if (!checked.ok) return { kind: 'invalid_inputs', details: checked.details };
+  return { kind: 'prepared', workflow, inputs: checked.values };
 }
 
 /** What the trigger decides about the new run's row. */
