@@ -18,8 +18,8 @@ import type { RunStatus } from './states.js';
 /** What one attempt of a step came to, as a step type returns it. The executor handles each case. */
 export type StepOutcome =
   | { kind: 'completed'; output: unknown }
-  /** `retryable: false` skips the step's remaining retries. */
-  | { kind: 'failed'; message: string; retryable?: boolean }
+  /** `retryable: false` skips the step's remaining retries; `code` is the step error code (default STEP_FAILED). */
+  | { kind: 'failed'; message: string; retryable?: boolean; code?: string }
   /** Durable wait: the run is released and resumed at `until` (no worker slot held). */
   | { kind: 'waiting'; until: number };
 

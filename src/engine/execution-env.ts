@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
 import type { Run } from '../store/store.js';
+import type { RunBudgets } from './budgets.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { RunLease } from './run-lease.js';
 
@@ -20,6 +21,8 @@ export interface ExecutionEnv {
   /** Steps of one graph that may run at once. */
   stepConcurrency: number;
   random: () => number;
+  /** What the run may cost (SPEC §16). */
+  budgets: RunBudgets;
 }
 
 /** The values expressions see: `{inputs, steps, run}`, plus `item` and `index` inside a `map`. */

@@ -6,7 +6,8 @@ import { RunErrorCode, RunStatus } from '../core/states.js';
 import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
 import type { Run, RunError, Store } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
-import { evaluateValue } from '../workflow/expressions.js';
+import { evaluateValue, ExpressionLimitError } from '../workflow/expressions.js';
+import { DEFAULT_RUN_BUDGETS, oversizeOf, type RunBudgets, tooLargeMessage } from './budgets.js';
 import { createCheckpoints } from './checkpoints.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { runGraph } from './graph-runner.js';
@@ -37,7 +38,9 @@ export function createRunExecutor(deps: {
   childRuns: ChildRuns;
   stepConcurrency?: number;
   random?: () => number;
+  budgets?: RunBudgets;
 }) {
+  const budgets = deps.budgets ?? DEFAULT_RUN_BUDGETS;
   const { store, clock } = deps;
 
   async function execute(run: Run, lease: RunLease, options: ExecuteOptions): Promise<ExecutionResult> {
@@ -70,12 +73,13 @@ export function createRunExecutor(deps: {
       isDraining: options.isDraining,
       stepConcurrency: deps.stepConcurrency ?? DEFAULT_STEP_CONCURRENCY,
       random: deps.random ?? Math.random,
+      budgets,
     };
     const scope: Scope = { inputs: run.inputs, steps: {}, run: { id: run.id, workflowId: run.workflowId, metadata: run.metadata } };
     const outcome: GraphOutcome = await runGraph(env, definition.steps, scope, '', lease.signal, true);
     switch (outcome.kind) {
       case 'completed':
-        return completeRun(definition, scope, finish, fail);
+        return completeRun(definition, scope, budgets, finish, fail);
       case 'failed':
         return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `Step "${outcome.stepId}" failed: ${outcome.message}` });
       case 'timed_out':
@@ -111,19 +115,26 @@ async function stoppedResult(lease: RunLease, now: number): Promise<ExecutionRes
   return (await lease.release(now)) ? { kind: 'interrupted' } : { kind: 'lost' };
 }
 
-/** The graph is done: evaluate the run's output and finish it COMPLETED (or FAILED when the expression fails). */
+/**
+ * The graph is done: evaluate the run's output (within the expression budget and the
+ * output size budget) and finish it COMPLETED, or FAILED when either is exceeded.
+ */
 async function completeRun(
   definition: WorkflowDefinition,
   scope: Scope,
+  budgets: RunBudgets,
   finish: (status: typeof RunStatus.COMPLETED, output: unknown, error: null) => Promise<ExecutionResult>,
   fail: (error: RunError) => Promise<ExecutionResult>,
 ): Promise<ExecutionResult> {
   let output: unknown;
   try {
-    output = definition.output === undefined ? lastStepOutput(definition, scope) : await evaluateValue(definition.output, scope);
+    output = definition.output === undefined ? lastStepOutput(definition, scope) : await evaluateValue(definition.output, scope, budgets.expression);
   } catch (error) {
-    return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The output expression failed: ${(error as Error).message}` });
+    const code = error instanceof ExpressionLimitError ? `${error.code}: ` : '';
+    return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The output expression failed: ${code}${(error as Error).message}` });
   }
+  const bytes = oversizeOf(output, budgets.maxOutputBytes);
+  if (bytes !== null) return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The run's output failed: OUTPUT_TOO_LARGE: ${tooLargeMessage('it', bytes, budgets.maxOutputBytes)}` });
   return finish(RunStatus.COMPLETED, output, null);
 }
 

@@ -68,6 +68,8 @@ export interface StepContext {
   runNested(steps: unknown[], key: string, scope: Record<string, unknown>): Promise<NestedOutcome>;
   /** Starts and reads child runs (for `workflow`). */
   childRuns: ChildRuns;
+  /** Budgets a step type enforces itself (SPEC §16): most items of one `map`. */
+  limits: { mapItems: number };
 }
 
 /** Child runs started by `workflow` steps (implemented by the service layer). */
