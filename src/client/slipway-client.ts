@@ -20,6 +20,7 @@ import type {
   RunStepsResponse,
   Workflow,
 } from '../api/schemas.js';
+import { scheduleMethods } from './schedules-client.js';
 
 export { SlipwayApiError };
 
@@ -101,6 +102,8 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   };
 
   return {
+    ...scheduleMethods(request, query),
+
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;
     },

@@ -10,6 +10,7 @@ import type { AuthService } from '../service/auth-service.js';
 import type { RunEventsService } from '../service/run-events-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
+import type { SchedulesService } from '../service/schedules-service.js';
 import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowGraphService } from '../service/workflow-graph-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
@@ -25,6 +26,7 @@ import { registerRunEventRoutes } from './routes/run-events-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
+import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 
@@ -42,6 +44,7 @@ export interface HttpDeps {
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
   runSteps: RunStepsService;
+  schedules: SchedulesService;
   runEvents: RunEventsService;
   workflowGraph: WorkflowGraphService;
   logger: FastifyBaseLogger | false;
@@ -108,6 +111,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
+      registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
     },

@@ -1,3 +1,4 @@
+import type { LeaseRef } from './lease-store.js';
 import type { RunEvent } from './run-events.js';
 
 /**
@@ -19,11 +20,11 @@ export interface RunEventStore {
   /** True when other processes' events arrive through `onRunEvents` (PostgreSQL), false when they must be polled (SQLite). */
   readonly crossProcessEventNotifications: boolean;
   /**
-   * Appends a `step.delta` (streamed LLM text) to a running step, only while `workerId` holds
-   * the run's lease and the attempt is still RUNNING; false otherwise. Deltas are deleted when
+   * Appends a `step.delta` (streamed LLM text) to a running step, only while `lease` is the
+   * run's claim and the attempt is still RUNNING; false otherwise. Deltas are deleted when
    * the attempt ends (its `step.completed`/`step.failed`) or the run ends.
    */
-  appendStepDelta(workerId: string, delta: StepDelta): Promise<boolean>;
+  appendStepDelta(lease: LeaseRef, delta: StepDelta): Promise<boolean>;
 }
 
 export interface StepDelta {

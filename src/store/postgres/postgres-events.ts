@@ -118,13 +118,15 @@ export function createPostgresEvents(deps: PostgresEventDeps): RunEventStore & {
       return deps.announcer.on(listener);
     },
 
-    async appendStepDelta(workerId, delta) {
+    async appendStepDelta(lease, delta) {
+      if (delta.runId !== lease.runId) return false;
       const appended = await deps.transaction(async (client) => {
         const live = await client.query(
           `SELECT 1 FROM runs r JOIN step_attempts a ON a.run_id = r.id
-           WHERE r.id = $1 AND r.lease_owner = $2 AND r.status = 'RUNNING' AND a.step_id = $3 AND a.attempt = $4 AND a.status = 'RUNNING'
+           WHERE r.id = $1 AND r.lease_owner = $2 AND r.claim_token = $3 AND r.status = 'RUNNING'
+             AND a.step_id = $4 AND a.attempt = $5 AND a.status = 'RUNNING'
            FOR NO KEY UPDATE OF r`,
-          [delta.runId, workerId, delta.stepId, delta.attempt],
+          [lease.runId, lease.workerId, lease.claimToken, delta.stepId, delta.attempt],
         );
         if (live.rows.length === 0) return false;
         return appendRunEventsPg(client, delta.runId, [

@@ -1,5 +1,5 @@
 import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
-import type { LeaseStore } from '../lease-store.js';
+import type { LeaseRef, LeaseStore } from '../lease-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
@@ -7,6 +7,11 @@ import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.
 import { appendRunEventsPg } from './postgres-events.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
+/** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
+const HELD = `id = $1 AND lease_owner = $2 AND claim_token = $3 AND status IN ${ACTIVE}`;
+
+/** The first three parameters of every guarded write. */
+const claimOf = (lease: LeaseRef): unknown[] => [lease.runId, lease.workerId, lease.claimToken];
 
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), PostgreSQL dialect. */
 export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
@@ -28,12 +33,13 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         const expired = (
           await client.query(
             `WITH due AS MATERIALIZED (
-               SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3
+               SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3 AND NOT (id = ANY($5::text[]))
                ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             UPDATE runs r SET lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1, wake_requested = 0
+             UPDATE runs r SET lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2,
+               claim_count = r.claim_count + 1, wake_requested = 0
              FROM due WHERE r.id = due.id AND r.status IN ${ACTIVE} AND r.lease_expires_at <= $3
              RETURNING r.*`,
-            [input.workerId, leaseUntil, input.now, input.limit],
+            [input.workerId, leaseUntil, input.now, input.limit, input.excludeRunIds ?? []],
           )
         ).rows.map((row) => toRun(row as Row));
         const room = input.limit - expired.length;
@@ -48,7 +54,8 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
                SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
              picked AS MATERIALIZED (SELECT id, row_number() OVER () AS n FROM locked)
              UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
-               lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1, event_seq = r.event_seq + 1,
+               lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
+               event_seq = r.event_seq + 1,
                workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                    WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id)
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
@@ -56,53 +63,47 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
             [input.workerId, leaseUntil, input.now, room, executionIds],
           )
         ).rows as Row[];
-        const seqs = new Map(freshRows.map((row) => [row.id as string, Number(row.event_seq)]));
+        // QUEUED → STARTING is an event; its seq was taken in the UPDATE above.
+        for (const row of freshRows) {
+          await appendRunEventsPg(client, row.id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now, { bumpedTo: Number(row.event_seq) });
+        }
         const fresh = freshRows.map(toRun);
         fresh.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-        for (const run of fresh) {
-          await appendRunEventsPg(client, run.id, [runStatusEvent(RunStatus.STARTING, input.now)], input.now, { bumpedTo: seqs.get(run.id)! });
-        }
         return [...expired, ...fresh];
       });
-      for (const run of claimed) if (run.claimCount === 1) deps.announceRunEvents(run.id);
+      for (const claimedRun of claimed) if (claimedRun.claimCount === 1) deps.announceRunEvents(claimedRun.id);
       return claimed;
     },
 
-    async renewLease(runId, workerId, leaseExpiresAt) {
-      const rows = await query(
-        `UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
-        [leaseExpiresAt, runId, workerId],
-      );
+    async renewLease(lease, leaseExpiresAt) {
+      const rows = await query(`UPDATE runs SET lease_expires_at = $4 WHERE ${HELD} RETURNING id`, [...claimOf(lease), leaseExpiresAt]);
       return rows.length === 1;
     },
 
-    async markRunRunning(runId, workerId, now) {
-      // Already RUNNING (a resumed run) is fine as long as the lease is ours; only STARTING → RUNNING is an event.
+    async markRunRunning(lease, now) {
+      // Already RUNNING (a resumed run) is fine as long as the claim is ours; only STARTING → RUNNING is an event.
       const outcome = await transaction(async (client): Promise<'started' | 'running' | 'lost'> => {
-        const [held] = (await client.query(
-          `SELECT status FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR NO KEY UPDATE`,
-          [runId, workerId],
-        )).rows as Row[];
+        const [held] = (await client.query(`SELECT status FROM runs WHERE ${HELD} FOR NO KEY UPDATE`, claimOf(lease))).rows as Row[];
         if (!held) return 'lost';
         if (held.status === RunStatus.RUNNING) return 'running';
         const [bumped] = (await client.query(
-          `UPDATE runs SET status = 'RUNNING', updated_at = $1, event_seq = event_seq + 1 WHERE id = $2 RETURNING event_seq`,
-          [now, runId],
+          `UPDATE runs SET status = 'RUNNING', updated_at = $2, event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq`,
+          [lease.runId, now],
         )).rows as Row[];
-        await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.RUNNING, now)], now, { bumpedTo: Number(bumped!.event_seq) });
+        await appendRunEventsPg(client, lease.runId, [runStatusEvent(RunStatus.RUNNING, now)], now, { bumpedTo: Number(bumped!.event_seq) });
         return 'started';
       });
-      if (outcome === 'started') deps.announceRunEvents(runId);
+      if (outcome === 'started') deps.announceRunEvents(lease.runId);
       return outcome !== 'lost';
     },
 
-    async releaseRun(runId, workerId, availableAt, now) {
+    async releaseRun(lease, availableAt, now) {
       // SET expressions read the row as it was: a pending wake request makes it due now.
       const [row] = await query(
-        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
-           lease_expires_at = CASE WHEN wake_requested = 1 THEN least($1::bigint, $2::bigint) ELSE $1::bigint END
-         WHERE id = $3 AND lease_owner = $4 AND status IN ${ACTIVE} RETURNING lease_expires_at`,
-        [availableAt, now, runId, workerId],
+        `UPDATE runs SET lease_owner = NULL, claim_token = NULL, wake_requested = 0,
+           lease_expires_at = CASE WHEN wake_requested = 1 THEN least($4::bigint, $5::bigint) ELSE $4::bigint END
+         WHERE ${HELD} RETURNING lease_expires_at`,
+        [...claimOf(lease), availableAt, now],
       );
       if (row && Number(row.lease_expires_at) <= now) await announceQueued();
       return row !== undefined;
@@ -122,37 +123,38 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async finishRun(input) {
+      const { runId } = input.lease;
       const finished = await transaction(async (client) => {
-        const result = await client.query(
-          `UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
-             lease_owner = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
-           WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING event_seq`,
-          [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId],
-        );
-        if (result.rows.length !== 1) return false;
-        const bumpedTo = Number((result.rows[0] as Row).event_seq);
-        await appendRunEventsPg(client, input.runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo });
+        const [row] = (await client.query(
+          `UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
+             lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
+           WHERE ${HELD} RETURNING event_seq`,
+          [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now],
+        )).rows as Row[];
+        if (!row) return false;
+        await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
         return true;
       });
-      if (finished) deps.announceRunEvents(input.runId);
+      if (finished) deps.announceRunEvents(runId);
       return finished;
     },
 
-    async saveStepAttempt(workerId, a) {
-      // The row lock keeps the lease check true until the write commits: a takeover's claim
+    async saveStepAttempt(lease, a) {
+      if (a.runId !== lease.runId) return false;
+      // The row lock keeps the claim check true until the write commits: a takeover's claim
       // skips the locked row instead of slipping in between. NO KEY UPDATE, not SHARE: the
       // events' counter is bumped on the same row in this transaction (two SHARE holders
       // upgrading at once would deadlock).
       const saved = await transaction(async (client) => {
         const rows = (await client.query(
-        `WITH held AS (SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR NO KEY UPDATE)
+        `WITH held AS (SELECT id FROM runs WHERE ${HELD} FOR NO KEY UPDATE)
          INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
-         SELECT held.id, $3::text, $4::integer, $5::text, $6::text, $7::json, $8::json, $9::json, $10::bigint, $11::bigint, $12::bigint FROM held
+         SELECT held.id, $4::text, $5::integer, $6::text, $7::text, $8::json, $9::json, $10::json, $11::bigint, $12::bigint, $13::bigint FROM held
          ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
            status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
            finished_at = excluded.finished_at, wake_at = excluded.wake_at
          RETURNING 1`,
-        [a.runId, workerId, a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
+        [...claimOf(lease), a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
         )).rows;
         if (rows.length !== 1) return false;
         const at = stepEventTime(a);

@@ -8,6 +8,7 @@ import { migratePostgres } from './migrate-postgres.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { createPostgresLeases } from './postgres-leases.js';
 import { createPostgresRuns } from './postgres-runs.js';
+import { createPostgresSchedules } from './postgres-schedules.js';
 import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import { createRunEventAnnouncer } from '../run-event-announcer.js';
@@ -113,6 +114,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const { announceRunEvents, ...events } = createPostgresEvents({ query, transaction, announcer, ensureListening });
   const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents };
 
+  const { createRunIn, ...runs } = createPostgresRuns(deps);
+
   return {
     async migrate() {
       try {
@@ -133,8 +136,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     ...createPostgresTenancy(deps),
     ...createPostgresWorkflows(deps),
-    ...createPostgresRuns(deps),
+    ...runs,
     ...createPostgresLeases(deps),
+    ...createPostgresSchedules({ ...deps, createRunIn }),
     ...events,
 
     onRunsQueued(listen) {

@@ -67,12 +67,14 @@ export function createSqliteEvents(deps: SqliteDeps, announcer: RunEventAnnounce
       return announcer.on(listener);
     },
 
-    async appendStepDelta(workerId, delta) {
+    async appendStepDelta(lease, delta) {
+      if (delta.runId !== lease.runId) return false;
       const appended = await deps.writes.submit(() => {
         const live = deps.one(
           `SELECT 1 FROM runs r JOIN step_attempts a ON a.run_id = r.id
-           WHERE r.id = ? AND r.lease_owner = ? AND r.status = 'RUNNING' AND a.step_id = ? AND a.attempt = ? AND a.status = 'RUNNING'`,
-          delta.runId, workerId, delta.stepId, delta.attempt,
+           WHERE r.id = ? AND r.lease_owner = ? AND r.claim_token = ? AND r.status = 'RUNNING'
+             AND a.step_id = ? AND a.attempt = ? AND a.status = 'RUNNING'`,
+          lease.runId, lease.workerId, lease.claimToken, delta.stepId, delta.attempt,
         );
         if (!live) return false;
         return appendRunEventsSqlite(deps, delta.runId, [

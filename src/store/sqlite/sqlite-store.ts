@@ -12,6 +12,7 @@ import type { SqliteDeps } from './sqlite-deps.js';
 import { createSqliteEvents } from './sqlite-events.js';
 import { createSqliteLeases } from './sqlite-leases.js';
 import { createSqliteRuns } from './sqlite-runs.js';
+import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 
@@ -60,6 +61,8 @@ export function createSqliteStore(options: { path: string }): Store {
     announceRunEvents: (runId) => announcer.announce(runId),
   };
 
+  const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
+
   return {
     async migrate() {
       migrateSqlite(db, Date.now());
@@ -74,8 +77,9 @@ export function createSqliteStore(options: { path: string }): Store {
 
     ...createSqliteTenancy(deps),
     ...createSqliteWorkflows(deps),
-    ...createSqliteRuns(deps),
+    ...runs,
     ...createSqliteLeases(deps),
+    ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
 
     onRunsQueued(listener) {
