@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
-import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
+import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
@@ -133,7 +133,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
   });
-  const pool = createWorkerPool({ store, clock, executor }, {
+  const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,

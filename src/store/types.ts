@@ -108,6 +108,8 @@ export interface Run {
   leaseExpiresAt: number | null;
   /** How many times a worker has claimed the run. */
   claimCount: number;
+  /** Fresh for every claim; every guarded write of the engine names it. Null when free. */
+  claimToken: string | null;
 }
 
 /** One attempt of one step of a run: the engine's checkpoint. */
