@@ -1,3 +1,4 @@
+import { systemClock } from '../src/core/clock.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, parseDatabaseUrl } from '../src/config/config.js';
