@@ -2,7 +2,6 @@ import { systemClock } from '../src/core/clock.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, parseDatabaseUrl } from '../src/config/config.js';
-import { systemClock } from '../src/core/clock.js';
 import { openStore, startSlipway } from '../src/server.js';
 import type { Store } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
