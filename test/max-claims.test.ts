@@ -8,7 +8,7 @@ import { queueRun } from '../src/service/queue-run.js';
 import { createServices } from '../src/server.js';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { killWorkerStep } from './support/kill-worker-step.js';
-import { startSlipwayProcess } from './support/serve-process.js';
+import { spawnSlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
 
 const KILL_STEP_MODULE = fileURLToPath(new URL('./support/kill-worker-step.ts', import.meta.url));
@@ -35,7 +35,7 @@ describe('SLIPWAY_MAX_CLAIMS: a run whose step keeps killing its worker (kill -9
     const env = { SLIPWAY_MAX_CLAIMS: '3', SLIPWAY_LEASE_TIMEOUT: '1s', SLIPWAY_POLL_INTERVAL: '100ms', SLIPWAY_STEP_TYPES: KILL_STEP_MODULE };
     let deaths = 0;
     for (let started = 0; started < 8; started++) {
-      const worker = startSlipwayProcess(['worker', '--concurrency', '1'], databaseUrl, env);
+      const worker = spawnSlipwayProcess(['--database-url', databaseUrl, 'worker', '--concurrency', '1'], { env });
       const exit = once(worker.child, 'exit');
       // Either the step kills this worker, or the worker fails the run and keeps running.
       const outcome = await Promise.race([
