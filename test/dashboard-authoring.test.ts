@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { stringify } from 'yaml';
 import { ensureWebBuild } from '../scripts/ensure-web-build.js';
-import { startSlipwayProcess, type SlipwayProcess } from './support/serve-process.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
 
 /**
@@ -54,9 +54,9 @@ describe('dashboard: the workflow editor in chromium', () => {
     ensureWebBuild();
     mkdirSync(SHOTS, { recursive: true });
     dir = tempDir('slipway-e2e-authoring-');
-    serve = startSlipwayProcess(['serve', '--port', '0', '--concurrency', '0'], `sqlite:${join(dir.path, 'slipway.db')}`);
+    serve = await startSlipwayProcess(['--database-url', `sqlite:${join(dir.path, 'slipway.db')}`, 'serve', '--port', '0', '--concurrency', '0']);
     token = (await serve.waitFor(/SLIPWAY_TOKEN=(slat_\w+)/))[1]!;
-    url = (await serve.waitFor(/slipway serving on (http:\/\/\S+)/))[1]!;
+    url = serve.url;
     browser = await chromium.launch({
       executablePath: chromiumPath(),
       headless: true,
