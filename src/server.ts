@@ -3,13 +3,17 @@ import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
 import { createRunExecutor } from './engine/run-executor.js';
+import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
+import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
+import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
@@ -60,7 +64,30 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
   };
+}
+
+/** Dispatchers of this process, woken when a service queues a delivery (test, redeliver). */
+const webhookWakers = new Set<() => void>();
+
+/** The webhook outbox's sender for a process with workers (SPEC §10). */
+export function createDispatcher(store: Store, clock: Clock, config: Readonly<Config>, workerId: string, onError?: (error: unknown) => void): WebhookDispatcher {
+  const leaseMs = 60_000;
+  return createWebhookDispatcher({
+    clock,
+    claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
+    freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
+    runPayload: (delivery) => runWebhookPayload(store, delivery),
+    recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
+    send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
+  }, {
+    backoffMs: config.webhookBackoffMs,
+    maxBackoffMs: 60 * 60_000,
+    pollIntervalMs: Math.max(200, Math.min(1000, config.pollIntervalMs)),
+    concurrency: 8,
+    onError,
+  });
 }
 
 /** The configuration the built-in step types read. */
@@ -125,6 +152,12 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 
+  // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
+  const dispatcher = config.concurrency > 0
+    ? createDispatcher(store, clock, config, pool.workerId, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
+    : null;
+  if (dispatcher) webhookWakers.add(dispatcher.wake);
+
   let bootstrap: BootstrapResult | null = null;
   let url = '';
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
@@ -134,6 +167,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     url = await app.listen({ host: config.host, port: config.port });
   }
   pool.start();
+  dispatcher?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -146,6 +180,10 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
       closing ??= (async () => {
         await app?.close();
         await pool.stop();
+        if (dispatcher) {
+          webhookWakers.delete(dispatcher.wake);
+          await dispatcher.stop();
+        }
         await store.close();
       })();
       return closing;

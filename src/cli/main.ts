@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommands } from './serve-commands.js';
+import { registerWebhookCommands } from './webhook-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerAdminCommands(program);
   registerRunCommand(program);
+  registerWebhookCommands(program);
   return program;
 }
 

@@ -17,6 +17,7 @@ import type {
   RunStepsResponse,
   Workflow,
 } from '../api/schemas.js';
+import { webhookMethods } from './webhooks-client.js';
 
 /** An error answer of the API, with its documented body. */
 export class SlipwayApiError extends Error {
@@ -88,6 +89,8 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   };
 
   return {
+    ...webhookMethods(request),
+
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;
     },

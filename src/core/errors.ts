@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   workflow_not_published: 409,
   idempotency_conflict: 409,
   not_cancelable: 409,
+  delivery_pending: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   daily_run_limit_exceeded: 429,

@@ -9,6 +9,7 @@ import type { AuthService } from '../service/auth-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
 import type { TokensService } from '../service/tokens-service.js';
+import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
@@ -17,6 +18,7 @@ import { openApiOptions } from './openapi.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -27,6 +29,7 @@ export interface HttpDeps {
   workflows: WorkflowsService;
   runs: RunsService;
   tokens: TokensService;
+  webhooks: WebhooksService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
   runSteps: RunStepsService;
@@ -90,6 +93,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
+      registerWebhookRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

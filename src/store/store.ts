@@ -11,8 +11,10 @@ import type {
   WorkflowVersion,
   Workspace,
 } from './types.js';
+import type { WebhookStore } from './webhook-store.js';
 
 export type * from './types.js';
+export type * from './webhook-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2). Every
@@ -20,7 +22,7 @@ export type * from './types.js';
  * can lose a race return a result instead of throwing. The shared contract suite in
  * test/store-contract.test.ts runs against every implementation.
  */
-export interface Store {
+export interface Store extends WebhookStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
+import { WebhooksPage } from './pages/webhooks-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
 import { WorkflowsPage } from './pages/workflows-page.js';
 import { match, navigate, useLocation } from './router.js';
@@ -55,6 +56,7 @@ const NAV = [
   { href: '/workflows', label: 'Workflows' },
   { href: '/runs', label: 'Runs' },
   { href: '/settings/tokens', label: 'API Tokens' },
+  { href: '/settings/webhooks', label: 'Webhooks' },
 ];
 
 function Shell() {
@@ -103,6 +105,7 @@ function Page({ path }: { path: string }) {
   if (path === '/runs') return <RunsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
+  if (path === '/settings/webhooks') return <WebhooksPage />;
   if (path === '/' || path === '') return null;
   return (
     <section>

@@ -4,6 +4,8 @@ import type { Run, Workspace } from '../types.js';
 import { toJson, toRun, toStepAttempt, toWorkspace } from '../sqlite/sqlite-rows.js';
 import type { PostgresDeps, Row } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
 
 type RunOperations = Pick<
   Store,
@@ -141,10 +143,13 @@ export function createPostgresRuns(deps: PostgresDeps): RunOperations {
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
       // The row lock orders this against a claim: whichever commits first wins, the other
       // finds the status changed (a claim skips the locked row).
+      // The cancel and the deliveries it owes commit in one statement (the outbox).
       const row = await one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
-         WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *`,
-        [now, runId, workspaceId],
+        `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
+           WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *),
+         ${runDeliveriesCte('$4', '$1')}
+         SELECT * FROM done`,
+        [now, runId, workspaceId, 'run.canceled'],
       );
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = await getRunById(runId);
@@ -238,11 +243,14 @@ export function createPostgresRuns(deps: PostgresDeps): RunOperations {
     },
 
     async finishRun(input) {
+      // The terminal status and the webhook deliveries it owes commit in one statement (the outbox).
       const rows = await query(
-        `UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
+        `WITH done AS (UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
            lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING id`,
-        [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId],
+           WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING id, workspace_id, workflow_id),
+         ${runDeliveriesCte('$7', '$4')}
+         SELECT id FROM done`,
+        [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId, runWebhookEvent(input.status)],
       );
       return rows.length === 1;
     },

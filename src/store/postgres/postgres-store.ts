@@ -9,6 +9,7 @@ import { toOrganization, toToken, toWorkspace } from '../sqlite/sqlite-rows.js';
 import { asUnavailable, startupError } from './connection-errors.js';
 import { migratePostgres } from './migrate-postgres.js';
 import { createPostgresRuns } from './postgres-runs.js';
+import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import type { Row } from './postgres-deps.js';
 import { startQueuedListener } from './queued-listener.js';
@@ -127,6 +128,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const workflows = createPostgresWorkflows(deps);
 
   const store: Store = {
+    ...createPostgresWebhooks(deps),
     async migrate() {
       try {
         await migratePostgres(pool, Date.now());

@@ -17,7 +17,10 @@ import type {
   WorkflowListQuery,
 } from '../store.js';
 import type { ApiToken, Organization, Run, StepAttempt, TokenWithWorkspace, Workflow, WorkflowVersion, Workspace } from '../types.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
 import { createGroupCommit } from './group-commit.js';
+import { runRef } from '../webhook-rows.js';
+import { createSqliteWebhooks, recordRunDeliveriesSync } from './sqlite-webhooks.js';
 import { migrateSqlite } from './migrate-sqlite.js';
 import { toJson, toOrganization, toRun, toStepAttempt, toToken, toWorkflow, toWorkflowVersion, toWorkspace } from './sqlite-rows.js';
 
@@ -193,6 +196,7 @@ export function createSqliteStore(options: { path: string }): Store {
   });
 
   const store: Store = {
+    ...createSqliteWebhooks({ db, one, all, run, writes, notifyQueued: () => queued.emit('queued') }),
     async migrate() {
       migrateSqlite(db, Date.now());
     },
@@ -368,11 +372,15 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
-      const row = await writes.submit(() => one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
-         WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
-        now, now, runId, workspaceId,
-      ));
+      const row = await writes.submit(() => {
+        const canceled = one(
+          `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
+           WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
+          now, now, runId, workspaceId,
+        );
+        if (canceled) recordRunDeliveriesSync({ all, run }, runRef(canceled), 'run.canceled', now);
+        return canceled;
+      });
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = getRunSync(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };
@@ -434,13 +442,17 @@ export function createSqliteStore(options: { path: string }): Store {
     },
 
     async finishRun(input: FinishRunInput) {
-      const result = await writes.submit(() => run(
-        `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
-           lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
-        input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
-      ));
-      return result.changes === 1;
+      return writes.submit(() => {
+        const done = one(
+          `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
+             lease_owner = NULL, lease_expires_at = NULL
+           WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING') RETURNING id, workspace_id, workflow_id`,
+          input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
+        );
+        if (!done) return false;
+        recordRunDeliveriesSync({ all, run }, runRef(done), runWebhookEvent(input.status)!, input.now);
+        return true;
+      });
     },
 
     async saveStepAttempt(workerId, attempt: StepAttempt) {

@@ -1,0 +1,18 @@
+import type Database from 'better-sqlite3';
+type Row = Record<string, unknown>;
+export type { Row };
+import type { createGroupCommit } from './group-commit.js';
+type GroupCommit = ReturnType<typeof createGroupCommit>;
+
+/** What the per-topic query modules of the SQLite store receive from it. */
+export interface SqliteDeps {
+  db: Database.Database;
+  /** First row of a prepared (and cached) statement, or undefined. */
+  one(sql: string, ...params: unknown[]): Row | undefined;
+  all(sql: string, ...params: unknown[]): Row[];
+  run(sql: string, ...params: unknown[]): Database.RunResult;
+  /** Group commit for the hot writes (see group-commit.ts). */
+  writes: GroupCommit;
+  /** Wakes this process's workers at once: a run is claimable now. */
+  notifyQueued(): void;
+}
