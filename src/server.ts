@@ -8,6 +8,7 @@ import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
+import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
@@ -24,6 +25,7 @@ import { createPostgresStore } from './store/postgres/postgres-store.js';
 import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { withVersionCache } from './store/version-cache.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
@@ -65,6 +67,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
     webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
+    authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
 
@@ -133,9 +136,10 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = await openStore(config.database, {
+  // One published-version cache in front of either backend, shared by the services and the engine.
+  const store = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
-  });
+  }));
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
   const executor = createRunExecutor({
     store,

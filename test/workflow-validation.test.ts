@@ -15,8 +15,9 @@ describe('definition validation at apply time names the place of each error', ()
       await t.services.workflows.applyWorkflow({ workspaceId: t.workspaceId, text: yaml, publish: true });
     } catch (error) {
       assert.ok(error instanceof AppError);
-      assert.equal(error.code, 'invalid_workflow');
-      return error.details ?? [];
+      assert.equal(error.code, 'invalid_definition');
+      // line and column are fields of each detail (SPEC §14); shown here the way the CLI prints them
+      return (error.details ?? []).map((d) => ({ path: d.path, message: d.line != null ? `line ${d.line}, column ${d.column}: ${d.message}` : d.message }));
     }
     assert.fail('the definition was accepted');
   }

@@ -17,7 +17,12 @@ export const ErrorBody = Type.Object(
     error: Type.String({ description: 'Stable snake_case error code' }),
     message: Type.String(),
     request_id: Type.String(),
-    details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    details: Type.Optional(Type.Array(Type.Object({
+      path: Type.String(),
+      message: Type.String(),
+      line: Type.Optional(Nullable(Type.Integer({ description: '1-based line in the definition file (invalid_definition only)' }))),
+      column: Type.Optional(Nullable(Type.Integer({ description: '1-based column in the definition file (invalid_definition only)' }))),
+    }))),
   },
   { $id: 'ErrorBody', description: 'The body of every non-2xx answer' },
 );

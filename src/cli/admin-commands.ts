@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { TOKEN_EXPIRIES, type TokenExpiry } from '../auth/tokens.js';
 import { loadConfig } from '../config/config.js';
@@ -139,34 +138,6 @@ export function registerAdminCommands(program: Command) {
         const revoked = await services.tokens.revokeToken(options.workspace, tokenId);
         if (!revoked) throw new Error(`no live token ${tokenId} in workspace ${options.workspace}`);
         print(options.json, { id: tokenId, revoked: true }, `revoked ${tokenId}`);
-      }),
-    );
-
-  const workflow = program.command('workflow').description('manage workflows');
-  workflow
-    .command('apply <file>')
-    .description('create or update a workflow from a YAML or JSON file')
-    .requiredOption('--workspace <id>', 'workspace id', wholeNumber)
-    .option('--publish', 'publish a new immutable version and make it the default')
-    .option('--id <workflowId>', 'update this workflow (when the file names no id)')
-    .option('--json', 'print JSON')
-    .action((file: string, options: { workspace: number; publish?: boolean; id?: string; json?: boolean }) =>
-      withStore(program, async (store, services) => {
-        await requireWorkspace(store, options.workspace);
-        const result = await services.workflows.applyWorkflow({
-          workspaceId: options.workspace,
-          text: readFileSync(file, 'utf8'),
-          publish: options.publish ?? false,
-          workflowId: options.id,
-        });
-        const w = result.workflow;
-        const what = result.created ? 'created' : 'updated';
-        const published = result.publishedVersion !== null ? `, published version ${result.publishedVersion}` : options.publish ? ', unchanged since the default version' : ' (draft)';
-        print(
-          options.json,
-          { _id: w.id, name: w.name, status: w.status, created: result.created, publishedVersion: result.publishedVersion, defaultVersion: w.defaultVersion },
-          `${what} workflow ${w.id} (${w.name})${published}`,
-        );
       }),
     );
 }

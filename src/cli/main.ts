@@ -4,6 +4,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
+import { registerWorkflowCommands } from './workflow-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerRunCommand(program);
   registerWebhookCommands(program);
+  registerWorkflowCommands(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, parseDatabaseUrl, type DatabaseTarget } from '../config/config.js';
 import { describePostgresUrl, startupError } from '../store/postgres/connection-errors.js';
-import { importFromSqlite } from '../store/postgres/import-from-sqlite.js';
+import { importSqliteToPostgres } from '../store/import-sqlite-to-postgres.js';
 import { migrationsSql, openStore, startSlipway } from '../server.js';
 
 export function registerServeCommands(program: Command) {
@@ -55,7 +55,7 @@ export function registerServeCommands(program: Command) {
       const from = parseDatabaseUrl(options.from);
       if (from.kind !== 'sqlite') throw new Error(`--from must be a sqlite:<path> URL, not ${options.from}`);
       if (config.database.kind !== 'postgres') throw new Error('--database-url (or SLIPWAY_DATABASE_URL) must name the PostgreSQL database to import into');
-      const result = await importFromSqlite({ sqlitePath: from.path, postgresUrl: config.database.url }).catch((error: unknown) => {
+      const result = await importSqliteToPostgres({ sqlitePath: from.path, postgresUrl: config.database.url }).catch((error: unknown) => {
         throw (error as { code?: string }).code ? startupError(error, (config.database as { url: string }).url) : error;
       });
       const text = Object.entries(result.counts).map(([table, n]) => `${table}: ${n}`).join('\n');

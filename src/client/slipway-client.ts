@@ -1,4 +1,5 @@
 import { API_PREFIX } from '../api/prefix.js';
+import type { ApplyWorkflowResponse, DryRunResponse, ValidateWorkflowResponse, WorkflowDefinitionResponse } from '../api/authoring-schemas.js';
 import type {
   ApiToken,
   CancelRunResponse,
@@ -36,7 +37,14 @@ export interface SlipwayClientOptions {
   /** e.g. `http://127.0.0.1:8080` */
   baseUrl: string;
   token: string;
+  /** Sent as `X-Workspace-Id`: the server answers 403 when it is not the token's workspace. */
+  workspaceId?: number;
   fetch?: typeof fetch;
+}
+
+/** A body sent as text with its own media type (definitions: YAML or JSON); any other body is sent as JSON. */
+class TextBody {
+  constructor(readonly text: string, readonly contentType: string) {}
 }
 
 function isErrorBody(value: unknown): value is ErrorBody {
@@ -56,20 +64,22 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/$/, '') + API_PREFIX;
 
-  async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers }> {
+  async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers; status: number }> {
+    const text = body instanceof TextBody ? body : null;
     const response = await doFetch(base + path, {
       method,
       headers: {
         authorization: `Bearer ${options.token}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(options.workspaceId !== undefined && { 'x-workspace-id': String(options.workspaceId) }),
+        ...(body !== undefined && { 'content-type': text ? text.contentType : 'application/json' }),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : text ? text.text : JSON.stringify(body),
     });
-    const text = await response.text();
+    const answer = await response.text();
     let data: unknown = null;
     try {
-      data = text ? (JSON.parse(text) as unknown) : null;
+      data = answer ? (JSON.parse(answer) as unknown) : null;
     } catch {
       // Not JSON (e.g. a proxy's error page): reported below with the status.
       if (response.ok) throw new SlipwayApiError(response.status, { error: 'invalid_response', message: 'The server answered with something other than JSON.', request_id: '' });
@@ -78,7 +88,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       const errorBody = (isErrorBody(data) ? data : { error: 'http_error', message: `HTTP ${response.status} ${response.statusText}`.trim(), request_id: '' }) as ErrorBody;
       throw new SlipwayApiError(response.status, errorBody);
     }
-    return { data: data as T, headers: response.headers };
+    return { data: data as T, headers: response.headers, status: response.status };
   }
 
   const query = (values: Record<string, unknown>): string => {
@@ -137,6 +147,36 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
 
     async listWorkflowVersions(workflowId: string): Promise<ListWorkflowVersionsResponse> {
       return (await request<ListWorkflowVersionsResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/versions`)).data;
+    },
+
+    // --- authoring (SPEC §14) ---
+
+    /**
+     * Creates or updates workflow `workflowId` from a definition file (YAML or JSON text); with
+     * `publish`, publishes a new version unless it equals the default one. Definition errors
+     * throw a SlipwayApiError `invalid_definition` whose details carry path, line and column.
+     * @example
+     * const applied = await client.applyWorkflow('brand-brief', readFileSync('brand-brief.yaml', 'utf8'), { publish: true });
+     */
+    async applyWorkflow(workflowId: string, definition: string, applyOptions: { publish?: boolean; contentType?: string } = {}): Promise<ApplyWorkflowResponse & { created: boolean }> {
+      const body = new TextBody(definition, applyOptions.contentType ?? 'application/yaml');
+      const result = await request<ApplyWorkflowResponse>('PUT', `/workflows/${encodeURIComponent(workflowId)}${query({ publish: applyOptions.publish ?? false })}`, body);
+      return { ...result.data, created: result.status === 201 };
+    },
+
+    /** Every problem applying the definition would report; stores nothing. */
+    async validateWorkflow(definition: string, contentType = 'application/yaml'): Promise<ValidateWorkflowResponse> {
+      return (await request<ValidateWorkflowResponse>('POST', '/workflows/validate', new TextBody(definition, contentType))).data;
+    },
+
+    /** Checks a run request as a create would (same errors) and creates nothing. */
+    async dryRunCreateRun(workflowId: string, body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> }): Promise<DryRunResponse> {
+      return (await request<DryRunResponse>('POST', `/workflows/${encodeURIComponent(workflowId)}/runs?dry_run=true`, body)).data;
+    },
+
+    /** The last applied definition and the default version's, as JSON. */
+    async getWorkflowDefinition(workflowId: string): Promise<WorkflowDefinitionResponse> {
+      return (await request<WorkflowDefinitionResponse>('GET', `/workflows/${encodeURIComponent(workflowId)}/definition`)).data;
     },
 
     async listTokens(): Promise<ListTokensResponse> {

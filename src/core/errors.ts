@@ -6,7 +6,8 @@
 export const ERROR_CATALOGUE = {
   invalid_request: 400,
   invalid_inputs: 400,
-  invalid_workflow: 400,
+  /** A workflow definition that does not validate; details carry path, line and column (SPEC §14). */
+  invalid_definition: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -25,10 +26,15 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-/** One field-level problem, e.g. `{path: "inputs.brandDomain", message: "is required"}`. */
+/**
+ * One field-level problem, e.g. `{path: "inputs.brandDomain", message: "is required"}`.
+ * Problems of a definition file also carry the 1-based `line` and `column` (null when unknown).
+ */
 export interface ErrorDetail {
   path: string;
   message: string;
+  line?: number | null;
+  column?: number | null;
 }
 
 export class AppError extends Error {

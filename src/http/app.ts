@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { API_PREFIX } from '../api/schemas.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
+import type { AuthoringService } from '../service/authoring-service.js';
 import type { AuthService } from '../service/auth-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
@@ -15,6 +16,7 @@ import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
 import { sendError, toAppError } from './error-mapping.js';
 import { openApiOptions } from './openapi.js';
+import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
@@ -30,6 +32,7 @@ export interface HttpDeps {
   runs: RunsService;
   tokens: TokensService;
   webhooks: WebhooksService;
+  authoring: AuthoringService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
   runSteps: RunStepsService;
@@ -57,7 +60,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
-  // JSON is the only body type (anything else: 415). An empty body with
+  // JSON is the only body type (anything else: 415), but for the definition routes, which
+  // also take YAML (src/http/routes/authoring-routes.ts). An empty body with
   // Content-Type: application/json is taken as no body (e.g. POST …/cancel).
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
@@ -80,6 +84,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(swagger, openApiOptions);
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  registerDefinitionSchemaRoute(app, API_PREFIX, deps);
 
   app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
@@ -94,6 +99,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);
+      await registerAuthoringRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -27,7 +27,7 @@ export function toAppError(error: unknown): AppError {
     case 413:
       return new AppError('payload_too_large', 'The request body is larger than 1 MiB.');
     case 415:
-      return new AppError('unsupported_media_type', 'Send the request body as application/json.');
+      return new AppError('unsupported_media_type', 'Send the request body as application/json (a workflow definition also as application/yaml).');
     case 404:
       return new AppError('not_found', 'Not found.');
     case 405:

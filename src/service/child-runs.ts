@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ChildRuns } from '../steps/step-type.js';
 import type { Store } from '../store/store.js';
-import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import { assertNever } from '../core/assert-never.js';
 import { queueRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
@@ -16,7 +16,7 @@ export const MAX_CHILD_RUN_DEPTH = 8;
  * same child.
  */
 export function createChildRuns(deps: { store: Store; clock: Clock; workflows: WorkflowsService }): ChildRuns {
-  const { store, clock } = deps;
+  const { store } = deps;
 
   async function depthOf(workspaceId: number, runId: string): Promise<number> {
     let depth = 0;
@@ -30,28 +30,16 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
 
   return {
     async start(request) {
-      const key = `slipway-child:${request.key}`;
-      const existing = await store.findRunByIdempotencyKey(request.workspaceId, key);
-      if (existing) return { kind: 'started', runId: existing.id };
       if ((await depthOf(request.workspaceId, request.parentRunId)) >= MAX_CHILD_RUN_DEPTH) {
         return { kind: 'refused', message: `child runs nest deeper than ${MAX_CHILD_RUN_DEPTH} levels` };
       }
-      const workflow = await store.getWorkflow(request.workspaceId, request.workflowId);
-      if (!workflow) return { kind: 'refused', message: `no workflow "${request.workflowId}" in this workspace` };
-      const definition = await deps.workflows.publishedDefinition(workflow);
-      if (!definition) return { kind: 'refused', message: `workflow "${request.workflowId}" has no published version` };
-      const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
-      if (!checked.ok) {
-        return { kind: 'refused', message: `invalid inputs for "${request.workflowId}": ${checked.details.map((d) => `${d.path} ${d.message}`).join('; ')}` };
-      }
-      const result = await queueRun(store, clock, {
+      const result = await queueRun(deps, {
         workspaceId: request.workspaceId,
-        workflowId: workflow.id,
-        inputs: checked.values,
+        workflowId: request.workflowId,
+        inputs: request.inputs,
         metadata: { parent_run_id: request.parentRunId },
-        idempotencyKey: key,
-        parentRunId: request.parentRunId,
-        ignoreLimits: true,
+        idempotencyKey: `slipway-child:${request.key}`,
+        trigger: { kind: 'child', parentRunId: request.parentRunId },
       });
       switch (result.kind) {
         case 'created':
@@ -59,9 +47,17 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
           return { kind: 'started', runId: result.run.id };
         case 'idempotency_conflict':
           return { kind: 'refused', message: `the child key is already used by a run of "${result.run.workflowId}"` };
+        case 'workflow_not_found':
+          return { kind: 'refused', message: `no workflow "${request.workflowId}" in this workspace` };
+        case 'workflow_not_published':
+          return { kind: 'refused', message: `workflow "${request.workflowId}" has no published version` };
+        case 'invalid_inputs':
+          return { kind: 'refused', message: `invalid inputs for "${request.workflowId}": ${result.details.map((d) => `${d.path} ${d.message}`).join('; ')}` };
         case 'daily_limit_exceeded':
         case 'concurrent_limit_exceeded':
           return { kind: 'refused', message: 'unexpected run limit for a child run' };
+        default:
+          return assertNever(result);
       }
     },
     async get(workspaceId, runId) {

@@ -1,15 +1,105 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
+import type { ErrorDetail } from '../core/errors.js';
+import { assertNever } from '../core/assert-never.js';
 import { newRunId } from '../core/ids.js';
-import type { CreateRunResult, NewRun, Store } from '../store/store.js';
-
-/** What a caller decides about a new run; the id and the times are filled in here. */
-export type QueuedRunFields = Omit<NewRun, 'id' | 'now' | 'dayStart'>;
+import type { CreateRunResult, Store, Workflow } from '../store/store.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
+import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
+import type { WorkflowsService } from './workflows-service.js';
 
 /**
- * Inserts a QUEUED run through the store's atomic `createRun` (idempotency and limits
- * checked with the insert): the one place both API runs and child runs are created.
+ * What started a run. It decides what the run is linked to and whether the workspace's
+ * limits apply; a new way to start runs (a schedule, a replay, a batch item) is a new
+ * kind here and one case in `placementOf`.
  */
-export function queueRun(store: Store, clock: Clock, fields: QueuedRunFields): Promise<CreateRunResult> {
-  const now = clock.now();
-  return store.createRun({ ...fields, id: newRunId(), now, dayStart: startOfUtcDay(now) });
+export type RunTrigger =
+  /** `POST /workflows/{id}/runs`: limited by the workspace's run limits. */
+  | { kind: 'api' }
+  /** A `workflow` step of `parentRunId`: not limited and not counted (the root run was). */
+  | { kind: 'child'; parentRunId: string };
+
+export interface QueueRunRequest {
+  workspaceId: number;
+  workflowId: string;
+  /** As the caller sent them; validated against the published version's input schema here. */
+  inputs: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  trigger: RunTrigger;
+}
+
+/**
+ * How preparing and queueing a run came out. The store's answer (`created`, `replayed`,
+ * `idempotency_conflict`, the limits) is the only judge of idempotency and limits; the
+ * cases before it are what the run is prepared from.
+ */
+export type QueueRunResult =
+  | { kind: 'workflow_not_found' }
+  | { kind: 'workflow_not_published'; workflow: Workflow }
+  | { kind: 'invalid_inputs'; details: ErrorDetail[] }
+  | CreateRunResult;
+
+export interface QueueRunDeps {
+  store: Store;
+  clock: Clock;
+  workflows: Pick<WorkflowsService, 'publishedDefinition'>;
+}
+
+/**
+ * Prepares and queues one run: the workflow, its published definition, the inputs checked
+ * against its input schema, then the store's atomic `createRun` (idempotency and limits
+ * evaluated with the insert). The one path every run is created by: API runs and child
+ * runs today, schedules and replays later.
+ *
+ * @example
+ * const result = await queueRun(deps, { workspaceId: 1, workflowId: 'hello', inputs: { name: 'Ada' },
+ *   metadata: null, idempotencyKey: null, trigger: { kind: 'api' } });
+ * if (result.kind === 'created') console.log(result.run.id);
+ */
+export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Promise<QueueRunResult> {
+  const prepared = await prepareRun(deps, request);
+  if (prepared.kind !== 'prepared') return prepared;
+  const now = deps.clock.now();
+  return deps.store.createRun({
+    id: newRunId(),
+    workspaceId: request.workspaceId,
+    workflowId: prepared.workflow.id,
+    inputs: prepared.inputs,
+    metadata: request.metadata,
+    idempotencyKey: request.idempotencyKey,
+    ...placementOf(request.trigger),
+    now,
+    dayStart: startOfUtcDay(now),
+  });
+}
+
+/** A run prepared but not queued: the workflow and the inputs with defaults applied. */
+export type PreparedRun =
+  | { kind: 'prepared'; workflow: Workflow; inputs: Record<string, unknown> }
+  | Exclude<QueueRunResult, CreateRunResult>;
+
+/**
+ * What `queueRun` checks before the store's insert: the workflow, its published definition,
+ * the inputs against its input schema. Alone it is the dry run (SPEC §14): nothing stored.
+ */
+export async function prepareRun(deps: Omit<QueueRunDeps, 'clock'>, request: Pick<QueueRunRequest, 'workspaceId' | 'workflowId' | 'inputs'>): Promise<PreparedRun> {
+  const workflow = await deps.store.getWorkflow(request.workspaceId, request.workflowId);
+  if (!workflow) return { kind: 'workflow_not_found' };
+  const definition: WorkflowDefinition | null = await deps.workflows.publishedDefinition(workflow);
+  if (!definition) return { kind: 'workflow_not_published', workflow };
+  const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+  if (!checked.ok) return { kind: 'invalid_inputs', details: checked.details };
+  return { kind: 'prepared', workflow, inputs: checked.values };
+}
+
+/** What the trigger decides about the new run's row. */
+function placementOf(trigger: RunTrigger): { parentRunId: string | null; ignoreLimits: boolean } {
+  switch (trigger.kind) {
+    case 'api':
+      return { parentRunId: null, ignoreLimits: false };
+    case 'child':
+      return { parentRunId: trigger.parentRunId, ignoreLimits: true };
+    default:
+      return assertNever(trigger);
+  }
 }

@@ -2,8 +2,8 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
 import type { Run, Store } from '../store/store.js';
-import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
-import { queueRun } from './queue-run.js';
+import { assertNever } from '../core/assert-never.js';
+import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -29,7 +29,8 @@ export interface CreateRunOutcome {
 export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
   const { store, clock } = deps;
 
-  async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
+  /** The checks of the request itself, before any workflow is read. */
+  function checkRequest(request: CreateRunRequest) {
     const key = request.idempotencyKey;
     if (key !== undefined && (key.trim().length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new AppError('invalid_request', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
@@ -37,33 +38,50 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     if (request.metadata !== undefined && Buffer.byteLength(JSON.stringify(request.metadata)) > MAX_METADATA_BYTES) {
       throw new AppError('invalid_request', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
     }
-    const workflow = await store.getWorkflow(request.workspaceId, request.workflowId);
-    if (!workflow) throw new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
-    // A replay returns the existing run before anything else is judged (limits, inputs).
-    if (key !== undefined) {
-      const existing = await store.findRunByIdempotencyKey(request.workspaceId, key);
-      if (existing) return replayOrConflict(existing, request.workflowId);
-    }
-    const definition = await deps.workflows.publishedDefinition(workflow);
-    if (!definition) throw new AppError('workflow_not_published', `Workflow "${workflow.id}" has no published version.`);
-    const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
-    if (!checked.ok) throw new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: checked.details });
+  }
 
-    const result = await queueRun(store, clock, {
+  /**
+   * `?dry_run=true` (SPEC §14): the errors a create would give, else the version and the
+   * inputs (defaults applied) it would use. Creates nothing and counts against no limit;
+   * an Idempotency-Key is checked for its form only (a dry run replays nothing).
+   */
+  async function dryRunCreate(request: CreateRunRequest): Promise<{ version: number; inputs: Record<string, unknown> }> {
+    checkRequest(request);
+    const prepared = await prepareRun(deps, request);
+    switch (prepared.kind) {
+      case 'prepared':
+        return { version: prepared.workflow.defaultVersion, inputs: prepared.inputs };
+      case 'workflow_not_found':
+      case 'workflow_not_published':
+      case 'invalid_inputs':
+        throw preparationError(request, prepared);
+      default:
+        return assertNever(prepared);
+    }
+  }
+
+  async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
+    const key = request.idempotencyKey;
+    checkRequest(request);
+    const result = await queueRun(deps, {
       workspaceId: request.workspaceId,
-      workflowId: workflow.id,
-      inputs: checked.values,
+      workflowId: request.workflowId,
+      inputs: request.inputs,
       metadata: request.metadata ?? null,
       idempotencyKey: key ?? null,
-      parentRunId: null,
-      ignoreLimits: false,
+      trigger: { kind: 'api' },
     });
     switch (result.kind) {
       case 'created':
         return { run: result.run, replayed: false };
       case 'replayed':
+        return { run: result.run, replayed: true };
       case 'idempotency_conflict':
-        return replayOrConflict(result.run, request.workflowId);
+        throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
+      case 'workflow_not_found':
+      case 'workflow_not_published':
+      case 'invalid_inputs':
+        throw preparationError(request, result);
       case 'daily_limit_exceeded': {
         const now = clock.now();
         const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
@@ -75,14 +93,22 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
         throw new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
           headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
         });
+      default:
+        return assertNever(result);
     }
   }
 
-  function replayOrConflict(existing: Run, workflowId: string): CreateRunOutcome {
-    if (existing.workflowId !== workflowId) {
-      throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${existing.workflowId}".`);
+  function preparationError(request: CreateRunRequest, result: Exclude<PreparedRun, { kind: 'prepared' }>): AppError {
+    switch (result.kind) {
+      case 'workflow_not_found':
+        return new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
+      case 'workflow_not_published':
+        return new AppError('workflow_not_published', `Workflow "${result.workflow.id}" has no published version.`);
+      case 'invalid_inputs':
+        return new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: result.details });
+      default:
+        return assertNever(result);
     }
-    return { run: existing, replayed: true };
   }
 
   async function getRun(workspaceId: number, runId: string): Promise<Run> {
@@ -107,7 +133,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     return store.listRuns(workspaceId, query);
   }
 
-  return { createRun, getRun, cancelRun, listRuns };
+  return { createRun, dryRunCreate, getRun, cancelRun, listRuns };
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;

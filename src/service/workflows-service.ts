@@ -6,7 +6,7 @@ import type { StepTypeRegistry } from '../steps/step-type.js';
 import type { ApplyWorkflowResult, Store, Workflow } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, type InputSchemaItem } from '../workflow/inputs.js';
-import { parseWorkflowDefinition } from '../workflow/parse-definition.js';
+import { parseWorkflowDefinition, type DefinitionError } from '../workflow/parse-definition.js';
 
 /** A workflow with what its published version defines, as the API shows it. */
 export interface WorkflowView {
@@ -25,6 +25,15 @@ export interface WorkflowVersionView {
   stepCount: number;
 }
 
+/** The 400 `invalid_definition` of a definition's errors, each detail with its path, line and column. */
+export function invalidDefinition(errors: readonly DefinitionError[]): AppError {
+  const first = errors[0];
+  const place = first && first.line !== null ? `line ${first.line}, column ${first.column}: ` : '';
+  return new AppError('invalid_definition', `The workflow definition has ${errors.length} error(s); the first: ${place}${first?.message ?? ''}`, {
+    details: errors.map((e) => ({ path: e.path, line: e.line, column: e.column, message: e.message })),
+  });
+}
+
 /** Applying workflow files, and reading workflows. */
 export function createWorkflowsService(deps: { store: Store; clock: Clock; stepTypes: StepTypeRegistry }) {
   /**
@@ -33,19 +42,9 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
    * updates that workflow; otherwise the file's `id`, otherwise a new `_id`.
    */
   async function applyWorkflow(input: { workspaceId: number; text: string; publish: boolean; workflowId?: string }): Promise<ApplyWorkflowResult> {
-    const parsed = parseWorkflowDefinition(input.text, deps.stepTypes);
-    if (!parsed.ok) {
-      throw new AppError('invalid_workflow', `The workflow definition has ${parsed.errors.length} error(s).`, {
-        details: parsed.errors.map((e) => ({
-          path: e.path,
-          message: e.line !== null ? `line ${e.line}, column ${e.column}: ${e.message}` : e.message,
-        })),
-      });
-    }
+    const parsed = parseWorkflowDefinition(input.text, deps.stepTypes, { expectedId: input.workflowId });
+    if (!parsed.ok) throw invalidDefinition(parsed.errors);
     const definition = parsed.definition;
-    if (input.workflowId && definition.id && input.workflowId !== definition.id) {
-      throw new AppError('invalid_workflow', `The file names id "${definition.id}" but "${input.workflowId}" was asked for.`);
-    }
     const workflowId = input.workflowId ?? definition.id ?? newWorkflowObjectId();
     return deps.store.applyWorkflow({
       workspaceId: input.workspaceId,
@@ -65,24 +64,14 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
     });
   }
 
-  // Published versions are immutable, so a version's parsed definition can be kept: every
-  // create reads the default version's input schema, and re-reading and parsing it per
-  // request was a visible share of the create path (bench/ profile). Bounded, oldest out.
-  const versionCache = new Map<string, WorkflowDefinition>();
-  const VERSION_CACHE_SIZE = 500;
-
-  /** The definition runs of the workflow would execute now, or null when unpublished. */
+  /**
+   * The definition runs of the workflow would execute now, or null when unpublished. The
+   * store the composition root passes in caches published versions (store/version-cache.ts).
+   */
   async function publishedDefinition(workflow: Workflow): Promise<WorkflowDefinition | null> {
     if (workflow.defaultVersion === 0) return null;
-    const key = `${workflow.workspaceId}\u0000${workflow.id}\u0000${workflow.defaultVersion}`;
-    const cached = versionCache.get(key);
-    if (cached) return cached;
     const version = await deps.store.getWorkflowVersion(workflow.workspaceId, workflow.id, workflow.defaultVersion);
-    if (!version) return null;
-    const definition = version.definition as WorkflowDefinition;
-    if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
-    versionCache.set(key, definition);
-    return definition;
+    return version ? (version.definition as WorkflowDefinition) : null;
   }
 
   async function getWorkflow(workspaceId: number, workflowId: string): Promise<WorkflowView> {

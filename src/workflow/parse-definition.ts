@@ -20,13 +20,22 @@ export interface DefinitionError {
 export type ParseResult = { ok: true; definition: WorkflowDefinition } | { ok: false; errors: DefinitionError[] };
 
 
+export interface ParseOptions {
+  /** The workflow id the file is applied as (`PUT /workflows/{id}`): a file `id` that differs is an error at `id`. */
+  expectedId?: string;
+}
+
 /**
  * Parses a workflow file (YAML, or JSON, which is YAML too) and validates it: its
  * structure, unique step ids, `needs` naming existing steps, no cycles, known step
  * types and their `with` keys, durations, and expressions that parse. Every error
  * names its place in the file.
+ *
+ * @example
+ * const result = parseWorkflowDefinition(text, stepTypes, { expectedId: 'brand-brief' });
+ * if (!result.ok) for (const e of result.errors) console.log(`line ${e.line}, column ${e.column}: ${e.message}`);
  */
-export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<string, StepTypeShape>): ParseResult {
+export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<string, StepTypeShape>, options: ParseOptions = {}): ParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -54,7 +63,7 @@ export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<str
     return { ok: false, errors };
   }
   const definition = value;
-  const errors = [...checkSteps(definition, stepTypes, at), ...checkInputs(definition, at), ...checkDurations(definition, at)];
+  const errors = [...checkId(definition, options.expectedId, at), ...checkSteps(definition, stepTypes, at), ...checkInputs(definition, at), ...checkDurations(definition, at)];
   return errors.length > 0 ? { ok: false, errors } : { ok: true, definition };
 }
 
@@ -66,6 +75,11 @@ function checkSteps(
   const errors = checkStepList(definition.steps, ['steps'], stepTypes, at);
   for (const problem of findExpressionErrors(definition.output ?? null)) errors.push(at(['output', ...problem.path], problem.message));
   return errors;
+}
+
+function checkId(definition: WorkflowDefinition, expectedId: string | undefined, at: (path: Path, message: string) => DefinitionError): DefinitionError[] {
+  if (expectedId === undefined || definition.id === undefined || definition.id === expectedId) return [];
+  return [at(['id'], `the file names id "${definition.id}" but it is applied as "${expectedId}"; remove the id or make them equal`)];
 }
 
 function checkInputs(definition: WorkflowDefinition, at: (path: Path, message: string) => DefinitionError): DefinitionError[] {

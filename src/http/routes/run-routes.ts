@@ -12,6 +12,7 @@ import {
   RunWithDetailsSchema,
   WorkflowIdParams,
 } from '../../api/schemas.js';
+import { CreateRunQuery, DryRunResponse } from '../../api/authoring-schemas.js';
 import { toIso } from '../../core/clock.js';
 import type { RunStatus } from '../../core/states.js';
 import type { RunsService } from '../../service/runs-service.js';
@@ -26,21 +27,29 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       summary: 'Create a workflow run',
       description:
         'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
-        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing.',
+        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
+        'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
+        'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key.',
       tags: ['runs'],
       params: WorkflowIdParams,
+      querystring: CreateRunQuery,
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
       body: CreateRunBody,
-      response: { 202: CreateRunResponse, ...errorResponses(400, 404, 409, 413, 415, 429) },
+      response: { 200: DryRunResponse, 202: CreateRunResponse, ...errorResponses(400, 404, 409, 413, 415, 429) },
     },
   }, async (request, reply) => {
-    const { run, replayed } = await deps.runs.createRun({
+    const createRequest = {
       workspaceId: request.caller.workspaceId,
       workflowId: request.params.workflowId,
       inputs: request.body.inputs,
       metadata: request.body.metadata,
       idempotencyKey: request.headers['idempotency-key'],
-    });
+    };
+    if (request.query.dry_run === true) {
+      const checked = await deps.runs.dryRunCreate(createRequest);
+      return reply.status(200).send({ valid: true as const, ...checked });
+    }
+    const { run, replayed } = await deps.runs.createRun(createRequest);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     return reply.status(202).send(toCreateRunResponse(run));
   });

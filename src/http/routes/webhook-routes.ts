@@ -11,10 +11,8 @@ import {
   WebhookIdParams,
   WebhookSchema,
 } from '../../api/webhook-schemas.js';
-import type * as Wire from '../../api/webhook-schemas.js';
-import { toIso, toIsoOrNull } from '../../core/clock.js';
 import type { WebhooksService } from '../../service/webhooks-service.js';
-import type { WebhookDelivery, WebhookEndpoint } from '../../store/webhook-store.js';
+import { toDeliveryResponse, toWebhookResponse } from '../webhook-presenters.js';
 import { errorResponses } from './responses.js';
 
 /** SPEC §10: webhook endpoints, their deliveries log, test events and redelivery. */
@@ -92,30 +90,4 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
     const delivery = await deps.webhooks.redeliver(request.caller.workspaceId, request.params.webhookId, request.params.deliveryId);
     return reply.status(202).send({ delivery_id: delivery.id, status: delivery.status });
   });
-}
-
-function toWebhookResponse(endpoint: WebhookEndpoint): Wire.Webhook {
-  return {
-    webhook_id: endpoint.id,
-    url: endpoint.url,
-    events: endpoint.events,
-    workflow_id: endpoint.workflowId,
-    description: endpoint.description,
-    created_at: toIso(endpoint.createdAt),
-  };
-}
-
-function toDeliveryResponse(d: WebhookDelivery): Wire.WebhookDelivery {
-  return {
-    delivery_id: d.id,
-    event: d.event,
-    run_id: d.runId,
-    status: d.status,
-    attempts: d.attempts,
-    last_status_code: d.lastStatusCode,
-    last_error: d.lastError,
-    next_attempt_at: d.status === 'pending' ? toIso(d.nextAttemptAt) : null,
-    created_at: toIso(d.createdAt),
-    delivered_at: toIsoOrNull(d.deliveredAt),
-  };
 }

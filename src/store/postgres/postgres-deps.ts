@@ -1,6 +1,5 @@
 import type pg from 'pg';
-
-export type Row = Record<string, unknown>;
+import type { Row } from '../rows.js';
 
 /** What the per-topic query modules of the PostgreSQL store receive from it. */
 export interface PostgresDeps {

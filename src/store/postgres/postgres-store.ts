@@ -1,18 +1,17 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
-import type { NewWorkspace, Store } from '../store.js';
-import type { TokenWithWorkspace, Workspace } from '../types.js';
-// Both dialects hand back the same row shape (bigint as text, JSON as text, see `types`
-// below), so one mapping serves both and a new column is mapped once.
-import { toOrganization, toToken, toWorkspace } from '../sqlite/sqlite-rows.js';
+import type { Row } from '../rows.js';
+import type { Store } from '../store.js';
 import { asUnavailable, startupError } from './connection-errors.js';
 import { migratePostgres } from './migrate-postgres.js';
+import type { PostgresDeps } from './postgres-deps.js';
+import { createPostgresLeases } from './postgres-leases.js';
 import { createPostgresRuns } from './postgres-runs.js';
-import { createPostgresWebhooks } from './postgres-webhooks.js';
+import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
-import type { Row } from './postgres-deps.js';
 import { startQueuedListener } from './queued-listener.js';
+import { createPostgresWebhooks } from './postgres-webhooks.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -22,15 +21,12 @@ export interface PostgresStoreOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Leaves json (and jsonb) as text, so rows look like SQLite's and the shared mapping parses them. */
+/** Leaves json (and jsonb) as text, so rows look like SQLite's and the shared mapping (store/rows.ts) parses them. */
 const JSON_OIDS = new Set([114, 3802]);
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     JSON_OIDS.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
-
-/** A fixed advisory lock key serializing "first organization / default workspace" creation. */
-const TENANCY_LOCK_KEY = '7236278917363050';
 
 /**
  * The store for many processes on one PostgreSQL database. Claims use
@@ -102,33 +98,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }
   }
 
-  const notifyQueued = () => {
-    queued.emit('queued');
-  };
+  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued') };
 
-  async function createWorkspaceIn(client: pg.PoolClient, input: NewWorkspace): Promise<Workspace> {
-    let organizationId = input.organizationId;
-    if (organizationId === null) {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [TENANCY_LOCK_KEY]);
-      const first = (await client.query('SELECT id FROM organizations ORDER BY id LIMIT 1')).rows[0];
-      organizationId = first
-        ? Number(first.id)
-        : Number((await client.query('INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id', ['default', input.now])).rows[0].id);
-    }
-    const row = (await client.query(
-      `INSERT INTO workspaces (organization_id, name, daily_run_limit, concurrent_run_limit, created_at)
-       VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [organizationId, input.name, input.dailyRunLimit, input.concurrentRunLimit, input.now],
-    )).rows[0];
-    return toWorkspace(row);
-  }
-
-  const deps = { query, one, transaction, notifyQueued };
-  const runs = createPostgresRuns(deps);
-  const workflows = createPostgresWorkflows(deps);
-
-  const store: Store = {
-    ...createPostgresWebhooks(deps),
+  return {
     async migrate() {
       try {
         await migratePostgres(pool, Date.now());
@@ -145,75 +117,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       await pool.end();
     },
 
-    async createOrganization(name, now) {
-      return toOrganization((await one('INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING *', [name, now]))!);
-    },
-
-    async getOrganization(id) {
-      const row = await one('SELECT * FROM organizations WHERE id = $1', [id]);
-      return row ? toOrganization(row) : null;
-    },
-
-    async createWorkspace(input) {
-      return transaction((client) => createWorkspaceIn(client, input));
-    },
-
-    async getWorkspace(id) {
-      const row = await one('SELECT * FROM workspaces WHERE id = $1', [id]);
-      return row ? toWorkspace(row) : null;
-    },
-
-    async listWorkspaces() {
-      return (await query('SELECT * FROM workspaces ORDER BY id')).map(toWorkspace);
-    },
-
-    async createDefaultWorkspaceIfEmpty(now) {
-      return transaction(async (client) => {
-        // Two `serve` processes starting on an empty database: only one creates it.
-        await client.query('SELECT pg_advisory_xact_lock($1)', [TENANCY_LOCK_KEY]);
-        if ((await client.query('SELECT 1 FROM workspaces LIMIT 1')).rows.length > 0) return null;
-        return createWorkspaceIn(client, { name: 'default', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now });
-      });
-    },
-
-    async createToken(token) {
-      await query(
-        `INSERT INTO api_tokens (id, workspace_id, name, created_by, preview, hash, created_at, expires_at, last_used_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [token.id, token.workspaceId, token.name, token.createdBy, token.preview, token.hash, token.createdAt, token.expiresAt, token.lastUsedAt, token.revokedAt],
-      );
-    },
-
-    async findTokenByHash(hash): Promise<TokenWithWorkspace | null> {
-      const token = await one('SELECT * FROM api_tokens WHERE hash = $1', [hash]);
-      if (!token) return null;
-      const workspace = (await one('SELECT * FROM workspaces WHERE id = $1', [token.workspace_id]))!;
-      return { token: toToken(token), workspace: toWorkspace(workspace) };
-    },
-
-    async listTokens(workspaceId) {
-      return (await query('SELECT * FROM api_tokens WHERE workspace_id = $1 ORDER BY created_at DESC, id', [workspaceId])).map(toToken);
-    },
-
-    async getToken(workspaceId, tokenId) {
-      const row = await one('SELECT * FROM api_tokens WHERE workspace_id = $1 AND id = $2', [workspaceId, tokenId]);
-      return row ? toToken(row) : null;
-    },
-
-    async revokeToken(workspaceId, tokenId, now) {
-      const rows = await query(
-        'UPDATE api_tokens SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL RETURNING id',
-        [now, workspaceId, tokenId],
-      );
-      return rows.length === 1;
-    },
-
-    async recordTokenUse(tokenId, now) {
-      await query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', [now, tokenId]);
-    },
-
-    ...workflows,
-    ...runs,
+    ...createPostgresTenancy(deps),
+    ...createPostgresWorkflows(deps),
+    ...createPostgresRuns(deps),
+    ...createPostgresLeases(deps),
+    ...createPostgresWebhooks(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);
@@ -223,6 +131,5 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return () => queued.off('queued', listen);
     },
   };
-  return store;
 }
 

@@ -1,12 +1,10 @@
-import type { ApplyWorkflowResult, Store } from '../store.js';
+import { toWorkflow, toWorkflowVersion } from '../rows.js';
 import type { Workflow, WorkflowVersion } from '../types.js';
-import { toWorkflow, toWorkflowVersion } from '../sqlite/sqlite-rows.js';
+import type { ApplyWorkflowResult, WorkflowStore } from '../workflow-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 
-type WorkflowOperations = Pick<Store, 'applyWorkflow' | 'getWorkflow' | 'listWorkflows' | 'getWorkflowVersion' | 'listWorkflowVersions'>;
-
 /** Workflow definitions and their immutable published versions, PostgreSQL dialect. */
-export function createPostgresWorkflows(deps: PostgresDeps): WorkflowOperations {
+export function createPostgresWorkflows(deps: PostgresDeps): WorkflowStore {
   const { query, one, transaction } = deps;
 
   return {

@@ -18,7 +18,14 @@ interface Pending {
  * and only its caller sees the error), and it is durable before its caller continues.
  * Operations of one batch see each other's writes, as if they had run one after another.
  */
-export function createGroupCommit(db: Database.Database) {
+export interface GroupCommit {
+  /** Commits what is pending now (before closing the database). */
+  drain(): Promise<void>;
+  /** Runs `work` (synchronous SQL) in the next group commit; resolves with its result once committed. */
+  submit<T>(work: () => T): Promise<T>;
+}
+
+export function createGroupCommit(db: Database.Database): GroupCommit {
   let pending: Pending[] = [];
   let scheduled = false;
   // Called inside the batch's transaction, better-sqlite3 turns this into SAVEPOINT … RELEASE.
@@ -50,11 +57,9 @@ export function createGroupCommit(db: Database.Database) {
   }
 
   return {
-    /** Commits what is pending now (before closing the database). */
     async drain() {
       if (pending.length > 0) flush();
     },
-    /** Runs `work` (synchronous SQL) in the next group commit; resolves with its result once committed. */
     submit<T>(work: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         pending.push({ work, resolve: resolve as (value: unknown) => void, reject });

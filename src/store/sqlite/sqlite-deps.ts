@@ -1,8 +1,6 @@
 import type Database from 'better-sqlite3';
-type Row = Record<string, unknown>;
-export type { Row };
-import type { createGroupCommit } from './group-commit.js';
-type GroupCommit = ReturnType<typeof createGroupCommit>;
+import type { Row } from '../rows.js';
+import type { GroupCommit } from './group-commit.js';
 
 /** What the per-topic query modules of the SQLite store receive from it. */
 export interface SqliteDeps {

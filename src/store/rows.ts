@@ -1,10 +1,14 @@
-import type { RunStatus, StepStatus } from '../../core/states.js';
-import { WorkflowStatus } from '../../core/states.js';
-import type { ApiToken, Organization, Run, StepAttempt, Workflow, WorkflowVersion, Workspace } from '../types.js';
+import type { RunStatus, StepStatus } from '../core/states.js';
+import { WorkflowStatus } from '../core/states.js';
+import type { ApiToken, Organization, Run, StepAttempt, Workflow, WorkflowVersion, Workspace } from './types.js';
 
-/** Row shapes as better-sqlite3 returns them, and their mapping to domain records. */
+/**
+ * Row shapes as both dialects return them (integers as numbers or text, JSON as text: the
+ * PostgreSQL pool leaves json as text for this), and their mapping to domain records.
+ * A new column is mapped once, here.
+ */
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 const json = (text: unknown): unknown => (text === null || text === undefined ? null : JSON.parse(text as string));
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));

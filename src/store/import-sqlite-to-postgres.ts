@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { migratePostgres } from './migrate-postgres.js';
+import { migratePostgres } from './postgres/migrate-postgres.js';
 
 /** Tables in foreign-key order; both dialects name every column the same. */
 const TABLES = ['organizations', 'workspaces', 'api_tokens', 'workflows', 'workflow_versions', 'runs', 'step_attempts'] as const;
@@ -21,9 +21,9 @@ export interface ImportResult {
  * in flight are copied as they are and resume on PostgreSQL once their lease expires.
  *
  * @example
- * await importFromSqlite({ sqlitePath: './data/slipway.db', postgresUrl: 'postgres://slipway@db/slipway' });
+ * await importSqliteToPostgres({ sqlitePath: './data/slipway.db', postgresUrl: 'postgres://slipway@db/slipway' });
  */
-export async function importFromSqlite(options: { sqlitePath: string; postgresUrl: string }): Promise<ImportResult> {
+export async function importSqliteToPostgres(options: { sqlitePath: string; postgresUrl: string }): Promise<ImportResult> {
   const source = new Database(options.sqlitePath, { readonly: true, fileMustExist: true });
   const pool = new pg.Pool({ connectionString: options.postgresUrl, max: 1 });
   try {

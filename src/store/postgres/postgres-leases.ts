@@ -1,0 +1,139 @@
+import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
+import type { LeaseStore } from '../lease-store.js';
+import type { PostgresDeps } from './postgres-deps.js';
+import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
+
+const ACTIVE = `('STARTING', 'RUNNING')`;
+
+/** Runs as the engine sees them (claim, lease, checkpoint, release, finish), PostgreSQL dialect. */
+export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
+  const { query, transaction } = deps;
+
+  /** NOTIFY the other processes and wake this one's workers: a run is claimable now. */
+  async function announceQueued() {
+    await query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']);
+    deps.notifyQueued();
+  }
+
+  return {
+    async claimRuns(input) {
+      if (input.limit <= 0) return [];
+      const leaseUntil = input.now + input.leaseMs;
+      return transaction(async (client) => {
+        // Runs whose lease expired: a crashed worker's, a released one's, or a wait now due.
+        // The CTEs are MATERIALIZED so the locked selection is computed exactly once.
+        const expired = (
+          await client.query(
+            `WITH due AS MATERIALIZED (
+               SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3
+               ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+             UPDATE runs r SET lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1, wake_requested = 0
+             FROM due WHERE r.id = due.id AND r.status IN ${ACTIVE} AND r.lease_expires_at <= $3
+             RETURNING r.*`,
+            [input.workerId, leaseUntil, input.now, input.limit],
+          )
+        ).rows.map((row) => toRun(row as Row));
+        const room = input.limit - expired.length;
+        if (room <= 0) return expired;
+        const executionIds = Array.from({ length: room }, () => input.newExecutionId());
+        // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE.
+        // MATERIALIZED: inlined, the LIMIT subquery may be rescanned per joined row and
+        // lock and hand out more runs than asked for (the contract suite caught exactly that).
+        const fresh = (
+          await client.query(
+            `WITH locked AS MATERIALIZED (
+               SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
+             picked AS MATERIALIZED (SELECT id, row_number() OVER () AS n FROM locked)
+             UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
+               lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1,
+               workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
+                                   WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id)
+             FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
+             RETURNING r.*`,
+            [input.workerId, leaseUntil, input.now, room, executionIds],
+          )
+        ).rows.map((row) => toRun(row as Row));
+        fresh.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+        return [...expired, ...fresh];
+      });
+    },
+
+    async renewLease(runId, workerId, leaseExpiresAt) {
+      const rows = await query(
+        `UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
+        [leaseExpiresAt, runId, workerId],
+      );
+      return rows.length === 1;
+    },
+
+    async markRunRunning(runId, workerId, now) {
+      // Already RUNNING (a resumed run) is fine as long as the lease is ours.
+      const rows = await query(
+        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN $1 ELSE updated_at END
+         WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
+        [now, runId, workerId],
+      );
+      return rows.length === 1;
+    },
+
+    async releaseRun(runId, workerId, availableAt, now) {
+      // SET expressions read the row as it was: a pending wake request makes it due now.
+      const [row] = await query(
+        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
+           lease_expires_at = CASE WHEN wake_requested = 1 THEN least($1::bigint, $2::bigint) ELSE $1::bigint END
+         WHERE id = $3 AND lease_owner = $4 AND status IN ${ACTIVE} RETURNING lease_expires_at`,
+        [availableAt, now, runId, workerId],
+      );
+      if (row && Number(row.lease_expires_at) <= now) await announceQueued();
+      return row !== undefined;
+    },
+
+    async wakeRun(runId, now) {
+      // Free and waiting: due now. Held by a worker: remembered, so its next release is due now.
+      const [row] = await query(
+        `UPDATE runs SET
+           lease_expires_at = CASE WHEN lease_owner IS NULL THEN least(lease_expires_at, $1::bigint) ELSE lease_expires_at END,
+           wake_requested = CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
+         WHERE id = $2 AND status IN ${ACTIVE} RETURNING lease_owner`,
+        [now, runId],
+      );
+      if (row && row.lease_owner === null) await announceQueued();
+      return row !== undefined;
+    },
+
+    async finishRun(input) {
+      // The terminal status and the webhook deliveries it owes commit in one statement (the outbox).
+      const rows = await query(
+        `WITH done AS (UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
+           lease_owner = NULL, lease_expires_at = NULL
+           WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING id, workspace_id, workflow_id),
+         ${runDeliveriesCte('$7', '$4')}
+         SELECT id FROM done`,
+        [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId, runWebhookEvent(input.status)],
+      );
+      return rows.length === 1;
+    },
+
+    async saveStepAttempt(workerId, a) {
+      // FOR SHARE keeps the lease check true until the write commits: a takeover's claim
+      // skips the locked row instead of slipping in between.
+      const rows = await query(
+        `WITH held AS (SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR SHARE)
+         INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
+         SELECT held.id, $3::text, $4::integer, $5::text, $6::text, $7::json, $8::json, $9::json, $10::bigint, $11::bigint, $12::bigint FROM held
+         ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
+           status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+           finished_at = excluded.finished_at, wake_at = excluded.wake_at
+         RETURNING 1`,
+        [a.runId, workerId, a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
+      );
+      return rows.length === 1;
+    },
+
+    async listStepAttempts(runId) {
+      return (await query('SELECT * FROM step_attempts WHERE run_id = $1 ORDER BY started_at, step_id, attempt', [runId])).map(toStepAttempt);
+    },
+  };
+}

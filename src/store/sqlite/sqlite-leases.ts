@@ -1,0 +1,134 @@
+import { toJson, toRun, toStepAttempt } from '../rows.js';
+import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
+import type { Run } from '../types.js';
+import type { SqliteDeps } from './sqlite-deps.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+
+/** Runs as the engine sees them (claim, lease, checkpoint, release, finish), SQLite dialect. */
+export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
+  const { db, one, all, run, writes } = deps;
+
+  const claimRunsTx = db.transaction((input: ClaimRunsInput): Run[] => {
+    const leaseUntil = input.now + input.leaseMs;
+    const claimed: Run[] = [];
+    // Runs whose lease expired: a crashed worker's, a released one's, or a wait now due.
+    const expired = all(
+      `SELECT id FROM runs WHERE status IN ('STARTING', 'RUNNING') AND lease_expires_at <= ?
+       ORDER BY lease_expires_at LIMIT ?`,
+      input.now, input.limit,
+    );
+    for (const { id } of expired) {
+      const row = one(
+        `UPDATE runs SET lease_owner = ?, lease_expires_at = ?, claim_count = claim_count + 1, wake_requested = 0
+         WHERE id = ? RETURNING *`,
+        input.workerId, leaseUntil, id,
+      )!;
+      claimed.push(toRun(row));
+    }
+    const room = input.limit - claimed.length;
+    if (room <= 0) return claimed;
+    const fresh = all(`SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT ?`, room);
+    for (const { id } of fresh) {
+      const row = one(
+        `UPDATE runs SET status = 'STARTING', execution_id = ?, started_at = ?, updated_at = ?,
+           lease_owner = ?, lease_expires_at = ?, claim_count = claim_count + 1,
+           workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
+                               WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id)
+         WHERE id = ? AND status = 'QUEUED' RETURNING *`,
+        input.newExecutionId(), input.now, input.now, input.workerId, leaseUntil, id,
+      )!;
+      claimed.push(toRun(row));
+    }
+    return claimed;
+  });
+
+  return {
+    async claimRuns(input) {
+      if (input.limit <= 0) return [];
+      return writes.submit(() => claimRunsTx(input));
+    },
+
+    async renewLease(runId, workerId, leaseExpiresAt) {
+      const result = await writes.submit(() => run(
+        `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
+        leaseExpiresAt, runId, workerId,
+      ));
+      return result.changes === 1;
+    },
+
+    async markRunRunning(runId, workerId, now) {
+      return writes.submit(() => {
+        const result = run(
+          `UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'STARTING'`,
+          now, runId, workerId,
+        );
+        if (result.changes === 1) return true;
+        // Already RUNNING (a resumed run) is fine as long as the lease is ours.
+        return one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`, runId, workerId) !== undefined;
+      });
+    },
+
+    async releaseRun(runId, workerId, availableAt, now) {
+      const row = await writes.submit(() => one(
+        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
+           lease_expires_at = CASE WHEN wake_requested = 1 THEN min(?, ?) ELSE ? END
+         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_expires_at`,
+        availableAt, now, availableAt, runId, workerId,
+      ));
+      if (row && Number(row.lease_expires_at) <= now) deps.notifyQueued();
+      return row !== undefined;
+    },
+
+    async wakeRun(runId, now) {
+      // Free and waiting: due now. Held by a worker: remembered, so its next release is due now.
+      const row = await writes.submit(() => one(
+        `UPDATE runs SET
+           lease_expires_at = CASE WHEN lease_owner IS NULL THEN min(lease_expires_at, ?) ELSE lease_expires_at END,
+           wake_requested = CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
+         WHERE id = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_owner`,
+        now, runId,
+      ));
+      if (row && row.lease_owner === null) deps.notifyQueued();
+      return row !== undefined;
+    },
+
+    async finishRun(input) {
+      // The terminal status and the webhook deliveries it owes commit together (the outbox).
+      return writes.submit(() => {
+        const done = one(
+          `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
+             lease_owner = NULL, lease_expires_at = NULL
+           WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING') RETURNING id, workspace_id, workflow_id`,
+          input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
+        );
+        if (!done) return false;
+        recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
+        return true;
+      });
+    },
+
+    async saveStepAttempt(workerId, attempt) {
+      // One statement guarded by the lease check before it; the pair is atomic in the batch's savepoint.
+      return writes.submit(() => {
+        const held = one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`, attempt.runId, workerId);
+        if (!held) return false;
+        run(
+          `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
+             status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+             finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
+          attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
+          toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
+        );
+        return true;
+      });
+    },
+
+    async listStepAttempts(runId) {
+      return all('SELECT * FROM step_attempts WHERE run_id = ? ORDER BY started_at, step_id, attempt', runId).map(toStepAttempt);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { toJson, toRun, toWorkspace } from '../rows.js';
+import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
+import type { Run } from '../types.js';
+import type { SqliteDeps } from './sqlite-deps.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+
+/** Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`. */
+export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued'> {
+  const { db, one, all, writes } = deps;
+
+  function getRunById(runId: string): Run | null {
+    const row = one('SELECT * FROM runs WHERE id = ?', runId);
+    return row ? toRun(row) : null;
+  }
+
+  const createRunTx = db.transaction((input: NewRun): CreateRunResult => {
+    if (input.idempotencyKey !== null) {
+      const existing = one('SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key = ?', input.workspaceId, input.idempotencyKey);
+      if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+    }
+    if (!input.ignoreLimits) {
+      const workspace = toWorkspace(one('SELECT * FROM workspaces WHERE id = ?', input.workspaceId)!);
+      if (workspace.dailyRunLimit !== null) {
+        const today = Number(one('SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND created_at >= ? AND parent_run_id IS NULL', input.workspaceId, input.dayStart)!.n);
+        const exceeded = dailyLimitExceeded(workspace, today);
+        if (exceeded) return exceeded;
+      }
+      if (workspace.concurrentRunLimit !== null) {
+        const active = Number(one(
+          `SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
+          input.workspaceId,
+        )!.n);
+        const exceeded = concurrentLimitExceeded(workspace, active);
+        if (exceeded) return exceeded;
+      }
+    }
+    const row = one(
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, created_at, updated_at)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?) RETURNING *`,
+      input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
+      input.idempotencyKey, input.parentRunId, input.now, input.now,
+    )!;
+    return { kind: 'created', run: toRun(row) };
+  });
+
+  return {
+    async createRun(input) {
+      const result = await writes.submit((): CreateRunResult => {
+        try {
+          return createRunTx(input);
+        } catch (error) {
+          // Another process inserted the same key between our check and insert: replay it.
+          if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || input.idempotencyKey === null) throw error;
+          return createRunTx(input);
+        }
+      });
+      if (result.kind === 'created') deps.notifyQueued();
+      return result;
+    },
+
+    async getRun(workspaceId, runId) {
+      const found = getRunById(runId);
+      return found && found.workspaceId === workspaceId ? found : null;
+    },
+
+    async findRunByIdempotencyKey(workspaceId, key) {
+      const row = one('SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key = ?', workspaceId, key);
+      return row ? toRun(row) : null;
+    },
+
+    async listRuns(workspaceId, query) {
+      const where = ['workspace_id = ?'];
+      const params: unknown[] = [workspaceId];
+      if (query.workflowId) {
+        where.push('workflow_id = ?');
+        params.push(query.workflowId);
+      }
+      if (query.status) {
+        where.push('status = ?');
+        params.push(query.status);
+      }
+      const clause = where.join(' AND ');
+      const total = Number(one(`SELECT count(*) AS n FROM runs WHERE ${clause}`, ...params)!.n);
+      const items = all(
+        `SELECT * FROM runs WHERE ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+        ...params, query.limit, (query.page - 1) * query.limit,
+      ).map(toRun);
+      return { items, total };
+    },
+
+    async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
+      // The cancel and the webhook deliveries it owes commit together (the outbox).
+      const row = await writes.submit(() => {
+        const canceled = one(
+          `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
+           WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
+          now, now, runId, workspaceId,
+        );
+        if (canceled) recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
+        return canceled;
+      });
+      if (row) return { kind: 'canceled', run: toRun(row) };
+      const found = getRunById(runId);
+      if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };
+      return { kind: 'not_cancelable', run: found };
+    },
+  };
+}
