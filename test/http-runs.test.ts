@@ -142,7 +142,8 @@ for (const backend of testBackends()) describe(`create run: validation and bad i
   it('answers unknown routes and methods with the error body, and every answer has X-Request-Id', async () => {
     const unknown = await t.api('GET', '/nothing-here');
     assertError(unknown, 404, 'not_found');
-    assertError(await t.api('DELETE', '/workflows'), 404, 'not_found');
+    // A known path with another method: 405 with Allow (SPEC §1, issue 19 item 9).
+    assertError(await t.api('DELETE', '/workflows'), 405, 'method_not_allowed');
     assertError(await t.api('GET', '//not-the-api', { token: null }), 404, 'not_found');
     const health = await t.api('GET', '//healthz', { token: null });
     assert.equal(health.status, 200);

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { PUBLIC_STEP_STATUSES, RunStatus, WorkflowStatus } from '../core/states.js';
 
 /**
  * The wire contract (SPEC §1–§3): request and response schemas. Fastify validates
@@ -28,9 +29,12 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
-export const RunStatusSchema = Type.Union(
-  ['QUEUED', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'].map((s) => Type.Literal(s)),
-);
+/** A union of string literals, one per value of a core/states.ts const object (the one list of states). */
+const OneOf = <T extends string>(values: readonly T[], options: { $id?: string; description?: string } = {}) =>
+  Type.Union(values.map((value) => Type.Literal(value)), options);
+
+export const RunStatusSchema = OneOf(Object.values(RunStatus), { description: 'SPEC §4' });
+export const WorkflowStatusSchema = OneOf(Object.values(WorkflowStatus));
 
 export const CreateRunBody = Type.Object(
   {
@@ -95,7 +99,7 @@ const workflowSummaryFields = {
   _id: Type.String(),
   name: Type.String(),
   description: Type.String(),
-  status: Type.Union([Type.Literal('draft'), Type.Literal('published')]),
+  status: WorkflowStatusSchema,
   uuid: Type.String(),
   categories: Type.Array(Type.String()),
   defaultVersion: Type.Integer({ description: 'Active published version, 0 if none' }),
@@ -127,22 +131,32 @@ export const Pagination = Type.Object({
   totalPages: Type.Integer(),
 });
 
+/** 1-based; a page past the end has empty `data`. Over 2^53 - 1 it could not be told apart from its neighbours: 400. */
+const PageParameter = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1, examples: [1] });
+const LimitParameter = Type.Integer({ minimum: 1, maximum: 100, default: 15, examples: [15] });
+
 export const ListWorkflowsQuery = Type.Object(
   {
-    status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('published')])),
+    status: Type.Optional(WorkflowStatusSchema),
     search: Type.Optional(Type.String({ maxLength: 200 })),
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15 })),
+    page: Type.Optional(PageParameter),
+    limit: Type.Optional(LimitParameter),
   },
-  { additionalProperties: false },
+  // Unknown parameters are ignored (SPEC §3): Slate's clients send their own (search, cache-busters).
+  { additionalProperties: true },
 );
 export type ListWorkflowsQuery = Static<typeof ListWorkflowsQuery>;
 
 export const ListWorkflowsResponse = Type.Object({ data: Type.Array(WorkflowSummarySchema), pagination: Pagination });
 export type ListWorkflowsResponse = Static<typeof ListWorkflowsResponse>;
 
-export const WorkflowIdParams = Type.Object({ workflowId: Type.String({ minLength: 1, maxLength: 64 }) });
-export const RunIdParams = Type.Object({ runId: Type.String({ minLength: 1, maxLength: 64 }) });
+// Path ids have no length or pattern limit here: an id of any length that names nothing is 404 (SPEC §1).
+export const WorkflowIdParams = Type.Object({
+  workflowId: Type.String({ description: "The workflow's `_id`", examples: ['brand-brief'] }),
+});
+export const RunIdParams = Type.Object({
+  runId: Type.String({ description: 'The `run_id` of the run', examples: ['01943a5e-7b1c-7d2e-9f00-3c4b5a697887'] }),
+});
 
 // --- Dashboard extensions (not part of Slate's API; same prefix, same bearer token) ---
 
@@ -172,11 +186,12 @@ export type GetRunQuery = Static<typeof GetRunQuery>;
 
 export const ListRunsQuery = Type.Object(
   {
-    workflow_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    workflow_id: Type.Optional(Type.String({ description: 'Only runs of this workflow' })),
     status: Type.Optional(RunStatusSchema),
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15 })),
+    page: Type.Optional(PageParameter),
+    limit: Type.Optional(LimitParameter),
   },
+  // The dashboard's own list: an unknown parameter is a mistake worth a 400 here.
   { additionalProperties: false },
 );
 export type ListRunsQuery = Static<typeof ListRunsQuery>;
@@ -235,8 +250,10 @@ export const CreateTokenResponse = Type.Object(
 );
 export type CreateTokenResponse = Static<typeof CreateTokenResponse>;
 
-export const TokenIdParams = Type.Object({ tokenId: Type.String({ minLength: 1, maxLength: 64 }) });
-export const StepStatusSchema = Type.Union(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED'].map((s) => Type.Literal(s)));
+export const TokenIdParams = Type.Object({
+  tokenId: Type.String({ description: 'The `id` of the token', examples: ['01943a5e-7b1c-7d2e-9f00-3c4b5a697887'] }),
+});
+export const StepStatusSchema = OneOf(PUBLIC_STEP_STATUSES, { description: 'A WAITING attempt shows as RUNNING' });
 
 /** One step of a run (an extension of the Slate API): its newest attempt, summarised. */
 export const StepRecordSchema = Type.Object(

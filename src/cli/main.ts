@@ -1,16 +1,18 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
+import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
 export function buildProgram(): Command {
   const program = new Command('slipway')
     .description('Slipway: a self-hostable workflow-run service')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .addOption(new Option('--database-url <url>', 'sqlite:<path> or postgres://…').env('SLIPWAY_DATABASE_URL'));
   registerServeCommands(program);
@@ -18,7 +20,14 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerWebhookCommands(program);
   registerWorkflowCommands(program);
+  registerTestCommand(program);
   return program;
+}
+
+/** The version in package.json, which sits one level above src/ and dist/ alike. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 

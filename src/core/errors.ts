@@ -12,12 +12,14 @@ export const ERROR_CATALOGUE = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   workflow_not_published: 409,
   idempotency_conflict: 409,
   not_cancelable: 409,
   delivery_pending: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_header_too_large: 431,
   daily_run_limit_exceeded: 429,
   concurrent_run_limit_exceeded: 429,
   internal_error: 500,
@@ -25,6 +27,32 @@ export const ERROR_CATALOGUE = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/**
+ * What each code means, for the OpenAPI document: the per-route error responses are
+ * generated from this catalogue (src/http/route-schema.ts), so a new code needs its line here.
+ */
+export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
+  invalid_request: 'The request is malformed: a path, query, header or body value is invalid (`details` says which)',
+  invalid_inputs: "The run's inputs do not match the workflow's input schema (`details` names each input)",
+  invalid_definition: 'The workflow definition is invalid (`details` names each place in the file, with line and column)',
+  unauthorized: 'No, a malformed, unknown, revoked or expired bearer token',
+  forbidden: 'X-Workspace-Id / X-Organization-Id does not match the token, or the token may not do this',
+  not_found: 'Nothing of that id in this workspace',
+  method_not_allowed: 'A known path with another method; the Allow header lists the methods',
+  request_timeout: 'The request was not received in time',
+  workflow_not_published: 'The workflow has no published version',
+  idempotency_conflict: 'The Idempotency-Key was already used with another workflow',
+  not_cancelable: 'The run has left QUEUED',
+  delivery_pending: 'The webhook delivery is still pending; it is retried on its own',
+  payload_too_large: 'The body is over 1 MiB',
+  unsupported_media_type: 'A body that is not application/json',
+  request_header_too_large: 'The request line and headers are over 16 KiB',
+  daily_run_limit_exceeded: "The workspace's runs for today (UTC) are used up; Retry-After says until when",
+  concurrent_run_limit_exceeded: 'The workspace has as many runs queued or running as it may; Retry-After suggests when to try again',
+  internal_error: 'An unexpected error; the request id finds it in the server log',
+  service_unavailable: 'The database is busy, full or unreachable, or the service is starting; Retry-After says when to try again',
+};
 
 /**
  * One field-level problem, e.g. `{path: "inputs.brandDomain", message: "is required"}`.

@@ -14,7 +14,10 @@ import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
+import { registerBodyParsers } from './body-parsers.js';
 import { sendError, toAppError } from './error-mapping.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { trackRouteMethods } from './method-not-allowed.js';
 import { openApiOptions } from './openapi.js';
 import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
@@ -22,9 +25,12 @@ import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
+import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Longest path parameter the router matches; Node refuses request lines and headers over 16 KiB anyway. */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 export interface HttpDeps {
   auth: AuthService;
@@ -52,23 +58,18 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newUuid();
     },
-    ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array', allErrors: true } },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH, querystringParser: parseQueryString },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(strictValidatorCompiler);
+  const allowedMethods = trackRouteMethods(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
 
-  // JSON is the only body type (anything else: 415), but for the definition routes, which
-  // also take YAML (src/http/routes/authoring-routes.ts). An empty body with
-  // Content-Type: application/json is taken as no body (e.g. POST …/cancel).
-  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    defaultJsonParser(request, body as string, done);
-  });
+  registerBodyParsers(app);
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
@@ -77,6 +78,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   const dashboardPage = await registerDashboard(app, deps.webRoot ?? null);
   app.setNotFoundHandler((request, reply) => {
+    const allowed = allowedMethods(request.url.split('?')[0]!);
+    if (allowed.length > 0) {
+      return sendError(reply, request, new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(', ')}.`, {
+        headers: { Allow: allowed.join(', ') },
+      }));
+    }
     if (dashboardPage(request, reply)) return reply;
     return sendError(reply, request, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
   });
@@ -94,6 +101,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', authHook(deps.auth));
+      api.addHook('preValidation', refuseNulCharacters);
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
@@ -104,4 +112,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
   return app;
+}
+
+/** Query strings as Slate's clients send them (SPEC §3): an empty parameter (`?search=`) counts as absent. */
+function parseQueryString(text: string): Record<string, string | string[]> {
+  const parsed: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (value === '' || name === '__proto__') continue;
+    const existing = Object.hasOwn(parsed, name) ? parsed[name] : undefined;
+    parsed[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return parsed;
 }

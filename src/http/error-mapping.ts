@@ -10,6 +10,8 @@ import { AppError, ERROR_CATALOGUE, type ErrorCode, type ErrorDetail } from '../
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  const unavailable = unavailableDatabase(error);
+  if (unavailable) return unavailable;
   const fastifyError = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
   if (fastifyError.validation) {
     const context = fastifyError.validationContext ?? 'body';
@@ -40,6 +42,21 @@ export function toAppError(error: unknown): AppError {
   }
 }
 
+/** Seconds a client is asked to wait when the database is busy or full (the lock holder usually finishes sooner). */
+export const UNAVAILABLE_RETRY_AFTER_S = 1;
+
+// A write lock another process holds for longer than the store waits, or a full disk: not the
+// request's fault, and worth retrying (issue 19 item 6). The store maps these itself where it
+// can; this catches any that escape it (SQLite's extended codes start with the primary one).
+const UNAVAILABLE_DATABASE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCOL)/;
+
+function unavailableDatabase(error: unknown): AppError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !UNAVAILABLE_DATABASE_CODES.test(code)) return null;
+  const full = code.startsWith('SQLITE_FULL');
+  return new AppError('service_unavailable', full ? 'The database is full (no space left); retry once space is freed.' : 'The database is busy; retry shortly.');
+}
+
 function validationPath(context: string, instancePath: string, params?: Record<string, unknown>): string {
   const parts = instancePath.split('/').filter(Boolean);
   if (params && typeof params.missingProperty === 'string') parts.push(params.missingProperty);
@@ -63,5 +80,6 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: AppError) {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  if (error.code === 'service_unavailable' && error.headers['Retry-After'] === undefined) reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
   return reply.status(ERROR_CATALOGUE[error.code as ErrorCode]).send(errorBody(error, request.id));
 }

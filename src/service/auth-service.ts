@@ -31,8 +31,10 @@ export function createAuthService(deps: { store: Store; clock: Clock }) {
   async function authenticate(headers: AuthHeaders): Promise<Caller> {
     const header = headers.authorization;
     if (!header) throw unauthorized('Missing Authorization header; send "Authorization: Bearer slat_<token>".');
-    if (!header.startsWith('Bearer ')) throw unauthorized('The Authorization header must be "Bearer slat_<token>".');
-    const token = header.slice('Bearer '.length).trim();
+    // The scheme is case-insensitive (RFC 9110 §11.1; SPEC §2): `bearer slat_…` works too.
+    const scheme = /^bearer +/i.exec(header);
+    if (!scheme) throw unauthorized('The Authorization header must be "Bearer slat_<token>".');
+    const token = header.slice(scheme[0].length).trim();
     if (!token.startsWith(TOKEN_PREFIX)) throw unauthorized('API tokens start with "slat_".');
     const found = await deps.store.findTokenByHash(hashToken(token));
     const now = deps.clock.now();
@@ -40,10 +42,13 @@ export function createAuthService(deps: { store: Store; clock: Clock }) {
     if (found.token.revokedAt !== null) throw unauthorized('This API token has been revoked.');
     if (found.token.expiresAt !== null && found.token.expiresAt <= now) throw unauthorized('This API token has expired.');
     const { workspace } = found;
-    if (headers.workspaceId !== undefined && headers.workspaceId.trim() !== String(workspace.id)) {
+    // An empty header counts as absent (SPEC §2): some clients send every header they know of.
+    const workspaceHeader = headers.workspaceId?.trim() || undefined;
+    const organizationHeader = headers.organizationId?.trim() || undefined;
+    if (workspaceHeader !== undefined && workspaceHeader !== String(workspace.id)) {
       throw new AppError('forbidden', 'X-Workspace-Id does not match the workspace of this API token.');
     }
-    if (headers.organizationId !== undefined && headers.organizationId.trim() !== String(workspace.organizationId)) {
+    if (organizationHeader !== undefined && organizationHeader !== String(workspace.organizationId)) {
       throw new AppError('forbidden', 'X-Organization-Id does not match the organization of this API token.');
     }
     const lastUsed = found.token.lastUsedAt;

@@ -87,7 +87,7 @@ export async function prepareRun(deps: Omit<QueueRunDeps, 'clock'>, request: Pic
   if (!workflow) return { kind: 'workflow_not_found' };
   const definition: WorkflowDefinition | null = await deps.workflows.publishedDefinition(workflow);
   if (!definition) return { kind: 'workflow_not_published', workflow };
-  const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs);
+  const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs, { additionalInputs: definition.additionalInputs });
   if (!checked.ok) return { kind: 'invalid_inputs', details: checked.details };
   return { kind: 'prepared', workflow, inputs: checked.values };
 }

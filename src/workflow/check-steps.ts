@@ -15,6 +15,17 @@ export interface StepTypeShape {
 }
 
 export type Path = (string | number)[];
+
+/**
+ * Names a step id or an input may not have: the properties every JavaScript object has
+ * (`__proto__`, `constructor`, `toString`, …). As keys of `steps.<id>` or `inputs.<name>`
+ * they would read or replace an object's prototype instead of a value (issue 19 item 8).
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+export function reservedNameProblem(kind: 'a step id' | 'an input name', name: string): string | null {
+  return RESERVED_NAMES.has(name) ? `"${name}" cannot be ${kind}: every JavaScript object has a property of that name; choose another` : null;
+}
 export type At<E> = (path: Path, message: string) => E;
 
 /**
@@ -29,6 +40,8 @@ export function checkStepList<E>(steps: readonly StepDefinition[], base: Path, s
     const here = [...base, i];
     if (ids.has(step.id)) errors.push(at([...here, 'id'], `duplicate step id "${step.id}" (first used by ${formatPath([...base, ids.get(step.id)!])})`));
     else ids.set(step.id, i);
+    const reserved = reservedNameProblem('a step id', step.id);
+    if (reserved) errors.push(at([...here, 'id'], reserved));
     const shape = stepTypes.get(step.type);
     if (!shape) {
       errors.push(at([...here, 'type'], `unknown step type "${step.type}"; known types: ${[...stepTypes.keys()].join(', ')}`));

@@ -72,6 +72,10 @@ export const WorkflowDefinitionSchema = Type.Object(
     inputs: Type.Optional(Type.Array(InputDefinitionSchema)),
     outputType: Type.Optional(Type.Union(OUTPUT_TYPES.map((t) => Type.Literal(t)))),
     timeout: Type.Optional(Duration),
+    /** What a run's `inputs` keys that are not inputs of the workflow do: `reject` (400 `invalid_inputs`, the default) or `ignore` (dropped). */
+    additionalInputs: Type.Optional(Type.Union([Type.Literal('reject'), Type.Literal('ignore')], {
+      description: "What keys of a run's inputs that are not inputs of the workflow do: reject (400 invalid_inputs, the default) or ignore (dropped)",
+    })),
     steps: Type.Array(StepDefinitionSchema, { minItems: 1 }),
     output: Type.Optional(Type.Unknown()),
   },

@@ -27,7 +27,19 @@ export function toInputSchema(inputs: InputDefinition[] | undefined): InputSchem
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * An ISO 8601 date (or date-time) whose fields exist: `Date.parse` takes `2026-02-30` as
+ * March 2nd, so the day, hour, minute and second are checked against the calendar too.
+ */
+function isCalendarDate(text: string): boolean {
+  const match = DATE_FIELDS.exec(text);
+  if (!match || Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1).map((f) => (f === undefined ? undefined : Number(f))) as number[];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+}
+const DATE_FIELDS = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 function optionValues(item: InputSchemaItem): string[] {
   return (item.options ?? []).map((o) => (typeof o === 'string' ? o : o.value));
@@ -42,6 +54,8 @@ export function checkInputValue(item: InputSchemaItem, value: unknown): string |
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
     case 'integer':
+      // Beyond 2^53 a JSON number has already been rounded by the parser: refuse it rather than keep another value.
+      if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) return `must be an integer between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
       return Number.isInteger(value) ? null : 'must be an integer';
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be a boolean';
@@ -57,9 +71,7 @@ export function checkInputValue(item: InputSchemaItem, value: unknown): string |
     case 'email':
       return typeof value === 'string' && EMAIL.test(value) ? null : 'must be an email address';
     case 'date':
-      return typeof value === 'string' && DATE.test(value) && !Number.isNaN(Date.parse(value))
-        ? null
-        : 'must be an ISO 8601 date, e.g. 2026-01-27';
+      return typeof value === 'string' && isCalendarDate(value) ? null : 'must be an ISO 8601 date that exists, e.g. 2026-01-27';
     case 'select': {
       const allowed = optionValues(item);
       if (typeof value !== 'string') return 'must be a string';
@@ -80,18 +92,26 @@ export type InputCheck = { ok: true; values: Record<string, unknown> } | { ok: f
 
 /**
  * Checks a run's `inputs` against the workflow's input schema: required inputs present,
- * values of the right type, select values among the options, no unknown keys. Missing
- * optional inputs take their `default`; `null` counts as not given.
+ * values of the right type, select values among the options, and unknown keys refused
+ * (or dropped, when the workflow says `additionalInputs: ignore`). Missing optional
+ * inputs take their `default`; `null` counts as not given.
  */
-export function validateRunInputs(schema: InputSchemaItem[], inputs: Record<string, unknown>): InputCheck {
+export function validateRunInputs(
+  schema: InputSchemaItem[],
+  inputs: Record<string, unknown>,
+  options: { additionalInputs?: 'reject' | 'ignore' } = {},
+): InputCheck {
   const details: ErrorDetail[] = [];
   const values: Record<string, unknown> = {};
   const known = new Set(schema.map((item) => item.variableName));
-  for (const key of Object.keys(inputs)) {
-    if (!known.has(key)) details.push({ path: `inputs.${key}`, message: 'is not an input of this workflow' });
+  if (options.additionalInputs !== 'ignore') {
+    for (const key of Object.keys(inputs)) {
+      if (!known.has(key)) details.push({ path: `inputs.${key}`, message: 'is not an input of this workflow' });
+    }
   }
   for (const item of schema) {
-    const value = inputs[item.variableName];
+    // Own keys only: an input named like an Object.prototype property must not read the prototype's.
+    const value = Object.hasOwn(inputs, item.variableName) ? inputs[item.variableName] : undefined;
     const path = `inputs.${item.variableName}`;
     if (value === undefined || value === null) {
       if (item.default !== undefined) values[item.variableName] = item.default;

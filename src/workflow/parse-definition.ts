@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './definition.js';
-import { checkStepList, formatPath, type Path, type StepTypeShape } from './check-steps.js';
+import { checkStepList, formatPath, reservedNameProblem, type Path, type StepTypeShape } from './check-steps.js';
 import { findExpressionErrors } from './expressions.js';
 
 export type { StepTypeShape } from './check-steps.js';
@@ -88,6 +88,8 @@ function checkInputs(definition: WorkflowDefinition, at: (path: Path, message: s
   (definition.inputs ?? []).forEach((input, i) => {
     if (names.has(input.variableName)) errors.push(at(['inputs', i, 'variableName'], `duplicate input "${input.variableName}"`));
     names.add(input.variableName);
+    const reserved = reservedNameProblem('an input name', input.variableName);
+    if (reserved) errors.push(at(['inputs', i, 'variableName'], reserved));
     const needsOptions = input.type === 'select' || input.type === 'multiselect';
     if (needsOptions && !input.options) errors.push(at(['inputs', i], `a ${input.type} input needs options`));
     if (!needsOptions && input.options) errors.push(at(['inputs', i, 'options'], `options only apply to select and multiselect inputs`));
