@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startServe, type ServeProcess } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
+import { waitFor } from './support/wait-for.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { freshDatabase, testBackends } from './support/test-server.js';
 
@@ -14,16 +16,6 @@ steps:
     with: { value: done }
 `;
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * The outbox survives kill -9: deliveries recorded while the receiver is down are sent
  * after the process is killed and started again, none lost, one webhook-id per event.
@@ -35,7 +27,7 @@ for (const backend of testBackends()) {
     let receiving = false;
     let databaseUrl: string;
     let remove: () => void;
-    let serve: ServeProcess | null = null;
+    let serve: SlipwayProcess | null = null;
     const env = { SLIPWAY_HTTP_ALLOW_PRIVATE: 'true', SLIPWAY_WEBHOOK_BACKOFF: '200ms', SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_DATABASE_URL: '' };
 
     before(async () => {
@@ -52,7 +44,7 @@ for (const backend of testBackends()) {
     });
 
     it('sends every delivery recorded before a kill -9 once the process is back', async () => {
-      serve = await startServe(['--database-url', databaseUrl, 'serve', '--port', '0', '--concurrency', '2'], env);
+      serve = await startSlipwayProcess(['--database-url', databaseUrl, 'serve', '--port', '0', '--concurrency', '2'], { env });
       const token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(serve.output())![1]!;
       const api = async (method: string, path: string, body?: unknown) => {
         const response = await fetch(serve!.url + API + path, {
@@ -71,17 +63,18 @@ for (const backend of testBackends()) {
       const runs: string[] = [];
       for (let i = 0; i < 8; i++) runs.push((await api('POST', '/workflows/quick/runs', { inputs: {} })).body.run_id);
       // Every run finished and its delivery was attempted at least once against the down receiver.
-      await eventually('a failed attempt of every delivery', async () => {
+      await waitFor(async () => {
         const log = await api('GET', `/webhooks/${hook.body.webhook_id}/deliveries?limit=100`);
         return log.body.data.length === runs.length && log.body.data.every((d: any) => d.attempts >= 1 && d.status === 'pending');
-      });
+      }, { what: 'a failed attempt of every delivery' });
       await serve.stop('SIGKILL');
 
       receiving = true;
-      serve = await startServe(['--database-url', databaseUrl, 'serve', '--port', '0', '--concurrency', '2'], env);
+      serve = await startSlipwayProcess(['--database-url', databaseUrl, 'serve', '--port', '0', '--concurrency', '2'], { env });
       const answered200 = peer.requests.length;
-      await eventually('every run delivered', async () =>
-        new Set(peer.requests.slice(answered200).filter((r) => r.path === '/hook').map((r) => JSON.parse(r.body).data.run_id)).size === runs.length);
+      await waitFor(() =>
+        new Set(peer.requests.slice(answered200).filter((r) => r.path === '/hook').map((r) => JSON.parse(r.body).data.run_id)).size === runs.length,
+      { what: 'every run delivered after the restart' });
       const delivered = peer.requests.filter((r) => r.path === '/hook');
       const accepted = new Map<string, string>();
       for (const request of delivered) {
@@ -102,7 +95,7 @@ for (const backend of testBackends()) {
       const created = JSON.parse(local.stdout);
       assert.match(created.secret, /^whsec_/);
 
-      serve = await startServe(['--database-url', databaseUrl, 'serve', '--port', '0', '--concurrency', '0'], env);
+      serve = await startSlipwayProcess(['--database-url', databaseUrl, 'serve', '--port', '0', '--concurrency', '0'], { env });
       const token = (await runCli(['--database-url', databaseUrl, 'token', 'create', '--workspace', '1', '--name', 'cli', '--json'], env));
       const remoteEnv = { ...env, SLIPWAY_URL: serve.url, SLIPWAY_TOKEN: JSON.parse(token.stdout).token };
       const list = await runCli(['webhook', 'list', '--json'], remoteEnv);

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../src/config/config.js';
 import { startSlipway } from '../src/server.js';
 import { startHttpPeer, type HttpPeer, type PeerRequest } from './support/http-peer.js';
+import { waitFor } from './support/wait-for.js';
 import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const FAILING_WORKFLOW = `
@@ -15,29 +16,9 @@ steps:
     with: { message: "broken on purpose" }
 `;
 
-/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** `peer.waitFor` with a deadline naming what did not arrive. */
-async function arrives(peer: HttpPeer, path: string, times = 1, timeoutMs = 15_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${times} request(s) to ${path} did not arrive within ${timeoutMs} ms (got ${peer.count(path)})`)), timeoutMs);
-  });
-  try {
-    await Promise.race([peer.waitFor(path, times), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Waits until `path` has received `times` requests. */
+const arrives = (peer: HttpPeer, path: string, times = 1) =>
+  waitFor(() => peer.count(path) >= times, { what: `${times} request(s) to ${path}` });
 
 const hooksOf = (peer: HttpPeer, path = '/hook') => peer.requests.filter((r) => r.path === path);
 
@@ -110,10 +91,10 @@ for (const backend of testBackends()) {
       await arrives(peer, '/flaky', 3);
       const ids = new Set(hooksOf(peer, '/flaky').map((r) => r.headers['webhook-id']));
       assert.equal(ids.size, 1, 'one webhook-id on every attempt');
-      const log = await eventually('the delivery to be delivered', async () => {
+      const log = await waitFor(async () => {
         const r = await server.api('GET', `/webhooks/${hook.webhook_id}/deliveries`);
         return r.body.data[0]?.status === 'delivered' ? r.body : null;
-      });
+      }, { what: 'the delivery to be delivered' });
       assert.equal(log.data.length, 1);
       assert.equal(log.data[0].run_id, runId);
       assert.equal(log.data[0].attempts, 3);
@@ -190,7 +171,7 @@ for (const backend of testBackends()) {
       const ok = await createHook('/redeliver');
       const again = await server.api('POST', `/webhooks/${ok.webhook_id}/test`);
       await arrives(peer, '/redeliver');
-      await eventually('delivered', async () => (await server.api('GET', `/webhooks/${ok.webhook_id}/deliveries`)).body.data[0]?.status === 'delivered');
+      await waitFor(async () => (await server.api('GET', `/webhooks/${ok.webhook_id}/deliveries`)).body.data[0]?.status === 'delivered', { what: 'delivered' });
       const redeliver = await server.api('POST', `/webhooks/${ok.webhook_id}/deliveries/${again.body.delivery_id}/redeliver`);
       assert.equal(redeliver.status, 202);
       await arrives(peer, '/redeliver', 2);
