@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 import { registerTestCommand } from './test-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerRunCommand(program);
   registerWebhookCommands(program);
+  registerScheduleCommands(program);
   registerWorkflowCommands(program);
   registerTestCommand(program);
   return program;

@@ -9,6 +9,7 @@ import type { AuthoringService } from '../service/authoring-service.js';
 import type { AuthService } from '../service/auth-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
+import type { SchedulesService } from '../service/schedules-service.js';
 import type { TokensService } from '../service/tokens-service.js';
 import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
@@ -24,6 +25,7 @@ import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
+import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 
@@ -42,6 +44,7 @@ export interface HttpDeps {
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
   runSteps: RunStepsService;
+  schedules: SchedulesService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
@@ -107,6 +110,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);
+      registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
     },
     { prefix: API_PREFIX },

@@ -3,6 +3,7 @@ import type { RunStore } from './run-store.js';
 import type { TenancyStore } from './tenancy-store.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { WebhookStore } from './webhook-store.js';
+import type { ScheduleStore } from './schedule-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
@@ -10,6 +11,7 @@ export type * from './workflow-store.js';
 export type * from './run-store.js';
 export type * from './lease-store.js';
 export type * from './webhook-store.js';
+export type * from './schedule-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
@@ -22,7 +24,7 @@ export type * from './webhook-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, WebhookStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

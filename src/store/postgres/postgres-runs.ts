@@ -7,8 +7,13 @@ import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 
-/** Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`. */
-export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> {
+/**
+ * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
+ * `createRunIn` is createRun inside another topic's transaction (a schedule fire).
+ */
+export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> & {
+  createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult>;
+} {
   const { query, one, transaction } = deps;
 
   // NOTIFY inside every create transaction serialized the creates' commits (PostgreSQL holds a
@@ -91,6 +96,8 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   }
 
   return {
+    createRunIn,
+
     async createRun(input) {
       const result = await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') {

@@ -10,6 +10,7 @@ import { migrateSqlite } from './migrate-sqlite.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { createSqliteLeases } from './sqlite-leases.js';
 import { createSqliteRuns } from './sqlite-runs.js';
+import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
@@ -57,6 +58,8 @@ export function createSqliteStore(options: { path: string }): Store {
     notifyQueued: () => queued.emit('queued'),
   };
 
+  const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
+
   return {
     async migrate() {
       migrateSqlite(db, Date.now());
@@ -70,9 +73,10 @@ export function createSqliteStore(options: { path: string }): Store {
 
     ...createSqliteTenancy(deps),
     ...createSqliteWorkflows(deps),
-    ...createSqliteRuns(deps),
+    ...runs,
     ...createSqliteLeases(deps),
     ...createSqliteWebhooks(deps),
+    ...createSqliteSchedules({ ...deps, createRunInTransaction }),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
