@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CreatedWebhook, Webhook } from '../../../src/api/webhook-schemas.js';
-import { WEBHOOK_EVENTS, type WebhookEvent } from '../../../src/api/webhook-schemas.js';
+import type { WebhookEvent } from '../../../src/api/webhook-schemas.js';
 import { useApp } from '../app-context.js';
 import { CopyButton } from '../components/copy-button.js';
 import { Link } from '../components/link.js';
@@ -8,6 +8,9 @@ import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatDate, formatRelative } from '../format.js';
 import { SlipwayApiError } from '../session.js';
 import { useAsync } from '../use-async.js';
+
+/** The events an endpoint can subscribe to (SPEC §10), as the API's WebhookEvent type lists them. */
+const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['run.completed', 'run.failed', 'run.canceled', 'waitpoint.opened'];
 
 /** Settings > Webhooks: create (secret shown once), list, delete, send a test, the deliveries log, redeliver. */
 export function WebhooksPage() {
