@@ -21,6 +21,7 @@ import type {
   RunStepsResponse,
   Workflow,
 } from '../api/schemas.js';
+import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
 
 export { SlipwayApiError };
@@ -103,6 +104,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   };
 
   return {
+    ...webhookMethods(request),
     ...scheduleMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {

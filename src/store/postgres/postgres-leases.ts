@@ -5,6 +5,8 @@ import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
@@ -124,12 +126,15 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
 
     async finishRun(input) {
       const { runId } = input.lease;
+      // The terminal status, its event and the webhook deliveries it owes commit together (the outbox).
       const finished = await transaction(async (client) => {
         const [row] = (await client.query(
-          `UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
+          `WITH done AS (UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
-           WHERE ${HELD} RETURNING event_seq`,
-          [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now],
+             WHERE ${HELD} RETURNING id, workspace_id, workflow_id, event_seq),
+           ${runDeliveriesCte('$8', '$7')}
+           SELECT id, event_seq FROM done`,
+          [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
         )).rows as Row[];
         if (!row) return false;
         await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });

@@ -8,6 +8,7 @@ import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
@@ -153,11 +154,14 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
       // The row lock orders this against a claim: whichever commits first wins, the other
       // finds the status changed (a claim skips the locked row).
+      // The cancel, its event and the webhook deliveries it owes commit together (the outbox).
       const row = await transaction(async (client) => {
         const [canceled] = (await client.query(
-          `UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
-           WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *`,
-          [now, runId, workspaceId],
+          `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
+             WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *),
+           ${runDeliveriesCte('$4', '$1')}
+           SELECT * FROM done`,
+          [now, runId, workspaceId, 'run.canceled'],
         )).rows as Row[];
         if (canceled) await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.CANCELED, now)], now, { bumpedTo: Number(canceled.event_seq) });
         return canceled;

@@ -14,6 +14,7 @@ import { createPostgresWorkflows } from './postgres-workflows.js';
 import { createRunEventAnnouncer } from '../run-event-announcer.js';
 import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
+import { createPostgresWebhooks } from './postgres-webhooks.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -138,6 +139,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresWorkflows(deps),
     ...runs,
     ...createPostgresLeases(deps),
+    ...createPostgresWebhooks(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
     ...events,
 

@@ -6,6 +6,9 @@ import { RunStatus } from '../../core/states.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
 const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STARTING', 'RUNNING')`;
@@ -107,15 +110,17 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     },
 
     async finishRun(input) {
+      // The terminal status and the webhook deliveries it owes commit together (the outbox).
       const { lease } = input;
       const finished = await writes.submit(() => {
-        const result = run(
+        const done = one(
           `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-           WHERE ${HELD}`,
+           WHERE ${HELD} RETURNING id, workspace_id, workflow_id`,
           input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
         );
-        if (result.changes !== 1) return false;
+        if (!done) return false;
+        recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
         return true;
       });

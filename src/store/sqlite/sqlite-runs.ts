@@ -6,6 +6,8 @@ import type { SqliteDeps } from './sqlite-deps.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
@@ -111,13 +113,17 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     },
 
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
+      // The cancel and the webhook deliveries it owes commit together (the outbox).
       const row = await writes.submit(() => {
         const canceled = one(
           `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
            WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
           now, now, runId, workspaceId,
         );
-        if (canceled) appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.CANCELED, now)], now);
+        if (canceled) {
+          recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
+          appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.CANCELED, now)], now);
+        }
         return canceled;
       });
       if (row) {
