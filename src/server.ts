@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
+import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
@@ -105,6 +106,16 @@ export interface StartOptions {
   webRoot?: string | null;
 }
 
+/** The engine's budgets from the configuration (SPEC §16). */
+function runBudgetsOf(budgets: Config['budgets']): RunBudgets {
+  return {
+    expression: { timeoutMs: budgets.expressionTimeoutMs, maxDepth: budgets.expressionMaxDepth, maxValueSize: budgets.maxOutputBytes },
+    maxOutputBytes: budgets.maxOutputBytes,
+    maxMapItems: budgets.maxMapItems,
+    maxClaims: budgets.maxClaims,
+  };
+}
+
 export async function startSlipway(options: StartOptions): Promise<SlipwayServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -120,6 +131,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     stepTypes: services.stepTypes,
     childRuns: createChildRuns({ store, clock, workflows: services.workflows }),
     stepConcurrency: config.stepConcurrency,
+    budgets: runBudgetsOf(config.budgets),
   });
   const pool = createWorkerPool({ store, clock, executor }, {
     concurrency: config.concurrency,

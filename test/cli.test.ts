@@ -3,19 +3,21 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli, startServe, type ServeProcess } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/hello.yaml', import.meta.url));
 
 describe('CLI (SPEC §6)', () => {
   const dir = tempDir('slipway-cli-');
   const env = { SLIPWAY_DATABASE_URL: `sqlite:${join(dir.path, 'cli.db')}` };
-  let serve: ServeProcess;
+  let serve: SlipwayProcess;
   let adminToken: string;
 
   before(async () => {
-    serve = await startServe(['serve', '--port', '0', '--concurrency', '2'], env);
+    serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '2'], { env });
     adminToken = /SLIPWAY_TOKEN=(slat_\w+)/.exec(serve.output())![1]!;
   });
   after(async () => {
@@ -104,7 +106,7 @@ describe('CLI (SPEC §6)', () => {
 
   it('shuts down gracefully on SIGTERM, and a second start prints no new token', async () => {
     assert.equal(await serve.stop('SIGTERM'), 0);
-    const again = await startServe(['serve', '--port', '0', '--concurrency', '0'], env);
+    const again = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '0'], { env });
     try {
       assert.doesNotMatch(again.output(), /SLIPWAY_TOKEN=/);
       // --concurrency 0: the API alone, runs stay QUEUED
@@ -119,11 +121,9 @@ describe('CLI (SPEC §6)', () => {
         ((await (await fetch(`${again.url}/workflow-service/api/public/v1/workflow-runs/${runId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { status: string }).status;
       assert.equal(await statusOf(), 'QUEUED');
       // `slipway worker` on the same database picks it up
-      const worker = await startServe(['worker', '--concurrency', '1'], { ...env, SLIPWAY_POLL_INTERVAL: '50ms' });
+      const worker = await startSlipwayProcess(['worker', '--concurrency', '1'], { env: { ...env, SLIPWAY_POLL_INTERVAL: '50ms' } });
       try {
-        const deadline = Date.now() + 10_000;
-        while ((await statusOf()) !== 'COMPLETED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        assert.equal(await statusOf(), 'COMPLETED');
+        await waitFor(async () => (await statusOf()) === 'COMPLETED', { what: 'the worker completes the queued run' });
       } finally {
         assert.equal(await worker.stop('SIGTERM'), 0);
       }

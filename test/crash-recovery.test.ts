@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +6,9 @@ import { systemClock } from '../src/core/clock.js';
 import { createServices } from '../src/server.js';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { sendJson, startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const API = '/workflow-service/api/public/v1';
@@ -24,46 +25,19 @@ steps:
 output: ["{{ steps.first.output.body.effect }}", "{{ steps.second.output.body.effect }}", "{{ steps.third.output.body.effect }}"]
 `;
 
-interface Serve {
-  process: ChildProcess;
-  url: string;
-  stdout: string;
-}
-
-/** Starts `slipway serve` as a separate OS process and waits until it says where it listens. */
-async function startServe(databaseUrl: string): Promise<Serve> {
-  const child = spawn(process.execPath, ['bin/slipway.js', 'serve', '--port', '0', '--concurrency', '2', '--database-url', databaseUrl], {
+/** `slipway serve` as a separate OS process, with short leases so the takeover comes quickly. */
+function startServe(databaseUrl: string): Promise<SlipwayProcess> {
+  return startSlipwayProcess(['serve', '--port', '0', '--concurrency', '2', '--database-url', databaseUrl], {
     cwd: ROOT,
-    env: { ...process.env, SLIPWAY_LEASE_TIMEOUT: '2s', SLIPWAY_POLL_INTERVAL: '100ms', SLIPWAY_HTTP_ALLOW_PRIVATE: 'true', SLIPWAY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { SLIPWAY_LEASE_TIMEOUT: '2s', SLIPWAY_POLL_INTERVAL: '100ms', SLIPWAY_HTTP_ALLOW_PRIVATE: 'true' },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`slipway serve did not start:\n${stdout}\n${stderr}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /slipway serving on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`slipway serve exited with ${code}:\n${stdout}\n${stderr}`)));
-  });
-  return { process: child, url, stdout };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 describe('crash recovery: a run survives SIGKILL of its slipway serve process', () => {
   const dir = tempDir('slipway-crash-');
   const databaseUrl = `sqlite:${join(dir.path, 'slipway.db')}`;
   let peer: HttpPeer;
-  const servers: Serve[] = [];
+  const servers: SlipwayProcess[] = [];
   before(async () => {
     let hung = false;
     peer = await startHttpPeer((request, response) => {
@@ -75,10 +49,7 @@ describe('crash recovery: a run survives SIGKILL of its slipway serve process', 
     });
   });
   after(async () => {
-    for (const server of servers) {
-      server.process.kill('SIGKILL');
-      await exited(server.process);
-    }
+    for (const server of servers) await server.stop('SIGKILL');
     await peer.close();
     dir.remove();
   });
@@ -86,8 +57,8 @@ describe('crash recovery: a run survives SIGKILL of its slipway serve process', 
   it('is finished by another process; completed steps are not repeated, the interrupted one runs again', async () => {
     const first = await startServe(databaseUrl);
     servers.push(first);
-    const token = /SLIPWAY_TOKEN=(slat_\S+)/.exec(first.stdout)?.[1];
-    assert.ok(token, `the first start prints an admin token:\n${first.stdout}`);
+    const token = /SLIPWAY_TOKEN=(slat_\S+)/.exec(first.stdout())?.[1];
+    assert.ok(token, `the first start prints an admin token:\n${first.output()}`);
 
     // Publish the test workflow through the same database file, as `slipway workflow apply` does.
     const store = createSqliteStore({ path: databaseUrl.slice('sqlite:'.length) });
@@ -101,20 +72,16 @@ describe('crash recovery: a run survives SIGKILL of its slipway serve process', 
     const { run_id: runId } = (await created.json()) as { run_id: string };
 
     await peer.waitFor('/hang');
-    first.process.kill('SIGKILL');
-    await exited(first.process);
-    assert.equal(first.process.signalCode, 'SIGKILL');
+    assert.equal(await first.stop('SIGKILL'), null);
+    assert.equal(first.child.signalCode, 'SIGKILL');
     assert.equal((await store.getRun(workspace!.id, runId))?.status, 'RUNNING');
 
     const second = await startServe(databaseUrl);
     servers.push(second);
-    const deadline = Date.now() + 30_000;
-    let run: Record<string, any> = {};
-    while (Date.now() < deadline) {
-      run = (await (await fetch(`${second.url}${API}/workflow-runs/${runId}`, { headers })).json()) as Record<string, any>;
-      if (run.status === 'COMPLETED' || run.status === 'FAILED') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const run = await waitFor(async () => {
+      const current = (await (await fetch(`${second.url}${API}/workflow-runs/${runId}`, { headers })).json()) as Record<string, any>;
+      return ['COMPLETED', 'FAILED'].includes(current.status) && current;
+    }, { intervalMs: 100, what: 'the second process finishes the run' });
     assert.equal(run.status, 'COMPLETED', JSON.stringify(run));
     assert.deepEqual(run.output, ['/effect/first', '/hang', '/effect/third']);
 
@@ -132,8 +99,6 @@ describe('crash recovery: a run survives SIGKILL of its slipway serve process', 
     assert.equal(final?.claimCount, 2);
     await store.close();
 
-    second.process.kill('SIGTERM');
-    await exited(second.process);
-    assert.equal(second.process.exitCode, 0);
+    assert.equal(await second.stop('SIGTERM'), 0);
   });
 });

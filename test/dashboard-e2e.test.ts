@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureWebBuild } from '../scripts/ensure-web-build.js';
-import { startSlipwayProcess, type SlipwayProcess } from './support/serve-process.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
 
 /**
@@ -27,7 +27,7 @@ function chromiumPath(): string {
   try {
     return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('The dashboard tests need Debian\'s chromium: apt-get install chromium (or set CHROMIUM_PATH). .ci/run installs it.');
+    throw new Error('The dashboard tests need Debian\'s chromium: apt-get install chromium (or set CHROMIUM_PATH); the pretest step of npm test installs it when it may.');
   }
 }
 
@@ -95,11 +95,9 @@ describe('dashboard in chromium against slipway serve', () => {
     ensureWebBuild();
     mkdirSync(SHOTS, { recursive: true });
     dir = tempDir('slipway-e2e-');
-    serve = startSlipwayProcess(['serve', '--port', '0', '--concurrency', '0'], `sqlite:${join(dir.path, 'slipway.db')}`);
-    const [, token] = await serve.waitFor(/SLIPWAY_TOKEN=(slat_\w+)/);
-    const [, served] = await serve.waitFor(/slipway serving on (http:\/\/\S+)/);
-    adminToken = token!;
-    url = served!;
+    serve = await startSlipwayProcess(['--database-url', `sqlite:${join(dir.path, 'slipway.db')}`, 'serve', '--port', '0', '--concurrency', '0']);
+    adminToken = (await serve.waitFor(/SLIPWAY_TOKEN=(slat_\w+)/))[1]!;
+    url = serve.url;
     browser = await chromium.launch({
       executablePath: chromiumPath(),
       headless: true,
@@ -199,8 +197,7 @@ describe('dashboard in chromium against slipway serve', () => {
   });
 
   it('starts a run that a worker completes, with its output and step timeline', async () => {
-    worker = startSlipwayProcess(['worker', '--concurrency', '2'], `sqlite:${join(dir.path, 'slipway.db')}`, { SLIPWAY_POLL_INTERVAL: '100ms' });
-    await worker.waitFor(/slipway worker \S+ running/);
+    worker = await startSlipwayProcess(['--database-url', `sqlite:${join(dir.path, 'slipway.db')}`, 'worker', '--concurrency', '2'], { env: { SLIPWAY_POLL_INTERVAL: '100ms' } });
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByRole('link', { name: 'Hello' }).click();
     // By keyboard only: type the name, Tab to the checkbox, Space, Tab to Run, Enter.

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { startSlipway, type SlipwayServer } from '../src/server.js';
 import { freshDatabase, testBackends } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const WORKFLOW = `
 id: nap
@@ -41,18 +42,14 @@ for (const backend of testBackends()) describe(`delay: a waiting run holds no sl
     first.pool.wake();
 
     // Wait until the delay is recorded; the run is then released: RUNNING, no lease owner, no slot used.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const attempts = await first.store.listStepAttempts(run.id);
-      if (attempts.some((a) => a.stepId === 'nap' && a.status === 'WAITING')) break;
-      assert.ok(Date.now() < deadline, 'the delay step starts waiting');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    let waiting = await first.store.getRun(workspace.id, run.id);
-    for (let i = 0; i < 100 && waiting?.leaseOwner !== null; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      waiting = await first.store.getRun(workspace.id, run.id);
-    }
+    await waitFor(async () => (await first.store.listStepAttempts(run.id)).some((a) => a.stepId === 'nap' && a.status === 'WAITING'), {
+      intervalMs: 20,
+      what: 'the delay step starts waiting',
+    });
+    const waiting = await waitFor(async () => {
+      const current = await first.store.getRun(workspace.id, run.id);
+      return current?.leaseOwner === null && current;
+    }, { intervalMs: 10, what: 'the waiting run is released' });
     assert.equal(waiting?.status, 'RUNNING');
     assert.equal(waiting?.leaseOwner, null);
     assert.equal(first.pool.activeRuns, 0);
@@ -61,12 +58,11 @@ for (const backend of testBackends()) describe(`delay: a waiting run holds no sl
 
     const second = await start(1);
     running.push(second);
-    let done = await second.store.getRun(workspace.id, run.id);
-    while (done?.status !== 'COMPLETED' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      done = await second.store.getRun(workspace.id, run.id);
-    }
-    assert.equal(done?.status, 'COMPLETED');
+    const done = await waitFor(async () => {
+      const current = await second.store.getRun(workspace.id, run.id);
+      return current?.status === 'COMPLETED' && current;
+    }, { what: 'another process completes the run when the delay is due' });
+    assert.equal(done.status, 'COMPLETED');
     assert.equal(done?.output, 2);
     const attempts = await second.store.listStepAttempts(run.id);
     const nap = attempts.find((a) => a.stepId === 'nap' && a.status === 'COMPLETED');

@@ -3,9 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { runCli, startServe } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess } from './support/slipway-process.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { tempDir } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * SIGTERM (SPEC §6, STYLE principle 12): stop claiming, let the in-flight step finish,
@@ -31,7 +33,7 @@ describe('graceful shutdown', () => {
   });
 
   it('finishes the in-flight step, releases the run, and another process completes it without redoing the step', async () => {
-    const serve = await startServe(['serve', '--port', '0', '--concurrency', '1'], env);
+    const serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '1'], { env });
     const token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(serve.output())![1]!;
     const workflow = join(dir.path, 'two-calls.yaml');
     writeFileSync(workflow, `
@@ -67,17 +69,14 @@ output: "{{ [steps.first.output.body.path, steps.second.output.body.path] }}"
     assert.deepEqual(first.map((a) => a.status), ['COMPLETED']);
     assert.equal(peer.count('/fast'), 0, 'no new step started after SIGTERM');
 
-    const worker = await startServe(['worker', '--concurrency', '1'], env);
+    const worker = await startSlipwayProcess(['worker', '--concurrency', '1'], { env });
     try {
-      const deadline = Date.now() + 15_000;
-      let status = '';
-      while (status !== 'COMPLETED' && Date.now() < deadline) {
+      await waitFor(() => {
         const check = new Database(file, { readonly: true });
-        status = (check.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string }).status;
+        const { status } = check.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string };
         check.close();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.equal(status, 'COMPLETED');
+        return status === 'COMPLETED';
+      }, { what: 'the worker completes the released run' });
     } finally {
       assert.equal(await worker.stop(), 0);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startServe, type ServeProcess } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { createTestDatabase } from './support/postgres.js';
 import { HELLO_WORKFLOW, startTestServer, type TestServer } from './support/test-server.js';
 
@@ -10,7 +11,7 @@ const API = '/workflow-service/api/public/v1';
 describe('slipway import: SQLite → PostgreSQL', () => {
   let sqlite: TestServer;
   let postgresUrl: string;
-  let serve: ServeProcess | undefined;
+  let serve: SlipwayProcess | undefined;
   const before_: Record<string, unknown> = {};
   const runIds: string[] = [];
 
@@ -41,7 +42,7 @@ describe('slipway import: SQLite → PostgreSQL', () => {
     assert.equal(counts.workflows, 1);
     assert.ok(counts.step_attempts >= 2);
 
-    serve = await startServe(['serve', '--port', '0', '--concurrency', '1'], { SLIPWAY_DATABASE_URL: postgresUrl });
+    serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '1'], { env: { SLIPWAY_DATABASE_URL: postgresUrl } });
     assert.doesNotMatch(serve.output(), /SLIPWAY_TOKEN=/, 'not an empty database: no new bootstrap');
     const get = async (path: string) => (await fetch(`${serve!.url}${API}${path}`, { headers: { authorization: `Bearer ${sqlite.token}` } })).json();
     for (const id of runIds) assert.deepEqual(await get(`/workflow-runs/${id}`), before_[id]);

@@ -3,9 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { runCli, startServe, type ServeProcess } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { createTestDatabase } from './support/postgres.js';
 import { tempDir } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const RUNS = 300;
 const API = '/workflow-service/api/public/v1';
@@ -35,9 +37,9 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
   let databaseUrl: string;
   let env: Record<string, string>;
   let db: pg.Client;
-  let a: ServeProcess;
-  let b: ServeProcess;
-  let worker: ServeProcess;
+  let a: SlipwayProcess;
+  let b: SlipwayProcess;
+  let worker: SlipwayProcess;
   let token: string;
 
   before(async () => {
@@ -63,9 +65,9 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
         WHEN (NEW.status = 'COMPLETED') EXECUTE FUNCTION audit_step();
     `);
     [a, b, worker] = await Promise.all([
-      startServe(['serve', '--port', '0', '--concurrency', '2'], env),
-      startServe(['serve', '--port', '0', '--concurrency', '2'], env),
-      startServe(['worker', '--concurrency', '4'], env),
+      startSlipwayProcess(['serve', '--port', '0', '--concurrency', '2'], { env }),
+      startSlipwayProcess(['serve', '--port', '0', '--concurrency', '2'], { env }),
+      startSlipwayProcess(['worker', '--concurrency', '4'], { env }),
     ]);
     const printed = [a.output(), b.output()].filter((o) => /SLIPWAY_TOKEN=/.test(o));
     assert.equal(printed.length, 1, 'exactly one process bootstraps the empty database');
@@ -113,7 +115,7 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
         [workerId],
       );
       return rows[0].done >= RUNS / 3 && rows[0].held.length > 0 ? (rows[0].held as { id: string; claims: number }[]) : null;
-    }, 120_000);
+    }, { timeoutMs: 120_000, what: 'a third of the runs done while the worker holds some' });
     worker.child.kill('SIGKILL');
     await new Promise((resolve) => worker.child.once('exit', resolve));
     // What the dead worker still held (it may have finished one in the moment before the kill).
@@ -122,7 +124,7 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
     await waitFor(async () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM runs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELED')`);
       return rows[0].n === RUNS ? true : null;
-    }, 180_000);
+    }, { timeoutMs: 180_000, what: 'every run finished' });
 
     const runs = (await db.query('SELECT id, status, output::text AS output, claim_count FROM runs')).rows;
     assert.equal(runs.length, RUNS);
@@ -167,12 +169,3 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
   }
 });
 
-async function waitFor<T>(check: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startServe, type ServeProcess } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { createTestDatabase, freePort, startTestPostgres, type TestPostgres } from './support/postgres.js';
+import { waitFor } from './support/wait-for.js';
 
 const API = '/workflow-service/api/public/v1';
 
@@ -14,16 +16,14 @@ const API = '/workflow-service/api/public/v1';
 describe('PostgreSQL outage and start-up errors', () => {
   let cluster: TestPostgres;
   let databaseUrl: string;
-  let serve: ServeProcess;
+  let serve: SlipwayProcess;
   let token: string;
 
   before(async () => {
     cluster = await startTestPostgres();
     databaseUrl = await createTestDatabase(cluster);
-    serve = await startServe(['serve', '--port', '0', '--concurrency', '3'], {
-      SLIPWAY_DATABASE_URL: databaseUrl,
-      SLIPWAY_LEASE_TIMEOUT: '2s',
-      SLIPWAY_POLL_INTERVAL: '100ms',
+    serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '3'], {
+      env: { SLIPWAY_DATABASE_URL: databaseUrl, SLIPWAY_LEASE_TIMEOUT: '2s', SLIPWAY_POLL_INTERVAL: '100ms' },
     });
     token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(serve.output())![1]!;
   });
@@ -58,7 +58,7 @@ describe('PostgreSQL outage and start-up errors', () => {
   it('answers 503 while the database is down and completes every run once it is back', async () => {
     const delayed = await post('/workflows/hello/runs', { inputs: { name: 'before' } });
     assert.equal(delayed.status, 202);
-    await waitFor(async () => (await get(`/workflow-runs/${delayed.body.run_id}`)).body.status === 'COMPLETED');
+    await waitFor(async () => (await get(`/workflow-runs/${delayed.body.run_id}`)).body.status === 'COMPLETED', { retryOnError: true, what: 'the first run completes' });
 
     // Runs in flight (a durable delay holds their worker or waits to be due) when the database goes away.
     const queued: string[] = [];
@@ -70,7 +70,7 @@ describe('PostgreSQL outage and start-up errors', () => {
     await cluster.stop();
 
     const during = await get(`/workflow-runs/${delayed.body.run_id}`).catch((error: unknown) => {
-      throw new Error(`the server died: ${(error as Error).message}\n${serve.errors()}`);
+      throw new Error(`the server died: ${(error as Error).message}\n${serve.stderr()}`);
     });
     assert.equal(during.status, 503, JSON.stringify(during.body));
     assert.equal(during.body.error, 'service_unavailable');
@@ -82,12 +82,12 @@ describe('PostgreSQL outage and start-up errors', () => {
     const after = await waitFor(async () => {
       const response = await post('/workflows/hello/runs', { inputs: { name: 'after' } });
       return response.status === 202 ? (response.body.run_id as string) : null;
-    });
+    }, { retryOnError: true, intervalMs: 100, what: 'a run is accepted again' });
     for (const runId of [...queued, after]) {
       const run = await waitFor(async () => {
         const response = await get(`/workflow-runs/${runId}`);
         return ['COMPLETED', 'FAILED'].includes(response.body?.status) ? response.body : null;
-      }, 60_000);
+      }, { timeoutMs: 60_000, retryOnError: true, intervalMs: 100, what: `run ${runId} finishes` });
       assert.equal(run.status, 'COMPLETED', JSON.stringify(run));
     }
     assert.equal(serve.child.exitCode, null);
@@ -108,12 +108,3 @@ describe('PostgreSQL outage and start-up errors', () => {
   }
 });
 
-async function waitFor<T>(check: () => Promise<T | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => null);
-    if (value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

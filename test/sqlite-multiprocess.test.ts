@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { runCli, startServe, type ServeProcess } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
 
 /** Several processes on one SQLite file: the guarantees hold across processes, not just within one. */
@@ -10,8 +11,8 @@ describe('SQLite shared by several processes', () => {
   const dir = tempDir('slipway-mp-');
   const databaseUrl = `sqlite:${join(dir.path, 'shared.db')}`;
   const env = { SLIPWAY_DATABASE_URL: databaseUrl };
-  let a: ServeProcess;
-  let b: ServeProcess;
+  let a: SlipwayProcess;
+  let b: SlipwayProcess;
   let token: string;
 
   before(async () => {
@@ -19,8 +20,8 @@ describe('SQLite shared by several processes', () => {
     const results = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], env)]);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     [a, b] = await Promise.all([
-      startServe(['serve', '--port', '0', '--concurrency', '0'], env),
-      startServe(['serve', '--port', '0', '--concurrency', '0'], env),
+      startSlipwayProcess(['serve', '--port', '0', '--concurrency', '0'], { env }),
+      startSlipwayProcess(['serve', '--port', '0', '--concurrency', '0'], { env }),
     ]);
     const printed = [a.output(), b.output()].filter((o) => /SLIPWAY_TOKEN=/.test(o));
     assert.equal(printed.length, 1, 'exactly one process bootstraps the empty database');

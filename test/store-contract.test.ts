@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ApiToken, Store } from '../src/store/store.js';
 import { DAY_START, T0, applyWorkflow, claimInput, newWorkspace, openStorePair, runInput, type StorePair } from './support/store-fixtures.js';
 import { testBackends } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * The Store contract (STYLE principle 1): every operation, on every backend, with the
@@ -330,10 +331,3 @@ function attempt(runId: string, status: string, extra: Record<string, unknown> =
   } as Parameters<Store['saveStepAttempt']>[1];
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

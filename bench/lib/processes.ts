@@ -71,15 +71,7 @@ export function spawnNode(script: string, args: string[], options: { env?: Recor
         check();
       });
     },
-    peakRssKb() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const match = status.match(/VmHWM:\s+(\d+) kB/);
-        return match ? Number(match[1]) : null;
-      } catch {
-        return null;
-      }
-    },
+    peakRssKb: () => peakRssKb(child.pid!),
     async stop(graceMs = 10_000) {
       if (gone) return;
       child.kill('SIGTERM');
@@ -88,6 +80,17 @@ export function spawnNode(script: string, args: string[], options: { env?: Recor
       clearTimeout(timer);
     },
   };
+}
+
+/** Peak resident memory of a process in KiB (VmHWM from /proc), or null once it is gone. */
+export function peakRssKb(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = status.match(/VmHWM:\s+(\d+) kB/);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Runs a child to completion and parses the JSON object it prints on its last stdout line. */

@@ -5,7 +5,8 @@ import { startOfUtcDay, systemClock } from '../../src/core/clock.js';
 import { newRunId } from '../../src/core/ids.js';
 import { createServices, openStore } from '../../src/server.js';
 import { SLIPWAY_CLI } from './build.js';
-import { spawnNode, type Child } from './processes.js';
+import { startSlipwayProcess, type SlipwayProcess, type SlipwayProcessOptions } from '../../test/support/slipway-process.js';
+import { ROOT } from './processes.js';
 
 /** The workflows the benchmark runs: one transform step, and a chain of 20. */
 export const ONE_STEP = 'bench-one';
@@ -78,24 +79,20 @@ export async function queueRuns(db: PreparedDatabase, workflowId: string, count:
   return before;
 }
 
-/** Starts `slipway serve` (compiled by buildSlipway) in its own process on a free loopback port. */
-export async function startServe(databaseUrl: string, concurrency: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ url: string; child: Child }> {
-  const child = spawnNode(SLIPWAY_CLI, ['--database-url', databaseUrl, 'serve', '--host', '127.0.0.1', '--port', '0', '--concurrency', String(concurrency)], {
-    nodeArgs,
-    env: { SLIPWAY_LOG_LEVEL: 'warn', ...env },
-  });
-  const match = await child.waitFor(/slipway serving on (http:\/\/[\d.]+:\d+)/);
-  return { url: match[1]!, child };
+/** How the benchmark runs Slipway: the compiled CLI (see build.ts), from the repository root, through the tests' one process helper. */
+function slipwayOptions(env: Record<string, string>, nodeArgs: string[]): SlipwayProcessOptions {
+  return { entry: SLIPWAY_CLI, cwd: ROOT, env, nodeArgs };
+}
+
+/** Starts `slipway serve` (compiled by buildSlipway) in its own process on a free loopback port; its URL is in `url`. */
+export function startServe(databaseUrl: string, concurrency: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SlipwayProcess> {
+  const args = ['--database-url', databaseUrl, 'serve', '--host', '127.0.0.1', '--port', '0', '--concurrency', String(concurrency)];
+  return startSlipwayProcess(args, slipwayOptions(env, nodeArgs));
 }
 
 /** Starts `slipway worker` (no HTTP) in its own process. */
-export async function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = []): Promise<Child> {
-  const child = spawnNode(SLIPWAY_CLI, ['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], {
-    nodeArgs,
-    env: { SLIPWAY_LOG_LEVEL: 'warn' },
-  });
-  await child.waitFor(/slipway worker \S+ running/);
-  return child;
+export function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = []): Promise<SlipwayProcess> {
+  return startSlipwayProcess(['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], slipwayOptions({}, nodeArgs));
 }
 
 export const runsUrl = (url: string, workflowId: string) => `${url}/workflow-service/api/public/v1/workflows/${workflowId}/runs`;

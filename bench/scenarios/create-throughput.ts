@@ -1,7 +1,7 @@
 import { childScript } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
 import type { Backend } from '../lib/options.js';
-import { runJsonChild, spawnNode, type Child } from '../lib/processes.js';
+import { runJsonChild, spawnNode } from '../lib/processes.js';
 import { CREATE_BODY, ONE_STEP, prepareDatabase, runsUrl, startServe } from '../lib/slipway.js';
 
 export const CREATE = '1. create';
@@ -22,6 +22,11 @@ export async function httpLoad(url: string, token: string | undefined, connectio
   return result;
 }
 
+/** A process this scenario started and stops at the end. */
+interface Stoppable {
+  stop(): Promise<unknown>;
+}
+
 interface Target {
   key: string;
   label: string;
@@ -37,7 +42,7 @@ interface Target {
 export async function createThroughput(ctx: BenchContext) {
   const { options, report } = ctx;
   const targets: Target[] = [];
-  const children: Child[] = [];
+  const children: Stoppable[] = [];
   try {
     for (const backend of options.backends) {
       await addTargets(ctx, backend, targets, children);
@@ -67,7 +72,7 @@ export async function createThroughput(ctx: BenchContext) {
   }
 }
 
-async function addTargets(ctx: BenchContext, backend: Backend, targets: Target[], children: Child[]) {
+async function addTargets(ctx: BenchContext, backend: Backend, targets: Target[], children: Stoppable[]) {
   const { report } = ctx;
   const slipwayKey = `create.${backend}.slipway`;
   const slipwayLabel = `Slipway POST /runs, ${backend}`;
@@ -77,7 +82,7 @@ async function addTargets(ctx: BenchContext, backend: Backend, targets: Target[]
   } else {
     const db = await prepareDatabase(await ctx.newDatabase(backend, 'create'));
     const serve = await startServe(db.databaseUrl, 0, {}, ctx.slipwayNodeArgs(`create-${backend}`));
-    children.push(serve.child);
+    children.push(serve);
     targets.push({ key: slipwayKey, label: slipwayLabel, url: runsUrl(serve.url, ONE_STEP), token: db.token });
   }
   const bareKey = `create.${backend}.bare`;

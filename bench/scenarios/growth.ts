@@ -1,5 +1,5 @@
 import type { BenchContext } from '../lib/context.js';
-import { sleep } from '../lib/processes.js';
+import { peakRssKb, sleep } from '../lib/processes.js';
 import { seedRuns } from '../lib/seed.js';
 import { ONE_STEP, openRunsReader, prepareDatabase, runsUrl, startServe } from '../lib/slipway.js';
 import { httpLoad } from './create-throughput.js';
@@ -36,7 +36,7 @@ export async function growth(ctx: BenchContext) {
         report.push(`growth.${backend}.create.p99`, GROWTH, `Slipway POST /runs, ${backend}, ${seeded} finished runs: p99 latency`, 'ms', r.p99);
       }
     } finally {
-      await serve.child.stop();
+      await serve.stop();
     }
     for (let round = 1; round <= options.rounds; round++) {
       const rate = await slipwayBatch(ctx, db, options.runs, options.concurrency, `growth-e2e-${backend}`);
@@ -60,12 +60,12 @@ async function peakRss(databaseUrl: string, workspaceId: number, seconds: number
   const reader = openRunsReader(databaseUrl);
   try {
     await sleep(seconds * 1000);
-    const kb = serve.child.peakRssKb();
+    const kb = peakRssKb(serve.child.pid!);
     if (kb === null) throw new Error('could not read the peak RSS of serve');
     const processed = (await reader.batch(workspaceId, 0)).finished;
     return { rssMb: kb / 1024, processed };
   } finally {
     await reader.close();
-    await serve.child.stop();
+    await serve.stop();
   }
 }

@@ -26,7 +26,7 @@ export async function pickupLatency(ctx: BenchContext) {
       }
       const db = await prepareDatabase(await ctx.newDatabase(backend, 'pickup'));
       const serve = await startServe(db.databaseUrl, 4, {}, ctx.slipwayNodeArgs(`pickup-${backend}`));
-      servers.push({ backend, url: serve.url, token: db.token, databaseUrl: db.databaseUrl, stop: () => serve.child.stop() });
+      servers.push({ backend, url: serve.url, token: db.token, databaseUrl: db.databaseUrl, stop: async () => { await serve.stop(); } });
     }
     const graphileUrl = 'missing' in ctx.postgres ? null : await ctx.newDatabase('postgres', 'graphile_latency');
     report.settings.pickup = {

@@ -52,7 +52,7 @@ export async function stepOverhead(ctx: BenchContext) {
       ctx.log(`steps: ${backend} done`);
     } finally {
       await reader.close();
-      await serve.child.stop();
+      await serve.stop();
     }
   }
   report.settings.steps = { runsPerRound: options.stepRuns, chainLength: CHAIN_LENGTH, server: 'slipway serve --concurrency 1' };

@@ -28,6 +28,26 @@ export interface Config {
   llmApiKey: string | null;
   /** Modules that export host step types (`SLIPWAY_STEP_TYPES`, comma-separated paths). */
   stepTypeModules: string[];
+  /** What one workflow may cost (SPEC §16, docs/CONFIGURATION.md "Budgets"). */
+  budgets: BudgetConfig;
+}
+
+/** The budgets of SPEC §16; exceeding one fails the step (not retried) with its code. */
+export interface BudgetConfig {
+  /** Running time of one expression (`SLIPWAY_EXPRESSION_TIMEOUT`, 1 s) → `EXPRESSION_TIMEOUT`. */
+  expressionTimeoutMs: number;
+  /** Nesting of one expression's evaluation (`SLIPWAY_EXPRESSION_MAX_DEPTH`, 500) → `EXPRESSION_TOO_DEEP`. */
+  expressionMaxDepth: number;
+  /** A step's output or input, and the run's output, as JSON (`SLIPWAY_MAX_OUTPUT`, 10 MiB) → `OUTPUT_TOO_LARGE`. */
+  maxOutputBytes: number;
+  /** Items of one `map` (`SLIPWAY_MAX_MAP_ITEMS`, 10,000) → `TOO_MANY_ITEMS`. */
+  maxMapItems: number;
+  /** Depth of child runs under one root run (`SLIPWAY_MAX_RUN_DEPTH`, 8) → `CHILD_RUN_LIMIT`. */
+  maxRunDepth: number;
+  /** Child runs (all descendants) of one root run (`SLIPWAY_MAX_RUN_TREE`, 1,000) → `CHILD_RUN_LIMIT`. */
+  maxRunTree: number;
+  /** Times a step may stop its worker before the run fails (`SLIPWAY_MAX_CLAIMS`, 10). */
+  maxClaims: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/slipway.db';
@@ -70,8 +90,32 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     llmBaseUrl: absoluteUrl('SLIPWAY_LLM_BASE_URL', env.SLIPWAY_LLM_BASE_URL ?? 'https://api.openai.com/v1'),
     llmApiKey: env.SLIPWAY_LLM_API_KEY || null,
     stepTypeModules: (env.SLIPWAY_STEP_TYPES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    budgets: loadBudgets(env),
   };
   return Object.freeze(config);
+}
+
+function loadBudgets(env: NodeJS.ProcessEnv): BudgetConfig {
+  return Object.freeze({
+    expressionTimeoutMs: duration('SLIPWAY_EXPRESSION_TIMEOUT', env.SLIPWAY_EXPRESSION_TIMEOUT ?? '1s'),
+    expressionMaxDepth: wholeNumber('SLIPWAY_EXPRESSION_MAX_DEPTH', env.SLIPWAY_EXPRESSION_MAX_DEPTH ?? 500, 10, 5000),
+    maxOutputBytes: byteSize('SLIPWAY_MAX_OUTPUT', env.SLIPWAY_MAX_OUTPUT ?? '10MiB'),
+    maxMapItems: wholeNumber('SLIPWAY_MAX_MAP_ITEMS', env.SLIPWAY_MAX_MAP_ITEMS ?? 10_000, 1, 10_000_000),
+    maxRunDepth: wholeNumber('SLIPWAY_MAX_RUN_DEPTH', env.SLIPWAY_MAX_RUN_DEPTH ?? 8, 0, 1000),
+    maxRunTree: wholeNumber('SLIPWAY_MAX_RUN_TREE', env.SLIPWAY_MAX_RUN_TREE ?? 1000, 0, 10_000_000),
+    maxClaims: wholeNumber('SLIPWAY_MAX_CLAIMS', env.SLIPWAY_MAX_CLAIMS ?? 10, 1, 1000),
+  });
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
+
+/** `10485760`, `512KiB`, `10MiB`, `1MB`: a size in bytes. */
+function byteSize(name: string, value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+  const unit = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 1024 || bytes > 2 ** 31) throw new ConfigError(`${name} must be a size from 1KiB to 2GiB such as 10MiB, 512KiB or 1048576, not "${value}"`);
+  return bytes;
 }
 
 export function parseDatabaseUrl(url: string): DatabaseTarget {

@@ -32,6 +32,10 @@ export function createCheckpoints(attempts: readonly StepAttempt[]) {
     countedFailures(stepId: string): number {
       return (byStep.get(stepId) ?? []).filter((a) => a.status === StepStatus.FAILED && a.error?.code !== INTERRUPTED).length;
     },
+    /** Attempts of the step a stopped worker cut short (see SLIPWAY_MAX_CLAIMS). */
+    interruptions(stepId: string): number {
+      return (byStep.get(stepId) ?? []).filter((a) => a.error?.code === INTERRUPTED).length;
+    },
     remember,
   };
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
 import type { Run, Store } from '../store/store.js';
+import type { RunBudgets } from './budgets.js';
 import type { Checkpoints } from './checkpoints.js';
 
 /** Everything one execution of one claimed run shares between its steps. */
@@ -21,6 +22,8 @@ export interface ExecutionEnv {
   /** Steps of one graph that may run at once. */
   stepConcurrency: number;
   random: () => number;
+  /** What the run may cost (SPEC §16). */
+  budgets: RunBudgets;
 }
 
 /** The values expressions see: `{inputs, steps, run}`, plus `item` and `index` inside a `map`. */

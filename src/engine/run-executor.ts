@@ -4,7 +4,8 @@ import { RunErrorCode, RunStatus } from '../core/states.js';
 import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
 import type { Run, RunError, Store } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
-import { evaluateValue } from '../workflow/expressions.js';
+import { evaluateValue, ExpressionLimitError } from '../workflow/expressions.js';
+import { DEFAULT_RUN_BUDGETS, oversizeOf, type RunBudgets, tooLargeMessage } from './budgets.js';
 import { createCheckpoints } from './checkpoints.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { runGraph } from './graph-runner.js';
@@ -40,7 +41,9 @@ export function createRunExecutor(deps: {
   childRuns: ChildRuns;
   stepConcurrency?: number;
   random?: () => number;
+  budgets?: RunBudgets;
 }) {
+  const budgets = deps.budgets ?? DEFAULT_RUN_BUDGETS;
   const { store, clock } = deps;
 
   async function execute(run: Run, options: ExecuteOptions): Promise<ExecutionResult> {
@@ -77,6 +80,7 @@ export function createRunExecutor(deps: {
       isDraining: options.isDraining,
       stepConcurrency: deps.stepConcurrency ?? DEFAULT_STEP_CONCURRENCY,
       random: deps.random ?? Math.random,
+      budgets,
     };
     const scope: Scope = { inputs: run.inputs, steps: {}, run: { id: run.id, workflowId: run.workflowId, metadata: run.metadata } };
     const outcome = await runGraph(env, definition.steps, scope, '', options.signal, true);
@@ -100,10 +104,13 @@ export function createRunExecutor(deps: {
 
     let output: unknown;
     try {
-      output = definition.output === undefined ? lastStepOutput(definition, scope) : await evaluateValue(definition.output, scope);
+      output = definition.output === undefined ? lastStepOutput(definition, scope) : await evaluateValue(definition.output, scope, budgets.expression);
     } catch (error) {
-      return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The output expression failed: ${(error as Error).message}` });
+      const code = error instanceof ExpressionLimitError ? `${error.code}: ` : '';
+      return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The output expression failed: ${code}${(error as Error).message}` });
     }
+    const bytes = oversizeOf(output, budgets.maxOutputBytes);
+    if (bytes !== null) return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The run's output failed: OUTPUT_TOO_LARGE: ${tooLargeMessage('it', bytes, budgets.maxOutputBytes)}` });
     return finish(RunStatus.COMPLETED, output, null);
   }
 

@@ -4,7 +4,8 @@ import { StepStatus } from '../core/states.js';
 import type { NestedOutcome, StepContext, StepOutcome, StepType } from '../steps/step-type.js';
 import type { RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
-import { evaluateValue } from '../workflow/expressions.js';
+import { evaluateValue, type ExpressionBudget, ExpressionLimitError } from '../workflow/expressions.js';
+import { OUTPUT_TOO_LARGE, oversizeOf, tooLargeMessage } from './budgets.js';
 import { INTERRUPTED } from './checkpoints.js';
 import type { ExecutionEnv, Scope, StepResult } from './execution-env.js';
 import { maxAttempts, retryDelayMs } from './retry-policy.js';
@@ -22,6 +23,13 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   const stepType = env.stepTypes.get(step.type);
   let latest = checkpoints.latest(id);
   if (latest?.status === StepStatus.RUNNING) {
+    // SLIPWAY_MAX_CLAIMS: a step that keeps stopping its worker (kill, crash, stall) fails the run.
+    const stops = checkpoints.interruptions(id) + 1;
+    if (stops >= env.budgets.maxClaims) {
+      const message = `it stopped its worker ${stops} times (SLIPWAY_MAX_CLAIMS is ${env.budgets.maxClaims})`;
+      const final = { ...latest, status: StepStatus.FAILED, error: { code: TOO_MANY_CLAIMS, message }, finishedAt: clock.now(), wakeAt: null };
+      return (await save(env, final)) ? { kind: 'failed', message } : { kind: 'lost' };
+    }
     const interrupted = { ...latest, status: StepStatus.FAILED, error: { code: INTERRUPTED, message: 'the worker running this attempt stopped' }, finishedAt: clock.now() };
     if (!(await save(env, interrupted))) return { kind: 'lost' };
     latest = interrupted;
@@ -57,7 +65,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
 
   if (!stepType) return failWith({ code: 'UNKNOWN_STEP_TYPE', message: `step type "${step.type}" is not registered in this process` }, false);
   if (!resuming) {
-    const prepared = await prepareInput(step, stepType, scope);
+    const prepared = await prepareInput(env, step, stepType, scope);
     if (prepared.kind === 'skip') return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
     if (prepared.kind === 'invalid') return failWith(prepared.error, false);
     attempt.input = prepared.input;
@@ -79,6 +87,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     resumedFrom: resuming?.wakeAt != null ? { wakeAt: resuming.wakeAt } : null,
     runNested: (steps, key, extra) => runNested(steps, key, extra, signal),
     childRuns: env.childRuns,
+    limits: { mapItems: env.budgets.maxMapItems },
   };
   const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal);
   if (env.leaseSignal.aborted) return { kind: 'lost' };
@@ -86,13 +95,16 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     return finish(StepStatus.FAILED, { error: { code: 'TIMEOUT', message: 'the run timed out' } }, { kind: 'timed_out' });
   }
   switch (outcome.kind) {
-    case 'completed':
+    case 'completed': {
+      const bytes = oversizeOf(outcome.output, env.budgets.maxOutputBytes);
+      if (bytes !== null) return failWith({ code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the output', bytes, env.budgets.maxOutputBytes) }, false);
       return finish(StepStatus.COMPLETED, { output: outcome.output ?? null }, { kind: 'completed', output: outcome.output ?? null });
+    }
     case 'waiting':
       if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return { kind: 'lost' };
       return { kind: 'waiting', until: outcome.until };
     case 'failed':
-      return failWith({ code: 'STEP_FAILED', message: outcome.message }, outcome.retryable !== false);
+      return failWith({ code: outcome.code ?? 'STEP_FAILED', message: outcome.message }, outcome.retryable !== false);
   }
 }
 
@@ -121,23 +133,34 @@ async function failOrRetry(
   const retry = retryable && stepType?.retryable !== false && !graphSignal.aborted && failures < maxAttempts(step.retry);
   const wakeAt = retry ? now + retryDelayMs(step.retry, failures, env.random) : null;
   if (!(await save(env, Object.assign(attempt, { status: StepStatus.FAILED, error, finishedAt: now, wakeAt })))) return { kind: 'lost' };
-  return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message: error.message };
+  // A budget's code goes into the run's error message, so the message names the budget.
+  const message = BUDGET_CODES.has(error.code) ? `${error.code}: ${error.message}` : error.message;
+  return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message };
 }
 
 type Prepared = { kind: 'skip' } | { kind: 'input'; input: Record<string, unknown> } | { kind: 'invalid'; error: RunError };
 
-/** Evaluates `if` and `with`, and checks the input against the step type's schema. */
-async function prepareInput(step: StepDefinition, stepType: StepType, scope: Scope): Promise<Prepared> {
+/** Step error codes of the budgets of SPEC §16 (never retried). */
+const BUDGET_CODES: ReadonlySet<string> = new Set(['EXPRESSION_TIMEOUT', 'EXPRESSION_TOO_DEEP', OUTPUT_TOO_LARGE, 'TOO_MANY_ITEMS', 'CHILD_RUN_LIMIT', 'TOO_MANY_CLAIMS']);
+/** The step error of a step that stopped its worker SLIPWAY_MAX_CLAIMS times. */
+const TOO_MANY_CLAIMS = 'TOO_MANY_CLAIMS';
+
+/** Evaluates `if` and `with` within the expression budget, and checks the input against the step type's schema. */
+async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: StepType, scope: Scope): Promise<Prepared> {
   let input: Record<string, unknown>;
+  const budget = env.budgets.expression;
   try {
     if (step.if !== undefined) {
-      const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope);
+      const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope, budget);
       if (!condition) return { kind: 'skip' };
     }
-    input = await evaluateWith(step, stepType, scope);
+    input = await evaluateWith(step, stepType, scope, budget);
   } catch (error) {
+    if (error instanceof ExpressionLimitError) return { kind: 'invalid', error: { code: error.code, message: error.message } };
     return { kind: 'invalid', error: { code: 'EXPRESSION_FAILED', message: `expression failed: ${(error as Error).message}` } };
   }
+  const bytes = oversizeOf(input, env.budgets.maxOutputBytes);
+  if (bytes !== null) return { kind: 'invalid', error: { code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the evaluated `with`', bytes, env.budgets.maxOutputBytes) } };
   const problem = Value.Errors(stepType.input, input).First();
   if (problem) return { kind: 'invalid', error: { code: 'INVALID_INPUT', message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
   return { kind: 'input', input };
@@ -153,12 +176,12 @@ function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: Abo
 }
 
 /** Evaluates `with`, except a step type's nested steps, which stay as written (map evaluates them per item). */
-async function evaluateWith(step: StepDefinition, stepType: StepType, scope: Scope): Promise<Record<string, unknown>> {
+async function evaluateWith(step: StepDefinition, stepType: StepType, scope: Scope, budget: ExpressionBudget): Promise<Record<string, unknown>> {
   const raw = { ...(step.with ?? {}) };
   const nestedKey = stepType.nestedSteps;
   const nested = nestedKey !== undefined ? raw[nestedKey] : undefined;
   if (nestedKey !== undefined) delete raw[nestedKey];
-  const input = (await evaluateValue(raw, scope)) as Record<string, unknown>;
+  const input = (await evaluateValue(raw, scope, budget)) as Record<string, unknown>;
   if (nestedKey !== undefined && nested !== undefined) input[nestedKey] = nested;
   return input;
 }

@@ -26,6 +26,21 @@ export interface HttpResponse {
 export class ResponseTooLargeError extends Error {}
 
 /**
+ * Headers a redirect to another origin (scheme, host or port) keeps; all others —
+ * `Authorization`, `Cookie`, `Proxy-Authorization`, API keys in custom headers — are dropped.
+ */
+const CROSS_ORIGIN_SAFE_HEADERS: ReadonlySet<string> = new Set(['accept', 'accept-encoding', 'accept-language', 'content-language', 'content-type', 'user-agent']);
+
+/** A URL as it may appear in a message: without the user name and password it may carry. */
+export function redactUrl(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
+/**
  * Sends one request with node:http(s), following redirects (each hop checked by the
  * address guard), and reads at most `maxResponseBytes` of the answer.
  */
@@ -36,7 +51,12 @@ export async function sendHttpRequest(request: HttpRequest): Promise<HttpRespons
     const response = await sendOnce({ ...request, method, url, body, headers });
     const location = response.headers.location;
     if (![301, 302, 303, 307, 308].includes(response.status) || !location || hop >= request.maxRedirects) return response;
-    url = new URL(location, url);
+    const next = new URL(location, url);
+    // Like browsers and curl: credentials and the caller's own headers go to the origin they were meant for only.
+    if (next.origin !== url.origin) {
+      for (const name of Object.keys(headers)) if (!CROSS_ORIGIN_SAFE_HEADERS.has(name.toLowerCase())) delete headers[name];
+    }
+    url = next;
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       method = 'GET';
       body = null;
@@ -78,7 +98,7 @@ function sendOnce(request: HttpRequest): Promise<HttpResponse> {
         for (const [key, value] of Object.entries(res.headers)) {
           if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
         }
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body: Buffer.concat(chunks), url: url.href });
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body: Buffer.concat(chunks), url: redactUrl(url) });
       });
     });
     req.end(request.body ?? undefined);

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { parseDuration } from '../core/duration.js';
-import { ResponseTooLargeError, sendHttpRequest } from './http-request.js';
+import { redactUrl, ResponseTooLargeError, sendHttpRequest } from './http-request.js';
 import { defineStepType, type StepOutcome } from './step-type.js';
 
 export interface HttpStepOptions {
@@ -46,7 +46,7 @@ export function createHttpStep(options: HttpStepOptions) {
       try {
         url = new URL(input.url);
       } catch {
-        return { kind: 'failed', message: `with.url "${input.url}" is not an absolute URL`, retryable: false };
+        return { kind: 'failed', message: `with.url "${input.url.replace(/\/\/[^/@]*@/, '//***@')}" is not an absolute URL`, retryable: false };
       }
       for (const [key, value] of Object.entries(input.query ?? {})) {
         if (value === null) continue;
@@ -80,7 +80,7 @@ export function createHttpStep(options: HttpStepOptions) {
         const err = error as Error;
         const blocked = err.name === 'BlockedAddressError';
         const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : err.message;
-        return { kind: 'failed', message: `${method} ${url.href}: ${reason}`, retryable: !blocked && !(error instanceof ResponseTooLargeError) };
+        return { kind: 'failed', message: `${method} ${redactUrl(url)}: ${reason.replaceAll(url.href, redactUrl(url))}`, retryable: !blocked && !(error instanceof ResponseTooLargeError) };
       }
       const text = response.body.toString('utf8');
       const isJson = /[/+]json\b/i.test(response.headers['content-type'] ?? '');
@@ -96,7 +96,7 @@ export function createHttpStep(options: HttpStepOptions) {
       const ok = response.status >= 200 && response.status < 300;
       if (!ok && input.failOnError !== false) {
         const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-        return { kind: 'failed', message: `${method} ${url.href} answered ${response.status} ${response.statusText}: ${text.slice(0, 200)}`.trim(), retryable };
+        return { kind: 'failed', message: `${method} ${redactUrl(url)} answered ${response.status} ${response.statusText}: ${text.slice(0, 200)}`.trim(), retryable };
       }
       return { kind: 'completed', output };
     },

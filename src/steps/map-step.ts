@@ -26,6 +26,9 @@ export const mapStep = defineStepType({
   // Retries belong on the sub-steps: a failed sub-step has already used its own.
   retryable: false,
   async run(input, ctx): Promise<StepOutcome> {
+    if (input.items.length > ctx.limits.mapItems) {
+      return { kind: 'failed', code: 'TOO_MANY_ITEMS', retryable: false, message: `with.items has ${input.items.length} items, more than the budget of ${ctx.limits.mapItems} (SLIPWAY_MAX_MAP_ITEMS)` };
+    }
     const outputs: unknown[] = new Array(input.items.length).fill(null);
     const outcomes: NestedOutcome[] = [];
     let next = 0;

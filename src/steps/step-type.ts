@@ -64,13 +64,15 @@ export interface StepContext {
   runNested(steps: unknown[], key: string, scope: Record<string, unknown>): Promise<NestedOutcome>;
   /** Starts and reads child runs (for `workflow`). */
   childRuns: ChildRuns;
+  /** Budgets a step type enforces itself (SPEC §16): most items of one `map`. */
+  limits: { mapItems: number };
 }
 
 /** What one attempt of a step came to. The executor handles each case. */
 export type StepOutcome =
   | { kind: 'completed'; output: unknown }
-  /** `retryable: false` skips the step's remaining retries. */
-  | { kind: 'failed'; message: string; retryable?: boolean }
+  /** `retryable: false` skips the step's remaining retries; `code` is the step error code (default STEP_FAILED). */
+  | { kind: 'failed'; message: string; retryable?: boolean; code?: string }
   /** Durable wait: the run is released and resumed at `until` (no worker slot held). */
   | { kind: 'waiting'; until: number };
 

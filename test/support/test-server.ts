@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_PREFIX } from '../../src/api/schemas.js';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, parseDatabaseUrl } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
-import { startSlipway, type createServices, type SlipwayServer } from '../../src/server.js';
+import { openStore, startSlipway, type createServices, type SlipwayServer } from '../../src/server.js';
 import type { StepType } from '../../src/steps/step-type.js';
-import { createTestDatabase } from './postgres.js';
+import { createMigratedTestDatabase } from './postgres-template.js';
+import { waitFor } from './wait-for.js';
 
 /** The stores every store-level and HTTP-level suite runs against (STYLE principle 1). */
 export type Backend = 'sqlite' | 'postgres';
@@ -23,11 +24,35 @@ export function testBackends(): Backend[] {
   return (['sqlite', 'postgres'] as const).filter((b) => wanted.includes(b));
 }
 
-/** A database URL for a fresh, empty database of `backend`, and how to clean it up. */
+/**
+ * A database URL for a fresh, migrated database of `backend` without data, and how to clean
+ * it up. Both are copies of a template migrated once (PostgreSQL: the run's template
+ * database; SQLite: a file made once per test process), so opening a store on one migrates
+ * nothing. Tests of migrating itself use an empty database (`createTestDatabase`, a new path).
+ */
 export async function freshDatabase(backend: Backend): Promise<{ databaseUrl: string; remove: () => void }> {
-  if (backend === 'postgres') return { databaseUrl: await createTestDatabase(), remove: () => {} };
+  if (backend === 'postgres') return { databaseUrl: await createMigratedTestDatabase(), remove: () => {} };
+  const template = await migratedSqliteTemplate();
   const dir = tempDir();
-  return { databaseUrl: `sqlite:${join(dir.path, 'slipway.db')}`, remove: dir.remove };
+  const path = join(dir.path, 'slipway.db');
+  copyFileSync(template, path);
+  if (existsSync(`${template}-wal`)) copyFileSync(`${template}-wal`, `${path}-wal`);
+  return { databaseUrl: `sqlite:${path}`, remove: dir.remove };
+}
+
+let sqliteTemplate: Promise<string> | null = null;
+
+/** A migrated SQLite file, made on first use and removed when this test process exits. */
+function migratedSqliteTemplate(): Promise<string> {
+  sqliteTemplate ??= (async () => {
+    const dir = tempDir('slipway-sqlite-template-');
+    process.once('exit', dir.remove);
+    const path = join(dir.path, 'template.db');
+    const store = await openStore(parseDatabaseUrl(`sqlite:${path}`)); // migrates
+    await store.close();
+    return path;
+  })();
+  return sqliteTemplate;
 }
 
 export interface TestServerOptions {
@@ -137,13 +162,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const result = await services.workflows.applyWorkflow({ workspaceId, text: yaml, publish: true });
       return result.workflow.id;
     },
-    async waitForStatus(runId, statuses, token = first.token, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const response = await api('GET', `/workflow-runs/${runId}`, { token });
-        if (statuses.includes(response.body?.status)) return response.body;
-        if (Date.now() > deadline) throw new Error(`run ${runId} is ${response.body?.status}, not ${statuses.join('/')}, after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    async waitForStatus(runId, statuses, token = first.token, timeoutMs = 30_000) {
+      let last: unknown;
+      try {
+        return await waitFor(async () => {
+          const response = await api('GET', `/workflow-runs/${runId}`, { token });
+          last = response.body?.status;
+          return statuses.includes(response.body?.status) && response.body;
+        }, { timeoutMs, intervalMs: 20 });
+      } catch {
+        throw new Error(`run ${runId} is ${String(last)}, not ${statuses.join('/')}, after ${timeoutMs} ms`);
       }
     },
     async close() {

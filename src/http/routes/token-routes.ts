@@ -14,7 +14,8 @@ import { routeSchema } from '../route-schema.js';
 /**
  * API tokens of the caller's workspace (dashboard extension, Settings > API Tokens).
  * Any live token of the workspace may manage the workspace's tokens, as any token may
- * run its workflows: Slipway has no per-token roles (docs/DASHBOARD.md).
+ * run its workflows, within one rule: a token never creates or revokes a token that
+ * outlives it (docs/DECISIONS.md, issue 19).
  */
 export function registerTokenRoutes(app: FastifyInstance, deps: { tokens: TokensService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -33,7 +34,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: { tokens: Tokens
   api.post('/tokens', routeSchema({
     operationId: 'createApiToken',
     summary: 'Create an API token (dashboard extension)',
-    description: 'The full token is in this answer only (`token`); Slipway keeps just its hash. `expires`: 7d, 30d, 90d or never.',
+    description: 'The full token is in this answer only (`token`); Slipway keeps just its hash. `expires`: 7d, 30d, 90d or never. A token cannot create a token that outlives it (403 `forbidden`): a 7-day token cannot mint a never-expiring one.',
     tags: ['tokens'],
     body: CreateTokenBody,
     response: { 201: CreateTokenResponse },
@@ -51,13 +52,13 @@ export function registerTokenRoutes(app: FastifyInstance, deps: { tokens: Tokens
   api.post('/tokens/:tokenId/revoke', routeSchema({
     operationId: 'revokeApiToken',
     summary: 'Revoke an API token (dashboard extension)',
-    description: 'Takes effect on the token\'s next request. Revoking a revoked token answers 200 with it unchanged.',
+    description: 'Takes effect on the token\'s next request. Revoking a revoked token answers 200 with it unchanged. A token cannot revoke a token that outlives it (403 `forbidden`); it may always revoke itself.',
     tags: ['tokens'],
     params: TokenIdParams,
     response: { 200: ApiTokenSchema },
     errors: ['not_found'],
   }), async (request) => {
-    const token = await deps.tokens.revokeTokenById(request.caller.workspaceId, request.params.tokenId);
+    const token = await deps.tokens.revokeTokenById(request.caller.workspaceId, request.params.tokenId, request.caller.tokenId);
     return toApiTokenResponse(token, request.caller.tokenId);
   });
 }

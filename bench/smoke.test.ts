@@ -4,8 +4,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runBench } from '../bench/run.js';
-import { parseBenchOptions, type BenchOptions } from '../bench/lib/options.js';
+import { runBench } from './run.js';
+import { parseBenchOptions, type BenchOptions } from './lib/options.js';
 
 /**
  * The benchmark harness in its smoke mode (tiny settings, one round): it must still produce
@@ -18,7 +18,7 @@ test('npm run bench -- --smoke produces every figure and comparison', { timeout:
   const { report, jsonPath } = await runBench(options);
   try {
     const redisInstalled = spawnSync('redis-server', ['--version']).status === 0;
-    // The one allowed gap: BullMQ without Debian's redis-server (.ci/run installs it).
+    // The one allowed gap: BullMQ without Debian's redis-server (npm test's pretest step installs it; .ci/run runs that first).
     const allowedGap = (reason: string) => !redisInstalled && /redis-server is not installed/.test(reason);
     const expected = [
       'create.sqlite.slipway.rps', 'create.sqlite.slipway.p50', 'create.sqlite.slipway.p99', 'create.sqlite.bare.rps',
