@@ -17,6 +17,7 @@ import { newRunId, newUuid } from '../src/core/ids.js';
 import { openStore } from '../src/server.js';
 import type { Store } from '../src/store/store.js';
 import { createTestDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { leaseOf } from '../src/store/lease-store.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 4000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 8);
@@ -56,7 +57,7 @@ await Promise.all(
       const runs = await store.claimRuns({ workerId, limit: BATCH, leaseMs: 30_000, now, newExecutionId: newUuid });
       if (runs.length === 0) return;
       claimed += runs.length;
-      await Promise.all(runs.map((run) => store.finishRun({ runId: run.id, workerId, status: 'COMPLETED', output: 1, error: null, now })));
+      await Promise.all(runs.map((run) => store.finishRun({ lease: leaseOf(run), status: 'COMPLETED', output: 1, error: null, now })));
     }
   }),
 );
@@ -75,7 +76,7 @@ async function pickup(useNotify: boolean, samples: number): Promise<number[]> {
       const runs = await b.claimRuns({ workerId: 'pickup', limit: 1, leaseMs: 30_000, now: Date.now(), newExecutionId: newUuid });
       for (const run of runs) {
         latencies.push(performance.now() - createdAt);
-        await b.finishRun({ runId: run.id, workerId: 'pickup', status: 'COMPLETED', output: 1, error: null, now: Date.now() });
+        await b.finishRun({ lease: leaseOf(run), status: 'COMPLETED', output: 1, error: null, now: Date.now() });
       }
       if (runs.length > 0) continue;
       await new Promise<void>((resolve) => {

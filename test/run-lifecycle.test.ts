@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
+import { leaseOf } from '../src/store/lease-store.js';
 
 const LIFECYCLE = `
 id: lifecycle
@@ -118,10 +119,10 @@ for (const backend of testBackends()) describe(`leases [${backend}]`, () => {
     assert.equal(taken!.id, runId);
     assert.equal(taken!.executionId, 'e1', 'a takeover keeps the execution id and the pinned version');
     assert.equal(taken!.claimCount, 2);
-    assert.equal(await store.renewLease(runId, 'dead', now + 5000), false);
-    assert.equal(await store.finishRun({ runId, workerId: 'dead', status: 'COMPLETED', output: 1, error: null, now }), false);
-    assert.equal(await store.finishRun({ runId, workerId: 'other', status: 'COMPLETED', output: 1, error: null, now }), true);
-    assert.equal(await store.finishRun({ runId, workerId: 'other', status: 'COMPLETED', output: 2, error: null, now }), false, 'never completes twice');
+    assert.equal(await store.renewLease(leaseOf(first!), now + 5000), false);
+    assert.equal(await store.finishRun({ lease: leaseOf(first!), status: 'COMPLETED', output: 1, error: null, now }), false);
+    assert.equal(await store.finishRun({ lease: leaseOf(taken!), status: 'COMPLETED', output: 1, error: null, now }), true);
+    assert.equal(await store.finishRun({ lease: leaseOf(taken!), status: 'COMPLETED', output: 2, error: null, now }), false, 'never completes twice');
     await t.close();
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Run, Store } from '../src/store/store.js';
 import { T0, applyWorkflow, claimInput, newWorkspace, openStorePair, runInput, type StorePair } from './support/store-fixtures.js';
+import { leaseOf } from '../src/store/lease-store.js';
 import { testBackends } from './support/test-server.js';
 
 /**
@@ -106,13 +107,14 @@ for (const backend of testBackends()) {
       const first = await pair.store.claimRuns(claimInput('dead', 10, T0, 1000));
       assert.equal(first.length, 10);
       const takeovers = (await Promise.all(Array.from({ length: 6 }, (_, i) => on(i).claimRuns(claimInput(`w${i}`, 3, T0 + 2000, 1000))))).flat();
+      const dead = new Map(first.map((run) => [run.id, leaseOf(run)]));
       assert.equal(takeovers.length, 10);
       assert.equal(new Set(takeovers.map((r) => r.id)).size, 10);
       for (const run of takeovers) assert.equal(run.claimCount, 2);
       const finishes = await Promise.all(
         takeovers.flatMap((run) => [
-          on(0).finishRun({ runId: run.id, workerId: 'dead', status: 'COMPLETED', output: 'stale', error: null, now: T0 + 2100 }),
-          on(1).finishRun({ runId: run.id, workerId: run.leaseOwner!, status: 'COMPLETED', output: 'fresh', error: null, now: T0 + 2100 }),
+          on(0).finishRun({ lease: dead.get(run.id)!, status: 'COMPLETED', output: 'stale', error: null, now: T0 + 2100 }),
+          on(1).finishRun({ lease: leaseOf(run), status: 'COMPLETED', output: 'fresh', error: null, now: T0 + 2100 }),
         ]),
       );
       assert.deepEqual(finishes.filter(Boolean).length, 10, 'only the current owners finish');

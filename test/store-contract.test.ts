@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ApiToken, Store } from '../src/store/store.js';
 import { DAY_START, T0, applyWorkflow, claimInput, newWorkspace, openStorePair, runInput, type StorePair } from './support/store-fixtures.js';
+import { leaseOf } from '../src/store/lease-store.js';
 import { testBackends } from './support/test-server.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -202,12 +203,14 @@ for (const backend of testBackends()) {
       assert.equal(a!.claimCount, 1);
       assert.ok(a!.executionId);
       assert.notEqual(a!.executionId, b!.executionId);
-      assert.equal(await store.markRunRunning(a!.id, 'w2', T0 + 101), false, 'not the lease owner');
-      assert.equal(await store.markRunRunning(a!.id, 'w1', T0 + 101), true);
-      assert.equal(await store.markRunRunning(a!.id, 'w1', T0 + 150), true, 'a resumed run is already RUNNING');
+      assert.ok(a!.claimToken && b!.claimToken && a!.claimToken !== b!.claimToken, 'every claim gets its own token');
+      assert.equal(await store.markRunRunning({ ...leaseOf(a!), workerId: 'w2' }, T0 + 101), false, 'not the lease owner');
+      assert.equal(await store.markRunRunning({ ...leaseOf(a!), claimToken: b!.claimToken! }, T0 + 101), false, 'not this claim');
+      assert.equal(await store.markRunRunning(leaseOf(a!), T0 + 101), true);
+      assert.equal(await store.markRunRunning(leaseOf(a!), T0 + 150), true, 'a resumed run is already RUNNING');
       assert.equal((await store.getRun(ws.id, a!.id))?.updatedAt, T0 + 101);
-      assert.equal(await store.renewLease(a!.id, 'w1', T0 + 2000), true);
-      assert.equal(await store.renewLease(a!.id, 'w2', T0 + 2000), false);
+      assert.equal(await store.renewLease(leaseOf(a!), T0 + 2000), true);
+      assert.equal(await store.renewLease({ ...leaseOf(a!), workerId: 'w2' }, T0 + 2000), false);
 
       // The lease of b expires (its worker "died"); another worker takes it over.
       const takeover = await store.claimRuns(claimInput('w2', 5, T0 + 1500, 1000));
@@ -215,18 +218,19 @@ for (const backend of testBackends()) {
       assert.equal(takeover[0]!.claimCount, 2);
       assert.equal(takeover[0]!.executionId, b!.executionId, 'the execution continues');
       assert.equal(takeover[0]!.leaseOwner, 'w2');
-      assert.equal(await store.renewLease(b!.id, 'w1', T0 + 3000), false, 'the old owner lost it');
-      assert.equal(await store.saveStepAttempt('w1', attempt(b!.id, 'COMPLETED')), false);
-      assert.equal(await store.finishRun({ runId: b!.id, workerId: 'w1', status: 'COMPLETED', output: 'late', error: null, now: T0 + 1600 }), false);
-      assert.equal(await store.finishRun({ runId: b!.id, workerId: 'w2', status: 'FAILED', output: null, error: { code: 'WORKFLOW_FAILED', message: 'x' }, now: T0 + 1700 }), true);
-      assert.equal(await store.finishRun({ runId: b!.id, workerId: 'w2', status: 'COMPLETED', output: 1, error: null, now: T0 + 1800 }), false, 'never finished twice');
+      assert.notEqual(takeover[0]!.claimToken, b!.claimToken, 'a new claim, a new token');
+      assert.equal(await store.renewLease(leaseOf(b!), T0 + 3000), false, 'the old owner lost it');
+      assert.equal(await store.saveStepAttempt(leaseOf(b!), attempt(b!.id, 'COMPLETED')), false);
+      assert.equal(await store.finishRun({ lease: leaseOf(b!), status: 'COMPLETED', output: 'late', error: null, now: T0 + 1600 }), false);
+      assert.equal(await store.finishRun({ lease: leaseOf(takeover[0]!), status: 'FAILED', output: null, error: { code: 'WORKFLOW_FAILED', message: 'x' }, now: T0 + 1700 }), true);
+      assert.equal(await store.finishRun({ lease: leaseOf(takeover[0]!), status: 'COMPLETED', output: 1, error: null, now: T0 + 1800 }), false, 'never finished twice');
       const failed = await store.getRun(ws.id, b!.id);
       assert.deepEqual([failed?.status, failed?.error, failed?.completedAt, failed?.leaseOwner], ['FAILED', { code: 'WORKFLOW_FAILED', message: 'x' }, T0 + 1700, null]);
 
-      assert.equal(await store.finishRun({ runId: a!.id, workerId: 'w1', status: 'COMPLETED', output: { z: [1], a: 'b' }, error: null, now: T0 + 1900 }), true);
+      assert.equal(await store.finishRun({ lease: leaseOf(a!), status: 'COMPLETED', output: { z: [1], a: 'b' }, error: null, now: T0 + 1900 }), true);
       const done = await store.getRun(ws.id, a!.id);
       assert.deepEqual([done?.status, done?.output, done?.error, done?.updatedAt], ['COMPLETED', { z: [1], a: 'b' }, null, T0 + 1900]);
-      assert.equal(await store.renewLease(a!.id, 'w1', T0 + 5000), false, 'no lease on a finished run');
+      assert.equal(await store.renewLease(leaseOf(a!), T0 + 5000), false, 'no lease on a finished run');
     });
 
     it('releases runs to be claimed again when due', async () => {
@@ -234,15 +238,51 @@ for (const backend of testBackends()) {
       await applyWorkflow(store, ws.id, 'flow');
       await store.createRun(runInput(ws.id, 'flow'));
       const [run] = await store.claimRuns(claimInput('w1', 1, T0));
-      assert.equal(await store.releaseRun(run!.id, 'w2', T0, T0), false, 'not the owner');
-      assert.equal(await store.releaseRun(run!.id, 'w1', T0 + 5000, T0 + 10), true);
+      assert.equal(await store.releaseRun({ ...leaseOf(run!), workerId: 'w2' }, T0, T0), false, 'not the owner');
+      assert.equal(await store.releaseRun(leaseOf(run!), T0 + 5000, T0 + 10), true);
       const released = await store.getRun(ws.id, run!.id);
-      assert.deepEqual([released?.leaseOwner, released?.leaseExpiresAt, released?.status], [null, T0 + 5000, 'STARTING']);
+      assert.deepEqual([released?.leaseOwner, released?.claimToken, released?.leaseExpiresAt, released?.status], [null, null, T0 + 5000, 'STARTING']);
+      assert.equal(await store.releaseRun(leaseOf(run!), T0, T0 + 11), false, 'a released claim writes nothing more');
       assert.deepEqual(await store.claimRuns(claimInput('w2', 1, T0 + 4999)), [], 'not before it is due');
       const [again] = await store.claimRuns(claimInput('w2', 1, T0 + 5000));
       assert.equal(again?.id, run!.id);
       assert.equal(again?.leaseOwner, 'w2');
       assert.deepEqual(await store.claimRuns(claimInput('w3', 0, T0 + 5000)), [], 'limit 0 claims nothing');
+    });
+
+    it('fences every earlier claim: a run claimed again by the same worker refuses the old claim\'s writes', async () => {
+      const ws = await newWorkspace(store);
+      await applyWorkflow(store, ws.id, 'flow');
+      await store.createRun(runInput(ws.id, 'flow'));
+      const [first] = await store.claimRuns(claimInput('w1', 1, T0, 1000));
+      assert.equal(await store.markRunRunning(leaseOf(first!), T0 + 1), true);
+      // The worker stalls past its lease; its own claim loop claims the run again.
+      const [second] = await store.claimRuns(claimInput('w1', 1, T0 + 1000, 1000));
+      assert.equal(second?.id, first!.id);
+      assert.equal(second?.leaseOwner, 'w1', 'the same worker');
+      assert.notEqual(second?.claimToken, first!.claimToken);
+      const stale = leaseOf(first!);
+      assert.equal(await store.renewLease(stale, T0 + 5000), false);
+      assert.equal(await store.markRunRunning(stale, T0 + 1001), false);
+      assert.equal(await store.saveStepAttempt(stale, attempt(first!.id, 'COMPLETED')), false);
+      assert.equal(await store.releaseRun(stale, T0 + 1001, T0 + 1001), false);
+      assert.equal(await store.finishRun({ lease: stale, status: 'COMPLETED', output: 'stale', error: null, now: T0 + 1001 }), false);
+      assert.deepEqual(await store.listStepAttempts(first!.id), []);
+      assert.equal(await store.finishRun({ lease: leaseOf(second!), status: 'COMPLETED', output: 'fresh', error: null, now: T0 + 1002 }), true);
+      assert.equal((await store.getRun(ws.id, first!.id))?.output, 'fresh');
+    });
+
+    it('never claims a run the claiming process says it is executing', async () => {
+      const ws = await newWorkspace(store);
+      await applyWorkflow(store, ws.id, 'flow');
+      await store.createRun(runInput(ws.id, 'flow'));
+      await store.createRun(runInput(ws.id, 'flow', { now: T0 + 1 }));
+      const [executing] = await store.claimRuns(claimInput('w1', 1, T0, 1000));
+      const [other] = await store.claimRuns(claimInput('w2', 1, T0, 1000));
+      // Both leases expired; w1 still executes its run, so it may take over only the other one.
+      const claimed = await store.claimRuns({ ...claimInput('w1', 5, T0 + 2000, 1000), excludeRunIds: [executing!.id] });
+      assert.deepEqual(claimed.map((r) => r.id), [other!.id]);
+      assert.equal((await store.getRun(ws.id, executing!.id))?.claimToken, executing!.claimToken, 'the executing claim still holds');
     });
 
     it('wakes a waiting run now, or at the release of the worker holding it', async () => {
@@ -254,19 +294,19 @@ for (const backend of testBackends()) {
       assert.equal(await store.wakeRun(queued.kind === 'created' ? queued.run.id : '', T0), false, 'a QUEUED run is not waiting');
       // Held by its worker: the wake is remembered and the release makes it due at once.
       assert.equal(await store.wakeRun(run!.id, T0 + 10), true);
-      assert.equal(await store.releaseRun(run!.id, 'w1', T0 + 60_000, T0 + 20), true);
+      assert.equal(await store.releaseRun(leaseOf(run!), T0 + 60_000, T0 + 20), true);
       assert.equal((await store.getRun(ws.id, run!.id))?.leaseExpiresAt, T0 + 20);
       const [again] = await store.claimRuns(claimInput('w2', 1, T0 + 20));
       assert.equal(again?.id, run!.id);
       // A later release without a wake keeps its planned time.
-      assert.equal(await store.releaseRun(run!.id, 'w2', T0 + 60_000, T0 + 30), true);
+      assert.equal(await store.releaseRun(leaseOf(again!), T0 + 60_000, T0 + 30), true);
       assert.equal((await store.getRun(ws.id, run!.id))?.leaseExpiresAt, T0 + 60_000);
       // Free and waiting: due now.
       assert.equal(await store.wakeRun(run!.id, T0 + 40), true);
       assert.equal((await store.getRun(ws.id, run!.id))?.leaseExpiresAt, T0 + 40);
       const [third] = await store.claimRuns(claimInput('w3', 1, T0 + 40));
       assert.equal(third?.id, run!.id);
-      await store.finishRun({ runId: run!.id, workerId: 'w3', status: 'COMPLETED', output: null, error: null, now: T0 + 50 });
+      await store.finishRun({ lease: leaseOf(third!), status: 'COMPLETED', output: null, error: null, now: T0 + 50 });
       assert.equal(await store.wakeRun(run!.id, T0 + 60), false, 'a finished run is not waiting');
     });
 
@@ -276,19 +316,19 @@ for (const backend of testBackends()) {
       await store.createRun(runInput(ws.id, 'flow'));
       const [run] = await store.claimRuns(claimInput('w1', 1, T0));
       const first = attempt(run!.id, 'RUNNING', { stepId: 'a', startedAt: T0 + 1 });
-      assert.equal(await store.saveStepAttempt('w1', first), true);
-      assert.equal(await store.saveStepAttempt('w1', { ...first, status: 'COMPLETED', output: { z: 1, a: 2 }, finishedAt: T0 + 2 }), true, 'updates in place');
-      assert.equal(await store.saveStepAttempt('w1', attempt(run!.id, 'WAITING', { stepId: 'b', startedAt: T0 + 3, wakeAt: T0 + 9 })), true);
-      assert.equal(await store.saveStepAttempt('w1', attempt(run!.id, 'FAILED', { stepId: 'b', attempt: 2, startedAt: T0 + 3, error: { code: 'E', message: 'm' } })), true);
-      assert.equal(await store.saveStepAttempt('other', attempt(run!.id, 'RUNNING', { stepId: 'c' })), false);
+      assert.equal(await store.saveStepAttempt(leaseOf(run!), first), true);
+      assert.equal(await store.saveStepAttempt(leaseOf(run!), { ...first, status: 'COMPLETED', output: { z: 1, a: 2 }, finishedAt: T0 + 2 }), true, 'updates in place');
+      assert.equal(await store.saveStepAttempt(leaseOf(run!), attempt(run!.id, 'WAITING', { stepId: 'b', startedAt: T0 + 3, wakeAt: T0 + 9 })), true);
+      assert.equal(await store.saveStepAttempt(leaseOf(run!), attempt(run!.id, 'FAILED', { stepId: 'b', attempt: 2, startedAt: T0 + 3, error: { code: 'E', message: 'm' } })), true);
+      assert.equal(await store.saveStepAttempt({ ...leaseOf(run!), workerId: 'other' }, attempt(run!.id, 'RUNNING', { stepId: 'c' })), false);
       const listed = await store.listStepAttempts(run!.id);
       assert.deepEqual(listed.map((s) => [s.stepId, s.attempt, s.status]), [['a', 1, 'COMPLETED'], ['b', 1, 'WAITING'], ['b', 2, 'FAILED']]);
       assert.deepEqual(listed[0], { ...first, status: 'COMPLETED', output: { z: 1, a: 2 }, finishedAt: T0 + 2 });
       assert.deepEqual(Object.keys(listed[0]!.output as object), ['z', 'a']);
       assert.equal(listed[1]!.wakeAt, T0 + 9);
       assert.deepEqual(listed[2]!.error, { code: 'E', message: 'm' });
-      await store.finishRun({ runId: run!.id, workerId: 'w1', status: 'COMPLETED', output: null, error: null, now: T0 + 20 });
-      assert.equal(await store.saveStepAttempt('w1', attempt(run!.id, 'RUNNING', { stepId: 'd' })), false, 'no writes after the run finished');
+      await store.finishRun({ lease: leaseOf(run!), status: 'COMPLETED', output: null, error: null, now: T0 + 20 });
+      assert.equal(await store.saveStepAttempt(leaseOf(run!), attempt(run!.id, 'RUNNING', { stepId: 'd' })), false, 'no writes after the run finished');
     });
 
     it('tells listeners of the same store when runs are queued or released', async () => {
@@ -300,7 +340,7 @@ for (const backend of testBackends()) {
       await waitFor(() => calls >= 1);
       const [run] = await store.claimRuns(claimInput('w1', 1, T0));
       const before = calls;
-      await store.releaseRun(run!.id, 'w1', T0, T0);
+      await store.releaseRun(leaseOf(run!), T0, T0);
       await waitFor(() => calls > before);
       unsubscribe();
     });

@@ -1,9 +1,10 @@
+import { assertNever } from '../core/assert-never.js';
+import type { GraphOutcome, NestedOutcome, StepResult } from '../core/outcomes.js';
 import { StepStatus } from '../core/states.js';
-import type { NestedOutcome } from '../steps/step-type.js';
 import type { StepDefinition } from '../workflow/definition.js';
 import { stepDependencies } from '../workflow/step-graph.js';
 import { isSettled } from './checkpoints.js';
-import type { ExecutionEnv, GraphOutcome, Scope, StepResult } from './execution-env.js';
+import type { ExecutionEnv, Scope } from './execution-env.js';
 import { recordSkip, runStep } from './step-runner.js';
 
 /**
@@ -25,8 +26,9 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
   const stop = new AbortController();
   const graphSignal = AbortSignal.any([signal, stop.signal]);
   let failure: GraphOutcome | null = null;
+  /** The first failure wins, except that the lease stopping (lost, interrupted) overrides any other. */
   const fail = (outcome: GraphOutcome, reason: string) => {
-    if (failure === null || outcome.kind === 'lost') failure = outcome;
+    if (failure === null || outcome.kind === 'lost' || outcome.kind === 'interrupted') failure = outcome;
     if (!stop.signal.aborted) stop.abort(new Error(reason));
   };
 
@@ -50,7 +52,8 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
 
   for (;;) {
     const now = env.clock.now();
-    if (env.leaseSignal.aborted) fail({ kind: 'lost' }, 'lease lost');
+    const leaseStop = env.lease.stopReason();
+    if (leaseStop !== null) fail({ kind: leaseStop }, leaseStop === 'lost' ? 'lease lost' : 'worker shutting down');
     if (failure === null && env.deadline !== null && now >= env.deadline) fail({ kind: 'timed_out' }, 'the run timed out');
     if (failure === null && !draining()) {
       for (const step of steps) {
@@ -70,10 +73,10 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
     // Sleep until a running step ends, or a waiting one comes due while there is room for it.
     const future = [...waitingUntil.values()].filter((t) => t > now);
     const wakeAt = failure === null && !draining() && future.length > 0 ? Math.min(...future, env.deadline ?? Infinity) : null;
-    let timer: NodeJS.Timeout | undefined;
-    const tick = wakeAt === null ? null : new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(1, wakeAt - now))));
+    const tickDone = new AbortController();
+    const tick = wakeAt === null ? null : env.clock.sleep(Math.max(1, wakeAt - now), tickDone.signal).then(() => null);
     const settled = await Promise.race(tick ? [...running.values(), tick] : [...running.values()]);
-    clearTimeout(timer);
+    tickDone.abort();
     if (settled === null) continue;
     running.delete(settled.id);
     const { id, result } = settled;
@@ -95,6 +98,11 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
       case 'lost':
         fail({ kind: 'lost' }, 'lease lost');
         break;
+      case 'interrupted':
+        fail({ kind: 'interrupted' }, 'worker shutting down');
+        break;
+      default:
+        assertNever(result);
     }
   }
 }
@@ -126,6 +134,9 @@ async function runNestedGraph(
     case 'timed_out':
     case 'released':
     case 'lost':
-      return { kind: 'interrupted' };
+    case 'interrupted':
+      return { kind: 'stopped' };
+    default:
+      return assertNever(outcome);
   }
 }

@@ -1,5 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import { assertNever } from '../core/assert-never.js';
 import { parseDuration } from '../core/duration.js';
+import type { ExecutionResult, GraphOutcome } from '../core/outcomes.js';
 import { RunErrorCode, RunStatus } from '../core/states.js';
 import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
 import type { Run, RunError, Store } from '../store/store.js';
@@ -9,33 +11,28 @@ import { DEFAULT_RUN_BUDGETS, oversizeOf, type RunBudgets, tooLargeMessage } fro
 import { createCheckpoints } from './checkpoints.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { runGraph } from './graph-runner.js';
-
-/** How one execution of a claimed run ended, for the worker pool's bookkeeping. */
-export type ExecutionResult =
-  | { kind: 'finished'; status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED }
-  | { kind: 'waiting'; until: number }
-  | { kind: 'released' }
-  | { kind: 'lost' };
+import type { RunLease } from './run-lease.js';
 
 export interface ExecuteOptions {
-  workerId: string;
-  /** Aborted when the lease is lost or shutdown's grace period ends. */
-  signal: AbortSignal;
   /** True once shutdown began: finish the running steps, then release the run. */
   isDraining: () => boolean;
 }
 
 export const DEFAULT_STEP_CONCURRENCY = 8;
 
+/** What the executor reads (writes go through the lease handle). */
+export type ExecutorReads = Pick<Store, 'getWorkflowVersion' | 'listStepAttempts' | 'wakeRun'>;
+
 /**
  * Executes a claimed run from its checkpoints (see docs/ARCHITECTURE.md): steps already
  * COMPLETED or SKIPPED are not run again; the others run as a graph, independent ones in
- * parallel. Every write is guarded by the worker's lease, so a worker that lost the run
- * stops at its next write and the run is never completed twice. A run that waits is
- * released with a wake time and holds no worker slot meanwhile.
+ * parallel. Every write goes through the run's lease handle and is fenced by its claim
+ * token, so an executor that lost the run stops at its next write and the run is never
+ * completed twice. A run that waits is released with a wake time and holds no worker
+ * slot meanwhile.
  */
 export function createRunExecutor(deps: {
-  store: Store;
+  store: ExecutorReads;
   clock: Clock;
   stepTypes: StepTypeRegistry;
   childRuns: ChildRuns;
@@ -46,11 +43,9 @@ export function createRunExecutor(deps: {
   const budgets = deps.budgets ?? DEFAULT_RUN_BUDGETS;
   const { store, clock } = deps;
 
-  async function execute(run: Run, options: ExecuteOptions): Promise<ExecutionResult> {
-    const { workerId } = options;
+  async function execute(run: Run, lease: RunLease, options: ExecuteOptions): Promise<ExecutionResult> {
     const finish = async (status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<ExecutionResult> => {
-      const finished = await store.finishRun({ runId: run.id, workerId, status, output, error, now: clock.now() });
-      if (!finished) return { kind: 'lost' };
+      if (!(await lease.finish(status, output, error))) return stoppedResult(lease, clock.now());
       // A parent waiting on this run through a `workflow` step resumes now rather than at its next poll.
       if (run.parentRunId !== null) await store.wakeRun(run.parentRunId, clock.now()).catch(() => false);
       return { kind: 'finished', status };
@@ -60,7 +55,7 @@ export function createRunExecutor(deps: {
     const version = run.workflowVersion === null ? null : await store.getWorkflowVersion(run.workspaceId, run.workflowId, run.workflowVersion);
     if (!version) return fail({ code: RunErrorCode.START_FAILED, message: `Workflow "${run.workflowId}" has no published version to run.` });
     const definition = version.definition as WorkflowDefinition;
-    if (!(await store.markRunRunning(run.id, workerId, clock.now()))) return { kind: 'lost' };
+    if (!(await lease.markRunning())) return stoppedResult(lease, clock.now());
 
     const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout);
     const deadline = timeoutMs === null ? null : (run.startedAt ?? run.createdAt) + timeoutMs;
@@ -69,55 +64,79 @@ export function createRunExecutor(deps: {
 
     const env: ExecutionEnv = {
       run,
-      workerId,
-      store,
+      lease,
       clock,
       stepTypes: deps.stepTypes,
       childRuns: deps.childRuns,
       checkpoints: createCheckpoints(await store.listStepAttempts(run.id)),
       deadline,
-      leaseSignal: options.signal,
       isDraining: options.isDraining,
       stepConcurrency: deps.stepConcurrency ?? DEFAULT_STEP_CONCURRENCY,
       random: deps.random ?? Math.random,
       budgets,
     };
     const scope: Scope = { inputs: run.inputs, steps: {}, run: { id: run.id, workflowId: run.workflowId, metadata: run.metadata } };
-    const outcome = await runGraph(env, definition.steps, scope, '', options.signal, true);
+    const outcome: GraphOutcome = await runGraph(env, definition.steps, scope, '', lease.signal, true);
     switch (outcome.kind) {
-      case 'lost':
-        return { kind: 'lost' };
-      case 'timed_out':
-        return timedOut();
+      case 'completed':
+        return completeRun(definition, scope, budgets, finish, fail);
       case 'failed':
         return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `Step "${outcome.stepId}" failed: ${outcome.message}` });
-      case 'released':
-        return (await store.releaseRun(run.id, workerId, clock.now(), clock.now())) ? { kind: 'released' } : { kind: 'lost' };
+      case 'timed_out':
+        return timedOut();
       case 'waiting': {
         // A wait that outlives the run's deadline wakes at the deadline, to time the run out.
         const wakeAt = deadline === null ? outcome.until : Math.min(outcome.until, deadline);
-        return (await store.releaseRun(run.id, workerId, wakeAt, clock.now())) ? { kind: 'waiting', until: wakeAt } : { kind: 'lost' };
+        return (await lease.release(wakeAt)) ? { kind: 'waiting', until: wakeAt } : { kind: 'lost' };
       }
-      case 'completed':
-        break;
+      case 'released':
+        return (await lease.release(clock.now())) ? { kind: 'released' } : { kind: 'lost' };
+      case 'interrupted':
+        // Shutdown cut the steps short: their attempts stay RUNNING; another worker resumes the run at once.
+        return stoppedResult(lease, clock.now());
+      case 'lost':
+        return { kind: 'lost' };
+      default:
+        return assertNever(outcome);
     }
-
-    let output: unknown;
-    try {
-      output = definition.output === undefined ? lastStepOutput(definition, scope) : await evaluateValue(definition.output, scope, budgets.expression);
-    } catch (error) {
-      const code = error instanceof ExpressionLimitError ? `${error.code}: ` : '';
-      return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The output expression failed: ${code}${(error as Error).message}` });
-    }
-    const bytes = oversizeOf(output, budgets.maxOutputBytes);
-    if (bytes !== null) return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The run's output failed: OUTPUT_TOO_LARGE: ${tooLargeMessage('it', bytes, budgets.maxOutputBytes)}` });
-    return finish(RunStatus.COMPLETED, output, null);
   }
 
   return { execute };
 }
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
+
+/**
+ * A write under the lease was refused or skipped because the lease stopped: lost (write
+ * nothing more), or interrupted by shutdown (release the run so it resumes elsewhere at once).
+ */
+async function stoppedResult(lease: RunLease, now: number): Promise<ExecutionResult> {
+  if (lease.stopReason() !== 'interrupted') return { kind: 'lost' };
+  return (await lease.release(now)) ? { kind: 'interrupted' } : { kind: 'lost' };
+}
+
+/**
+ * The graph is done: evaluate the run's output (within the expression budget and the
+ * output size budget) and finish it COMPLETED, or FAILED when either is exceeded.
+ */
+async function completeRun(
+  definition: WorkflowDefinition,
+  scope: Scope,
+  budgets: RunBudgets,
+  finish: (status: typeof RunStatus.COMPLETED, output: unknown, error: null) => Promise<ExecutionResult>,
+  fail: (error: RunError) => Promise<ExecutionResult>,
+): Promise<ExecutionResult> {
+  let output: unknown;
+  try {
+    output = definition.output === undefined ? lastStepOutput(definition, scope) : await evaluateValue(definition.output, scope, budgets.expression);
+  } catch (error) {
+    const code = error instanceof ExpressionLimitError ? `${error.code}: ` : '';
+    return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The output expression failed: ${code}${(error as Error).message}` });
+  }
+  const bytes = oversizeOf(output, budgets.maxOutputBytes);
+  if (bytes !== null) return fail({ code: RunErrorCode.WORKFLOW_FAILED, message: `The run's output failed: OUTPUT_TOO_LARGE: ${tooLargeMessage('it', bytes, budgets.maxOutputBytes)}` });
+  return finish(RunStatus.COMPLETED, output, null);
+}
 
 /** Without an `output:` in the definition, a run's output is the last step's. */
 function lastStepOutput(definition: WorkflowDefinition, scope: Scope): unknown {

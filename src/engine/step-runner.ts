@@ -1,13 +1,16 @@
 import { Value } from '@sinclair/typebox/value';
+import { assertNever } from '../core/assert-never.js';
+import { timeoutSignal } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
+import type { NestedOutcome, StepOutcome, StepResult } from '../core/outcomes.js';
 import { StepStatus } from '../core/states.js';
-import type { NestedOutcome, StepContext, StepOutcome, StepType } from '../steps/step-type.js';
+import type { StepContext, StepType } from '../steps/step-type.js';
 import type { RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
 import { evaluateValue, type ExpressionBudget, ExpressionLimitError } from '../workflow/expressions.js';
 import { OUTPUT_TOO_LARGE, oversizeOf, tooLargeMessage } from './budgets.js';
 import { INTERRUPTED } from './checkpoints.js';
-import type { ExecutionEnv, Scope, StepResult } from './execution-env.js';
+import type { ExecutionEnv, Scope } from './execution-env.js';
 import { maxAttempts, retryDelayMs } from './retry-policy.js';
 
 export type RunNested = (steps: unknown[], key: string, extra: Record<string, unknown>, signal: AbortSignal) => Promise<NestedOutcome>;
@@ -28,10 +31,10 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     if (stops >= env.budgets.maxClaims) {
       const message = `it stopped its worker ${stops} times (SLIPWAY_MAX_CLAIMS is ${env.budgets.maxClaims})`;
       const final = { ...latest, status: StepStatus.FAILED, error: { code: TOO_MANY_CLAIMS, message }, finishedAt: clock.now(), wakeAt: null };
-      return (await save(env, final)) ? { kind: 'failed', message } : { kind: 'lost' };
+      return (await save(env, final)) ? { kind: 'failed', message } : stopped(env);
     }
     const interrupted = { ...latest, status: StepStatus.FAILED, error: { code: INTERRUPTED, message: 'the worker running this attempt stopped' }, finishedAt: clock.now() };
-    if (!(await save(env, interrupted))) return { kind: 'lost' };
+    if (!(await save(env, interrupted))) return stopped(env);
     latest = interrupted;
   }
   // A final failure recorded before a crash: the run was failing; do not run the step again.
@@ -60,7 +63,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     wakeAt: resuming ? resuming.wakeAt : null,
   };
   const finish = async (status: StepAttempt['status'], changes: Partial<StepAttempt>, result: StepResult): Promise<StepResult> =>
-    (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : { kind: 'lost' };
+    (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : stopped(env);
   const failWith = (error: RunError, retryable: boolean) => failOrRetry(env, step, stepType, attempt, error, retryable, graphSignal);
 
   if (!stepType) return failWith({ code: 'UNKNOWN_STEP_TYPE', message: `step type "${step.type}" is not registered in this process` }, false);
@@ -69,12 +72,12 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     if (prepared.kind === 'skip') return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
     if (prepared.kind === 'invalid') return failWith(prepared.error, false);
     attempt.input = prepared.input;
-    if (!(await save(env, attempt))) return { kind: 'lost' };
+    if (!(await save(env, attempt))) return stopped(env);
   }
   // A resumed wait is not re-recorded as RUNNING: if the worker dies while it looks again,
   // the next one resumes the same attempt (the same child run, the same due time).
 
-  const signal = attemptSignal(env, step, graphSignal);
+  const { signal, cancel: cancelTimeouts } = attemptSignal(env, step, graphSignal);
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
@@ -89,8 +92,9 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     childRuns: env.childRuns,
     limits: { mapItems: env.budgets.maxMapItems },
   };
-  const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal);
-  if (env.leaseSignal.aborted) return { kind: 'lost' };
+  const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal).finally(cancelTimeouts);
+  // The lease stopped while the step ran: write nothing (an interrupted attempt stays RUNNING, to be redone).
+  if (env.lease.stopReason() !== null) return stopped(env);
   if (env.deadline !== null && clock.now() >= env.deadline) {
     return finish(StepStatus.FAILED, { error: { code: 'TIMEOUT', message: 'the run timed out' } }, { kind: 'timed_out' });
   }
@@ -101,11 +105,18 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
       return finish(StepStatus.COMPLETED, { output: outcome.output ?? null }, { kind: 'completed', output: outcome.output ?? null });
     }
     case 'waiting':
-      if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return { kind: 'lost' };
+      if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return stopped(env);
       return { kind: 'waiting', until: outcome.until };
     case 'failed':
       return failWith({ code: outcome.code ?? 'STEP_FAILED', message: outcome.message }, outcome.retryable !== false);
+    default:
+      return assertNever(outcome);
   }
+}
+
+/** A write was refused or skipped because the lease stopped: say how. */
+function stopped(env: ExecutionEnv): StepResult {
+  return { kind: env.lease.stopReason() ?? 'lost' };
 }
 
 /** Records a step as SKIPPED without running it (its needed steps were all skipped). */
@@ -116,7 +127,7 @@ export async function recordSkip(env: ExecutionEnv, step: StepDefinition, id: st
     runId: env.run.id, stepId: id, attempt: (latest?.attempt ?? 0) + 1, stepType: step.type, status: StepStatus.SKIPPED,
     input: null, output: null, error: null, startedAt: now, finishedAt: now, wakeAt: null,
   };
-  return (await save(env, attempt)) ? { kind: 'skipped' } : { kind: 'lost' };
+  return (await save(env, attempt)) ? { kind: 'skipped' } : stopped(env);
 }
 
 async function failOrRetry(
@@ -132,7 +143,7 @@ async function failOrRetry(
   const failures = env.checkpoints.countedFailures(attempt.stepId) + 1;
   const retry = retryable && stepType?.retryable !== false && !graphSignal.aborted && failures < maxAttempts(step.retry);
   const wakeAt = retry ? now + retryDelayMs(step.retry, failures, env.random) : null;
-  if (!(await save(env, Object.assign(attempt, { status: StepStatus.FAILED, error, finishedAt: now, wakeAt })))) return { kind: 'lost' };
+  if (!(await save(env, Object.assign(attempt, { status: StepStatus.FAILED, error, finishedAt: now, wakeAt })))) return stopped(env);
   // A budget's code goes into the run's error message, so the message names the budget.
   const message = BUDGET_CODES.has(error.code) ? `${error.code}: ${error.message}` : error.message;
   return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message };
@@ -166,13 +177,22 @@ async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: S
   return { kind: 'input', input };
 }
 
-/** The attempt's signal: the graph's (lost lease, a failed sibling), the step's timeout, the run's deadline. */
-function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: AbortSignal): AbortSignal {
+/**
+ * The attempt's signal: the graph's (lease stopped, a failed sibling), the step's timeout,
+ * the run's deadline; the timeouts run on the env's clock. `cancel` stops their timers.
+ */
+function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: AbortSignal): { signal: AbortSignal; cancel: () => void } {
   const limits = [graphSignal];
+  const timers: (() => void)[] = [];
+  const addTimeout = (ms: number) => {
+    const timeout = timeoutSignal(env.clock, ms);
+    limits.push(timeout.signal);
+    timers.push(timeout.cancel);
+  };
   const stepTimeout = step.timeout === undefined ? null : parseDuration(step.timeout);
-  if (stepTimeout !== null) limits.push(AbortSignal.timeout(stepTimeout));
-  if (env.deadline !== null) limits.push(AbortSignal.timeout(Math.max(0, env.deadline - env.clock.now())));
-  return AbortSignal.any(limits);
+  if (stepTimeout !== null) addTimeout(stepTimeout);
+  if (env.deadline !== null) addTimeout(Math.max(0, env.deadline - env.clock.now()));
+  return { signal: AbortSignal.any(limits), cancel: () => timers.forEach((cancel) => cancel()) };
 }
 
 /** Evaluates `with`, except a step type's nested steps, which stay as written (map evaluates them per item). */
@@ -187,8 +207,7 @@ async function evaluateWith(step: StepDefinition, stepType: StepType, scope: Sco
 }
 
 async function save(env: ExecutionEnv, attempt: StepAttempt): Promise<boolean> {
-  if (env.leaseSignal.aborted) return false;
-  const saved = await env.store.saveStepAttempt(env.workerId, attempt);
+  const saved = await env.lease.saveAttempt(attempt);
   if (saved) env.checkpoints.remember(attempt);
   return saved;
 }

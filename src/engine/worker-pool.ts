@@ -1,8 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import { newUuid } from '../core/ids.js';
+import type { ExecutionResult } from '../core/outcomes.js';
+import { assertNever } from '../core/assert-never.js';
+import { leaseOf, type ClaimRunsInput } from '../store/lease-store.js';
 import type { Run, Store } from '../store/store.js';
 import { startLeaseKeeper } from './lease-keeper.js';
 import type { RunExecutor } from './run-executor.js';
+import { createRunLease, type LeaseWrites, type RunLease } from './run-lease.js';
 
 export interface WorkerPoolOptions {
   /** Run slots: how many runs this process executes at once. */
@@ -16,84 +20,113 @@ export interface WorkerPoolOptions {
   onError?: (error: unknown) => void;
 }
 
+/** The few functions the pool needs (STYLE principle 18), not the whole store. */
+export interface WorkerPoolDeps {
+  /** Claims runs (`store.claimRuns`). */
+  claim(input: ClaimRunsInput): Promise<Run[]>;
+  /** Subscribes to "runs became claimable" (`store.onRunsQueued`); returns the unsubscribe. */
+  onQueued(listener: () => void): () => void;
+  /** The guarded writes each claimed run's lease handle makes (save, mark running, release, finish, renew). */
+  leaseWrites: LeaseWrites;
+  clock: Clock;
+  executor: Pick<RunExecutor, 'execute'>;
+}
+
+/** The pool's functions taken from a store, as composition code wires them. */
+export function workerPoolDepsOf(
+  store: Pick<Store, 'claimRuns' | 'onRunsQueued'> & LeaseWrites,
+  clock: Clock,
+  executor: Pick<RunExecutor, 'execute'>,
+): WorkerPoolDeps {
+  return { claim: (input) => store.claimRuns(input), onQueued: (listener) => store.onRunsQueued(listener), leaseWrites: store, clock, executor };
+}
+
 /**
- * The claim loop (STYLE principle 5): claims runs while it has free slots, executes each
- * under a lease kept alive by heartbeats, and sleeps until the poll interval passes or
- * the store says runs were queued. Shutdown order: stop claiming; let in-flight steps
- * finish (up to the grace period), releasing each run at its next step boundary;
- * interrupt what is left and release those leases too.
+ * The claim loop (STYLE principle 5): claims runs while it has free slots (never one it
+ * is executing), executes each under a lease handle kept alive by heartbeats, and sleeps
+ * until the poll interval passes or it is woken. Shutdown order: stop claiming; let
+ * in-flight steps finish (up to the grace period), each run released at its next step
+ * boundary; interrupt what is left, which releases those runs too.
  */
-export function createWorkerPool(deps: { store: Store; clock: Clock; executor: RunExecutor }, options: WorkerPoolOptions) {
-  const { store, clock } = deps;
+export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOptions) {
+  const { clock } = deps;
   const workerId = options.workerId ?? `worker-${newUuid()}`;
-  const inFlight = new Map<string, { promise: Promise<void>; interrupt: AbortController }>();
-  let draining = false;
-  let stopped = false;
-  let wakeUp: (() => void) | null = null;
+  const inFlight = new Map<string, { promise: Promise<void>; lease: RunLease }>();
+  const stopping = new AbortController();
+  let wakeUp = new AbortController();
   let loop: Promise<void> | null = null;
   let unsubscribe: () => void = () => {};
-  const wakeTimers = new Set<NodeJS.Timeout>();
+  const wakeTimers = new Set<() => void>();
+
+  function wake() {
+    wakeUp.abort();
+  }
 
   /** A run this process released to wait is due at `at`: look for work then, not at the next poll. */
   function wakeAt(at: number) {
-    const timer = setTimeout(() => {
-      wakeTimers.delete(timer);
+    const cancel = clock.timer(Math.max(0, at - clock.now()) + 5, () => {
+      wakeTimers.delete(cancel);
       wake();
-    }, Math.max(0, at - clock.now()) + 5);
-    timer.unref();
-    wakeTimers.add(timer);
-  }
-
-  function wake() {
-    wakeUp?.();
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = null;
-        resolve();
-      }
-      wakeUp = done;
     });
+    wakeTimers.add(cancel);
+  }
+
+  async function sleep(ms: number) {
+    if (!wakeUp.signal.aborted) await clock.sleep(ms, AbortSignal.any([wakeUp.signal, stopping.signal]));
+    wakeUp = new AbortController();
+  }
+
+  function afterExecution(result: ExecutionResult) {
+    switch (result.kind) {
+      case 'waiting':
+        wakeAt(result.until);
+        return;
+      case 'finished':
+      case 'released':
+      case 'lost':
+      case 'interrupted':
+        return;
+      default:
+        assertNever(result);
+    }
   }
 
   function execute(run: Run) {
-    const interrupt = new AbortController();
-    const lease = startLeaseKeeper({ store, clock, runId: run.id, workerId, leaseMs: options.leaseMs });
-    const signal = AbortSignal.any([interrupt.signal, lease.signal]);
+    const lease = createRunLease({ writes: deps.leaseWrites, clock, leaseMs: options.leaseMs }, leaseOf(run));
+    const stopKeeper = startLeaseKeeper({ lease, clock, leaseMs: options.leaseMs });
     const promise = deps.executor
-      .execute(run, { workerId, signal, isDraining: () => draining })
-      .then((result) => {
-        if (result.kind === 'waiting') wakeAt(result.until);
-      })
+      .execute(run, lease, { isDraining: () => stopping.signal.aborted })
+      .then(afterExecution)
       .catch(async (error: unknown) => {
         options.onError?.(error);
         // Unexpected failure (e.g. the database went away): give the run back to be retried.
-        await store.releaseRun(run.id, workerId, clock.now() + 1000, clock.now()).catch(() => {});
+        await lease.release(clock.now() + 1000).catch(() => {});
       })
       .finally(() => {
-        lease.stop();
+        stopKeeper();
         inFlight.delete(run.id);
         wake();
       });
-    inFlight.set(run.id, { promise: promise.then(() => {}), interrupt });
+    inFlight.set(run.id, { promise, lease });
   }
 
   async function claimLoop() {
-    while (!draining) {
+    while (!stopping.signal.aborted) {
       const free = options.concurrency - inFlight.size;
       let claimed: Run[] = [];
       if (free > 0) {
         try {
-          claimed = await store.claimRuns({ workerId, limit: free, leaseMs: options.leaseMs, now: clock.now(), newExecutionId: newUuid });
+          // Never claim a run this process still executes, even when its lease looks expired
+          // (an event-loop stall longer than the lease): that would run it twice here.
+          claimed = await deps.claim({
+            workerId, limit: free, leaseMs: options.leaseMs, now: clock.now(), newExecutionId: newUuid, excludeRunIds: [...inFlight.keys()],
+          });
         } catch (error) {
           options.onError?.(error);
           await sleep(Math.min(5000, options.pollIntervalMs * 5));
           continue;
         }
+        // A claim that raced with the stop signal: those runs start, see the drain and are released at once.
         for (const run of claimed) execute(run);
       }
       // A full batch suggests more work is waiting: claim again at once.
@@ -106,7 +139,7 @@ export function createWorkerPool(deps: { store: Store; clock: Clock; executor: R
     workerId,
     start() {
       if (options.concurrency <= 0 || loop) return;
-      unsubscribe = store.onRunsQueued(wake);
+      unsubscribe = deps.onQueued(wake);
       loop = claimLoop();
     },
     /** Wakes the claim loop now, e.g. after this process queued a run. */
@@ -115,27 +148,21 @@ export function createWorkerPool(deps: { store: Store; clock: Clock; executor: R
     get activeRuns() {
       return inFlight.size;
     },
-    /** Stops claiming, drains in-flight runs within the grace period, releases the rest. */
+    /** Stops claiming at once; drains in-flight runs within the grace period; interrupts (and so releases) the rest. */
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      draining = true;
+      if (stopping.signal.aborted) return;
+      stopping.abort();
       unsubscribe();
-      for (const timer of wakeTimers) clearTimeout(timer);
+      for (const cancel of wakeTimers) cancel();
       wakeTimers.clear();
-      wake();
       await loop;
-      const all = () => Promise.all([...inFlight.values()].map((r) => r.promise));
-      let graceTimer: NodeJS.Timeout | undefined;
-      const grace = new Promise<'timeout'>((resolve) => (graceTimer = setTimeout(() => resolve('timeout'), options.shutdownGraceMs)));
-      const outcome = await Promise.race([all().then(() => 'drained' as const), grace]);
-      clearTimeout(graceTimer);
-      if (outcome === 'timeout') {
-        const interrupted = [...inFlight.keys()];
-        for (const entry of inFlight.values()) entry.interrupt.abort(new Error('worker shutting down'));
-        await all();
-        await Promise.all(interrupted.map((runId) => store.releaseRun(runId, workerId, clock.now(), clock.now()).catch(() => false)));
-      }
+      const all = () => Promise.all([...inFlight.values()].map((entry) => entry.promise));
+      const drained = new AbortController();
+      const draining = all().then(() => drained.abort());
+      await clock.sleep(options.shutdownGraceMs, drained.signal);
+      if (drained.signal.aborted) return;
+      for (const entry of inFlight.values()) entry.lease.interrupt();
+      await draining;
     },
   };
 }

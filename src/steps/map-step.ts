@@ -47,7 +47,7 @@ export const mapStep = defineStepType({
 
     const failure = outcomes.find((o) => o.kind === 'failed');
     if (failure) return { kind: 'failed', message: failure.message, retryable: false };
-    if (outcomes.some((o) => o.kind === 'interrupted')) return { kind: 'failed', message: 'interrupted', retryable: false };
+    if (outcomes.some((o) => o.kind === 'stopped')) return { kind: 'failed', message: 'stopped', retryable: false };
     const waits = outcomes.flatMap((o) => (o.kind === 'waiting' ? [o.until] : []));
     if (waits.length > 0) return { kind: 'waiting', until: Math.min(...waits) };
     return { kind: 'completed', output: outputs };

@@ -1,4 +1,8 @@
 import type { Static, TObject } from '@sinclair/typebox';
+import type { NestedOutcome, StepOutcome } from '../core/outcomes.js';
+
+/** A step type's outcomes are defined with the engine's others, in core/outcomes.ts. */
+export type { NestedOutcome, StepOutcome } from '../core/outcomes.js';
 
 /**
  * The plugin interface for step types (SPEC §5). Built-in types live beside this file;
@@ -67,21 +71,6 @@ export interface StepContext {
   /** Budgets a step type enforces itself (SPEC §16): most items of one `map`. */
   limits: { mapItems: number };
 }
-
-/** What one attempt of a step came to. The executor handles each case. */
-export type StepOutcome =
-  | { kind: 'completed'; output: unknown }
-  /** `retryable: false` skips the step's remaining retries; `code` is the step error code (default STEP_FAILED). */
-  | { kind: 'failed'; message: string; retryable?: boolean; code?: string }
-  /** Durable wait: the run is released and resumed at `until` (no worker slot held). */
-  | { kind: 'waiting'; until: number };
-
-/** How a group of nested steps ended: `output` is the last nested step's. */
-export type NestedOutcome =
-  | { kind: 'completed'; output: unknown }
-  | { kind: 'failed'; message: string }
-  | { kind: 'waiting'; until: number }
-  | { kind: 'interrupted' };
 
 /** Child runs started by `workflow` steps (implemented by the service layer). */
 export interface ChildRuns {

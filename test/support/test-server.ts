@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_PREFIX } from '../../src/api/schemas.js';
 import { loadConfig, parseDatabaseUrl } from '../../src/config/config.js';
-import type { Clock } from '../../src/core/clock.js';
+import { clockWithNow, type Clock } from '../../src/core/clock.js';
 import { openStore, startSlipway, type createServices, type SlipwayServer } from '../../src/server.js';
 import type { StepType } from '../../src/steps/step-type.js';
 import { createMigratedTestDatabase } from './postgres-template.js';
@@ -60,7 +60,8 @@ export interface TestServerOptions {
   backend?: Backend;
   /** Run slots; 0 keeps runs QUEUED. */
   concurrency?: number;
-  clock?: Clock;
+  /** A time source for the server; its timers stay the system's. */
+  clock?: Pick<Clock, 'now'>;
   env?: Record<string, string>;
   extraStepTypes?: StepType[];
 }
@@ -111,7 +112,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     { databaseUrl, host: '127.0.0.1', port: 0, concurrency: options.concurrency ?? 2 },
     { SLIPWAY_POLL_INTERVAL: '50ms', SLIPWAY_SHUTDOWN_GRACE: '2s', ...options.env },
   );
-  const server = await startSlipway({ config, http: true, examplesDir: null, logger: false, clock: options.clock, extraStepTypes: options.extraStepTypes });
+  const server = await startSlipway({ config, http: true, examplesDir: null, logger: false, clock: options.clock && clockWithNow(() => options.clock!.now()), extraStepTypes: options.extraStepTypes });
   const services = server.services;
 
   async function newWorkspace(limits: { dailyRunLimit?: number | null; concurrentRunLimit?: number | null } = {}) {

@@ -6,7 +6,7 @@ import { systemClock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isTerminal } from '../../core/states.js';
 import { createRunExecutor } from '../../engine/run-executor.js';
-import { createWorkerPool } from '../../engine/worker-pool.js';
+import { createWorkerPool, workerPoolDepsOf } from '../../engine/worker-pool.js';
 import { createServices, hostStepTypes, openStore, stepOptionsOf } from '../../server.js';
 import { createChildRuns } from '../../service/child-runs.js';
 import type { Store } from '../../store/store.js';
@@ -105,7 +105,7 @@ async function runCase(store: Store, services: Services, prepared: Prepared, tes
     childRuns: createChildRuns({ store, clock: systemClock, workflows: services.workflows }),
   });
   const errors: unknown[] = [];
-  const pool = createWorkerPool({ store, clock: systemClock, executor }, { concurrency: 1, leaseMs: 30_000, pollIntervalMs: 25, shutdownGraceMs: 1000, onError: (e) => errors.push(e) });
+  const pool = createWorkerPool(workerPoolDepsOf(store, systemClock, executor), { concurrency: 1, leaseMs: 30_000, pollIntervalMs: 25, shutdownGraceMs: 1000, onError: (e) => errors.push(e) });
   pool.start();
   try {
     const outcome = await waitForRun(store, services, prepared.workspaceId, runId, options.caseTimeoutMs);

@@ -1,9 +1,14 @@
 import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
-import type { LeaseStore } from '../lease-store.js';
+import type { LeaseRef, LeaseStore } from '../lease-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
+/** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
+const HELD = `id = $1 AND lease_owner = $2 AND claim_token = $3 AND status IN ${ACTIVE}`;
+
+/** The first three parameters of every guarded write. */
+const claimOf = (lease: LeaseRef): unknown[] => [lease.runId, lease.workerId, lease.claimToken];
 
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), PostgreSQL dialect. */
 export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
@@ -25,12 +30,13 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         const expired = (
           await client.query(
             `WITH due AS MATERIALIZED (
-               SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3
+               SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3 AND NOT (id = ANY($5::text[]))
                ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             UPDATE runs r SET lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1, wake_requested = 0
+             UPDATE runs r SET lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2,
+               claim_count = r.claim_count + 1, wake_requested = 0
              FROM due WHERE r.id = due.id AND r.status IN ${ACTIVE} AND r.lease_expires_at <= $3
              RETURNING r.*`,
-            [input.workerId, leaseUntil, input.now, input.limit],
+            [input.workerId, leaseUntil, input.now, input.limit, input.excludeRunIds ?? []],
           )
         ).rows.map((row) => toRun(row as Row));
         const room = input.limit - expired.length;
@@ -45,7 +51,7 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
                SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
              picked AS MATERIALIZED (SELECT id, row_number() OVER () AS n FROM locked)
              UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
-               lease_owner = $1, lease_expires_at = $2, claim_count = r.claim_count + 1,
+               lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
                workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                    WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id)
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
@@ -58,31 +64,28 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
       });
     },
 
-    async renewLease(runId, workerId, leaseExpiresAt) {
+    async renewLease(lease, leaseExpiresAt) {
+      const rows = await query(`UPDATE runs SET lease_expires_at = $4 WHERE ${HELD} RETURNING id`, [...claimOf(lease), leaseExpiresAt]);
+      return rows.length === 1;
+    },
+
+    async markRunRunning(lease, now) {
+      // Already RUNNING (a resumed run) is fine as long as the claim is ours.
       const rows = await query(
-        `UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
-        [leaseExpiresAt, runId, workerId],
+        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN $4 ELSE updated_at END
+         WHERE ${HELD} RETURNING id`,
+        [...claimOf(lease), now],
       );
       return rows.length === 1;
     },
 
-    async markRunRunning(runId, workerId, now) {
-      // Already RUNNING (a resumed run) is fine as long as the lease is ours.
-      const rows = await query(
-        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN $1 ELSE updated_at END
-         WHERE id = $2 AND lease_owner = $3 AND status IN ${ACTIVE} RETURNING id`,
-        [now, runId, workerId],
-      );
-      return rows.length === 1;
-    },
-
-    async releaseRun(runId, workerId, availableAt, now) {
+    async releaseRun(lease, availableAt, now) {
       // SET expressions read the row as it was: a pending wake request makes it due now.
       const [row] = await query(
-        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
-           lease_expires_at = CASE WHEN wake_requested = 1 THEN least($1::bigint, $2::bigint) ELSE $1::bigint END
-         WHERE id = $3 AND lease_owner = $4 AND status IN ${ACTIVE} RETURNING lease_expires_at`,
-        [availableAt, now, runId, workerId],
+        `UPDATE runs SET lease_owner = NULL, claim_token = NULL, wake_requested = 0,
+           lease_expires_at = CASE WHEN wake_requested = 1 THEN least($4::bigint, $5::bigint) ELSE $4::bigint END
+         WHERE ${HELD} RETURNING lease_expires_at`,
+        [...claimOf(lease), availableAt, now],
       );
       if (row && Number(row.lease_expires_at) <= now) await announceQueued();
       return row !== undefined;
@@ -103,26 +106,27 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
 
     async finishRun(input) {
       const rows = await query(
-        `UPDATE runs SET status = $1, output = $2, error = $3, updated_at = $4, completed_at = $4,
-           lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = $5 AND lease_owner = $6 AND status IN ${ACTIVE} RETURNING id`,
-        [input.status, toJson(input.output), toJson(input.error), input.now, input.runId, input.workerId],
+        `UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
+           lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
+         WHERE ${HELD} RETURNING id`,
+        [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now],
       );
       return rows.length === 1;
     },
 
-    async saveStepAttempt(workerId, a) {
-      // FOR SHARE keeps the lease check true until the write commits: a takeover's claim
+    async saveStepAttempt(lease, a) {
+      if (a.runId !== lease.runId) return false;
+      // FOR SHARE keeps the claim check true until the write commits: a takeover's claim
       // skips the locked row instead of slipping in between.
       const rows = await query(
-        `WITH held AS (SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND status IN ${ACTIVE} FOR SHARE)
+        `WITH held AS (SELECT id FROM runs WHERE ${HELD} FOR SHARE)
          INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
-         SELECT held.id, $3::text, $4::integer, $5::text, $6::text, $7::json, $8::json, $9::json, $10::bigint, $11::bigint, $12::bigint FROM held
+         SELECT held.id, $4::text, $5::integer, $6::text, $7::text, $8::json, $9::json, $10::json, $11::bigint, $12::bigint, $13::bigint FROM held
          ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
            status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
            finished_at = excluded.finished_at, wake_at = excluded.wake_at
          RETURNING 1`,
-        [a.runId, workerId, a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
+        [...claimOf(lease), a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
       );
       return rows.length === 1;
     },

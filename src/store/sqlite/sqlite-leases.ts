@@ -1,7 +1,11 @@
+import { newUuid } from '../../core/ids.js';
 import { toJson, toRun, toStepAttempt } from '../rows.js';
 import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+
+/** The guard of every write under a claim: this claim still holds the active run. */
+const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STARTING', 'RUNNING')`;
 
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), SQLite dialect. */
 export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
@@ -11,16 +15,18 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     const leaseUntil = input.now + input.leaseMs;
     const claimed: Run[] = [];
     // Runs whose lease expired: a crashed worker's, a released one's, or a wait now due.
+    const excluded = JSON.stringify(input.excludeRunIds ?? []);
     const expired = all(
       `SELECT id FROM runs WHERE status IN ('STARTING', 'RUNNING') AND lease_expires_at <= ?
+         AND id NOT IN (SELECT value FROM json_each(?))
        ORDER BY lease_expires_at LIMIT ?`,
-      input.now, input.limit,
+      input.now, excluded, input.limit,
     );
     for (const { id } of expired) {
       const row = one(
-        `UPDATE runs SET lease_owner = ?, lease_expires_at = ?, claim_count = claim_count + 1, wake_requested = 0
+        `UPDATE runs SET lease_owner = ?, claim_token = ?, lease_expires_at = ?, claim_count = claim_count + 1, wake_requested = 0
          WHERE id = ? RETURNING *`,
-        input.workerId, leaseUntil, id,
+        input.workerId, newUuid(), leaseUntil, id,
       )!;
       claimed.push(toRun(row));
     }
@@ -30,11 +36,11 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     for (const { id } of fresh) {
       const row = one(
         `UPDATE runs SET status = 'STARTING', execution_id = ?, started_at = ?, updated_at = ?,
-           lease_owner = ?, lease_expires_at = ?, claim_count = claim_count + 1,
+           lease_owner = ?, claim_token = ?, lease_expires_at = ?, claim_count = claim_count + 1,
            workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id)
          WHERE id = ? AND status = 'QUEUED' RETURNING *`,
-        input.newExecutionId(), input.now, input.now, input.workerId, leaseUntil, id,
+        input.newExecutionId(), input.now, input.now, input.workerId, newUuid(), leaseUntil, id,
       )!;
       claimed.push(toRun(row));
     }
@@ -47,32 +53,29 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       return writes.submit(() => claimRunsTx(input));
     },
 
-    async renewLease(runId, workerId, leaseExpiresAt) {
+    async renewLease(lease, leaseExpiresAt) {
       const result = await writes.submit(() => run(
-        `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
-        leaseExpiresAt, runId, workerId,
+        `UPDATE runs SET lease_expires_at = ? WHERE ${HELD}`,
+        leaseExpiresAt, lease.runId, lease.workerId, lease.claimToken,
       ));
       return result.changes === 1;
     },
 
-    async markRunRunning(runId, workerId, now) {
-      return writes.submit(() => {
-        const result = run(
-          `UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'STARTING'`,
-          now, runId, workerId,
-        );
-        if (result.changes === 1) return true;
-        // Already RUNNING (a resumed run) is fine as long as the lease is ours.
-        return one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`, runId, workerId) !== undefined;
-      });
+    async markRunRunning(lease, now) {
+      // Already RUNNING (a resumed run) is fine as long as the claim is ours.
+      const result = await writes.submit(() => run(
+        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN ? ELSE updated_at END WHERE ${HELD}`,
+        now, lease.runId, lease.workerId, lease.claimToken,
+      ));
+      return result.changes === 1;
     },
 
-    async releaseRun(runId, workerId, availableAt, now) {
+    async releaseRun(lease, availableAt, now) {
       const row = await writes.submit(() => one(
-        `UPDATE runs SET lease_owner = NULL, wake_requested = 0,
+        `UPDATE runs SET lease_owner = NULL, claim_token = NULL, wake_requested = 0,
            lease_expires_at = CASE WHEN wake_requested = 1 THEN min(?, ?) ELSE ? END
-         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING') RETURNING lease_expires_at`,
-        availableAt, now, availableAt, runId, workerId,
+         WHERE ${HELD} RETURNING lease_expires_at`,
+        availableAt, now, availableAt, lease.runId, lease.workerId, lease.claimToken,
       ));
       if (row && Number(row.lease_expires_at) <= now) deps.notifyQueued();
       return row !== undefined;
@@ -92,19 +95,21 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     },
 
     async finishRun(input) {
+      const { lease } = input;
       const result = await writes.submit(() => run(
         `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
-           lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`,
-        input.status, toJson(input.output), toJson(input.error), input.now, input.now, input.runId, input.workerId,
+           lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
+         WHERE ${HELD}`,
+        input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
       ));
       return result.changes === 1;
     },
 
-    async saveStepAttempt(workerId, attempt) {
-      // One statement guarded by the lease check before it; the pair is atomic in the batch's savepoint.
+    async saveStepAttempt(lease, attempt) {
+      // One statement guarded by the claim check before it; the pair is atomic in the batch's savepoint.
       return writes.submit(() => {
-        const held = one(`SELECT 1 FROM runs WHERE id = ? AND lease_owner = ? AND status IN ('STARTING', 'RUNNING')`, attempt.runId, workerId);
+        if (attempt.runId !== lease.runId) return false;
+        const held = one(`SELECT 1 FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
         if (!held) return false;
         run(
           `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)

@@ -1,0 +1,71 @@
+import type { Clock } from '../core/clock.js';
+import type { LeaseStop } from '../core/outcomes.js';
+import type { RunStatus } from '../core/states.js';
+import type { LeaseRef, LeaseStore } from '../store/lease-store.js';
+import type { RunError, StepAttempt } from '../store/store.js';
+
+/** The guarded writes a lease makes; each is fenced in SQL by the claim token. */
+export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>;
+
+/**
+ * One claim of one run, handed by the worker pool to the executor: who holds it, the
+ * signal that stops its work, and every write the engine may make under it. Each write
+ * names the claim token, so after the run is claimed again — by another worker, or by
+ * this one after a stall longer than the lease — every write of this handle is refused
+ * and the handle is `lost` from then on.
+ *
+ * @example
+ * const lease = createRunLease({ writes: store, clock, leaseMs: 30_000 }, leaseOf(run));
+ * if (!(await lease.markRunning())) return { kind: 'lost' };
+ */
+export interface RunLease extends LeaseRef {
+  /** Aborts when the lease is lost or shutdown interrupts the run; `stopReason` says which. */
+  readonly signal: AbortSignal;
+  stopReason(): LeaseStop | null;
+  /** Records a step attempt; false (and nothing written) once the signal has aborted or the claim is gone. */
+  saveAttempt(attempt: StepAttempt): Promise<boolean>;
+  markRunning(): Promise<boolean>;
+  /** Gives the run up, claimable again at `availableAt`. Allowed after an interruption (that is how it ends). */
+  release(availableAt: number): Promise<boolean>;
+  finish(status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<boolean>;
+  /** Extends the lease by `leaseMs` from now (the lease keeper calls it). */
+  renew(): Promise<boolean>;
+  /** Shutdown's grace period ended: abort the running steps; only `release` still writes. */
+  interrupt(): void;
+}
+
+export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseMs: number }, claim: LeaseRef): RunLease {
+  const { writes, clock } = deps;
+  const ref: LeaseRef = { runId: claim.runId, workerId: claim.workerId, claimToken: claim.claimToken };
+  const controller = new AbortController();
+  let reason: LeaseStop | null = null;
+
+  function stop(why: LeaseStop) {
+    if (reason !== null) return;
+    reason = why;
+    controller.abort(new Error(why === 'lost' ? 'lease lost' : 'worker shutting down'));
+  }
+
+  /** A refused guarded write means another claim holds the run: the lease is lost. */
+  const guarded = async (write: () => Promise<boolean>): Promise<boolean> => {
+    if (reason === 'lost') return false;
+    const held = await write();
+    if (!held) stop('lost');
+    return held;
+  };
+  /** Writes of the execution itself stop at any abort (an interrupted attempt stays RUNNING). */
+  const whileRunning = (write: () => Promise<boolean>): Promise<boolean> =>
+    reason !== null ? Promise.resolve(false) : guarded(write);
+
+  return {
+    ...ref,
+    signal: controller.signal,
+    stopReason: () => reason,
+    saveAttempt: (attempt) => whileRunning(() => writes.saveStepAttempt(ref, attempt)),
+    markRunning: () => whileRunning(() => writes.markRunRunning(ref, clock.now())),
+    finish: (status, output, error) => whileRunning(() => writes.finishRun({ lease: ref, status, output, error, now: clock.now() })),
+    release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
+    renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),
+    interrupt: () => stop('interrupted'),
+  };
+}
