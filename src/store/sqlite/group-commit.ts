@@ -50,6 +50,9 @@ export function createGroupCommit(db: Database.Database, options: { lockWaitMs?:
       try {
         return { ok: true, value: isolated(item.work) };
       } catch (error) {
+        // A full disk or an I/O error makes SQLite roll back the whole transaction: the
+        // batch fails with that error, for every operation in it (all were undone).
+        if (!db.inTransaction) throw error;
         return { ok: false, error };
       }
     }),

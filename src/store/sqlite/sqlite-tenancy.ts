@@ -5,7 +5,7 @@ import type { SqliteDeps } from './sqlite-deps.js';
 
 /** Organizations, workspaces and API tokens, SQLite dialect. */
 export function createSqliteTenancy(deps: SqliteDeps): TenancyStore {
-  const { db, one, all, run, writes } = deps;
+  const { one, all, run, writes } = deps;
 
   function createOrganizationSync(name: string, now: number): Organization {
     return toOrganization(one('INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING *', name, now)!);
