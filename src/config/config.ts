@@ -17,6 +17,8 @@ export interface Config {
   leaseMs: number;
   pollIntervalMs: number;
   shutdownGraceMs: number;
+  /** First wait before a failed webhook delivery is tried again; doubles each time (`SLIPWAY_WEBHOOK_BACKOFF`). */
+  webhookBackoffMs: number;
   logLevel: string;
   /** Steps of one run that may execute at once (`SLIPWAY_STEP_CONCURRENCY`). */
   stepConcurrency: number;
@@ -85,6 +87,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     leaseMs: duration('SLIPWAY_LEASE_TIMEOUT', env.SLIPWAY_LEASE_TIMEOUT ?? '30s'),
     pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
+    webhookBackoffMs: duration('SLIPWAY_WEBHOOK_BACKOFF', env.SLIPWAY_WEBHOOK_BACKOFF ?? '5s'),
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
     stepConcurrency: wholeNumber('SLIPWAY_STEP_CONCURRENCY', env.SLIPWAY_STEP_CONCURRENCY ?? 8, 1, 1000),
     httpAllowPrivate: flag('SLIPWAY_HTTP_ALLOW_PRIVATE', env.SLIPWAY_HTTP_ALLOW_PRIVATE),

@@ -12,6 +12,7 @@ import { createSqliteRuns } from './sqlite-runs.js';
 import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
+import { createSqliteWebhooks } from './sqlite-webhooks.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -71,6 +72,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteWorkflows(deps),
     ...runs,
     ...createSqliteLeases(deps),
+    ...createSqliteWebhooks(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
 
     onRunsQueued(listener) {
