@@ -4,7 +4,12 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
+<<<<<<< HEAD
+import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
+import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
+=======
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
+>>>>>>> main
 import { buildHttpApp } from './http/app.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
@@ -14,6 +19,8 @@ import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
+import { createDefinitionScheduleSync } from './service/definition-schedules.js';
+import { createSchedulesService } from './service/schedules-service.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
 import type { StepType } from './steps/step-type.js';
@@ -25,6 +32,9 @@ import type { Store } from './store/store.js';
 import { withVersionCache } from './store/version-cache.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
+
+/** How often a process with workers looks for due schedules: fires happen within about this much of their time. */
+const SCHEDULE_POLL_INTERVAL_MS = 250;
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 /** The built dashboard (`npm run build:web`, from web/). */
@@ -55,7 +65,7 @@ export function migrationsSql(database: DatabaseTarget): string {
 
 export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = [], stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
-  const workflows = createWorkflowsService({ store, clock, stepTypes });
+  const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
   return {
     stepTypes,
     workflows,
@@ -63,6 +73,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
 }
@@ -87,6 +98,8 @@ export interface SlipwayServer {
   url: string;
   store: Store;
   pool: WorkerPool;
+  /** Fires due schedules; null when the process runs no workers (`--concurrency 0`). */
+  firer: ScheduleFirer | null;
   /** The services the HTTP API uses (with this server's step types). */
   services: ReturnType<typeof createServices>;
   bootstrap: BootstrapResult | null;
@@ -141,6 +154,15 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 
+  // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
+  const firer = config.concurrency > 0
+    ? createScheduleFirer({ store, clock, fire: services.schedules.fire }, {
+      pollIntervalMs: SCHEDULE_POLL_INTERVAL_MS,
+      leaseMs: config.leaseMs,
+      onError: (error) => (logger ? logger.error({ err: error }, 'schedule firer error') : undefined),
+    })
+    : null;
+
   let bootstrap: BootstrapResult | null = null;
   let url = '';
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
@@ -150,17 +172,20 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     url = await app.listen({ host: config.host, port: config.port });
   }
   pool.start();
+  firer?.start();
 
   let closing: Promise<void> | null = null;
   return {
     url,
     store,
     pool,
+    firer,
     services,
     bootstrap,
     close() {
       closing ??= (async () => {
         await app?.close();
+        await firer?.stop();
         await pool.stop();
         await store.close();
       })();

@@ -72,8 +72,10 @@ describe('the npm package installs and runs from its tarball', () => {
       assert.ok(files.includes(required), `${required} is missing from the package`);
     }
     assert.ok(files.some((f) => /^dist-web\/assets\/.+\.js$/.test(f)), 'the dashboard bundle is missing');
-    const offending = files.filter((f) => /^(src|test|bench|web|scripts)\//.test(f) || /\.(c|m)?tsx?$/.test(f) || /\.test\./.test(f) || f.startsWith('node_modules/'));
+    const offending = files.filter((f) => /^(src|test|bench|web|scripts)\//.test(f) || /\.(c|m)?tsx?$/.test(f) || /\.(test|spec)\.[cm]?[jt]sx?$/.test(f) || f.startsWith('node_modules/'));
     assert.deepEqual(offending, [], 'the package must not ship sources, tests or benchmarks');
+    // Workflow test files (`slipway test`, examples/tests/*.test.yaml) are examples for users, not the project's tests.
+    assert.ok(files.some((f) => /^examples\/tests\/.+\.test\.ya?ml$/.test(f)), 'the example workflow test files are missing');
     // Every migration of both stores (whoever added it) is in the package beside the compiled store.
     for (const dialect of ['sqlite', 'postgres']) {
       const migrations = readdirSync(join(ROOT, 'src', 'store', dialect, 'migrations')).filter((name) => name.endsWith('.sql'));

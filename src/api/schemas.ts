@@ -169,17 +169,21 @@ const runDetailFields = {
   inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The inputs the run was created with' })),
   workflow_version: Type.Optional(Nullable(Type.Integer({ description: 'Pinned version; null while QUEUED' }))),
   started_at: Type.Optional(Nullable(Timestamp)),
+  trigger: Type.Optional(Type.Object(
+    { type: Type.String({ description: '`api`, `schedule` (with schedule_id, fire_at), `child` (with parent_run_id), …' }) },
+    { additionalProperties: true, description: 'What started the run' },
+  )),
 };
 
 export const RunWithDetailsSchema = Type.Object(
   { ...RunSchema.properties, ...runDetailFields },
-  { $id: 'RunWithDetails', description: 'A Run; with `include=details` (and in lists) also inputs, workflow_version and started_at' },
+  { $id: 'RunWithDetails', description: 'A Run; with `include=details` (and in lists) also inputs, workflow_version, started_at and trigger' },
 );
 export type RunWithDetails = Static<typeof RunWithDetailsSchema>;
 
 /** Other query parameters stay ignored, as they were before this extension (Slate clients may send cache-busters). */
 export const GetRunQuery = Type.Object(
-  { include: Type.Optional(Type.Literal('details', { description: 'Adds inputs, workflow_version and started_at (dashboard extension)' })) },
+  { include: Type.Optional(Type.Literal('details', { description: 'Adds inputs, workflow_version, started_at and trigger (dashboard extension)' })) },
   { additionalProperties: true },
 );
 export type GetRunQuery = Static<typeof GetRunQuery>;

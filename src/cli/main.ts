@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerAdminCommands(program);
   registerRunCommand(program);
+  registerScheduleCommands(program);
   registerWorkflowCommands(program);
   registerTestCommand(program);
   return program;

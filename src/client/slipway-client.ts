@@ -18,6 +18,7 @@ import type {
   RunStepsResponse,
   Workflow,
 } from '../api/schemas.js';
+import { scheduleMethods } from './schedules-client.js';
 
 /** An error answer of the API, with its documented body. */
 export class SlipwayApiError extends Error {
@@ -98,6 +99,8 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   };
 
   return {
+    ...scheduleMethods(request, query),
+
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;
     },

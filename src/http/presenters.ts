@@ -71,6 +71,7 @@ export function toRunWithDetails(run: Run): Wire.RunWithDetails {
     inputs: run.inputs,
     workflow_version: run.workflowVersion,
     started_at: toIsoOrNull(run.startedAt),
+    trigger: run.trigger,
   };
 }
 

@@ -2,7 +2,7 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { newRunId } from '../core/ids.js';
-import type { CreateRunResult, Store, Workflow } from '../store/store.js';
+import type { CreateRunResult, NewRun, Store, Workflow } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import type { WorkflowsService } from './workflows-service.js';
@@ -16,7 +16,9 @@ export type RunTrigger =
   /** `POST /workflows/{id}/runs`: limited by the workspace's run limits. */
   | { kind: 'api' }
   /** A `workflow` step of `parentRunId`: not limited and not counted (the root run was). */
-  | { kind: 'child'; parentRunId: string };
+  | { kind: 'child'; parentRunId: string }
+  /** A fire of a schedule (SPEC §8): limited like an API run; queued by the store's fire transaction. */
+  | { kind: 'schedule'; scheduleId: string; fireAt: number };
 
 export interface QueueRunRequest {
   workspaceId: number;
@@ -59,8 +61,17 @@ export interface QueueRunDeps {
 export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Promise<QueueRunResult> {
   const prepared = await prepareRun(deps, request);
   if (prepared.kind !== 'prepared') return prepared;
-  const now = deps.clock.now();
-  return deps.store.createRun({
+  return deps.store.createRun(newRunOf(deps.clock, request, prepared));
+}
+
+/** The run row a prepared run is inserted as (by `queueRun`, or inside a schedule fire's transaction). */
+export function newRunOf(
+  clock: Clock,
+  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger'>,
+  prepared: Extract<PreparedRun, { kind: 'prepared' }>,
+): NewRun {
+  const now = clock.now();
+  return {
     id: newRunId(),
     workspaceId: request.workspaceId,
     workflowId: prepared.workflow.id,
@@ -70,7 +81,7 @@ export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Pr
     ...placementOf(request.trigger),
     now,
     dayStart: startOfUtcDay(now),
-  });
+  };
 }
 
 /** A run prepared but not queued: the workflow and the inputs with defaults applied. */
@@ -99,6 +110,8 @@ function placementOf(trigger: RunTrigger): { parentRunId: string | null; ignoreL
       return { parentRunId: null, ignoreLimits: false };
     case 'child':
       return { parentRunId: trigger.parentRunId, ignoreLimits: true };
+    case 'schedule':
+      return { parentRunId: null, ignoreLimits: false };
     default:
       return assertNever(trigger);
   }

@@ -35,7 +35,13 @@ export function invalidDefinition(errors: readonly DefinitionError[]): AppError 
 }
 
 /** Applying workflow files, and reading workflows. */
-export function createWorkflowsService(deps: { store: Store; clock: Clock; stepTypes: StepTypeRegistry }) {
+export function createWorkflowsService(deps: {
+  store: Store;
+  clock: Clock;
+  stepTypes: StepTypeRegistry;
+  /** Called after every publish with the published definition (the file's `schedules:` follow it). */
+  afterPublish?: (workspaceId: number, workflowId: string, definition: WorkflowDefinition) => Promise<void>;
+}) {
   /**
    * Creates or updates a workflow from a YAML/JSON file; with `publish`, adds an
    * immutable version and makes it the default. `workflowId` (e.g. from `--id`)
@@ -46,7 +52,7 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
     if (!parsed.ok) throw invalidDefinition(parsed.errors);
     const definition = parsed.definition;
     const workflowId = input.workflowId ?? definition.id ?? newWorkflowObjectId();
-    return deps.store.applyWorkflow({
+    const applied = await deps.store.applyWorkflow({
       workspaceId: input.workspaceId,
       workflowId,
       uuid: newUuid(),
@@ -62,6 +68,9 @@ export function createWorkflowsService(deps: { store: Store; clock: Clock; stepT
       publish: input.publish,
       now: deps.clock.now(),
     });
+    // Also when nothing new was published (same definition): a re-publish repairs what a crash between the two left.
+    if (input.publish) await deps.afterPublish?.(input.workspaceId, workflowId, definition);
+    return applied;
   }
 
   /**

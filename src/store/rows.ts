@@ -95,8 +95,18 @@ export function toRun(row: Row): Run {
     leaseOwner: (row.lease_owner as string | null) ?? null,
     leaseExpiresAt: num(row.lease_expires_at),
     claimCount: Number(row.claim_count),
+<<<<<<< HEAD
+    trigger: toRunTrigger(row),
+=======
     claimToken: (row.claim_token as string | null) ?? null,
+>>>>>>> main
   };
+}
+
+/** A run's recorded trigger; runs without one were created through the API, or as a child of a `workflow` step. */
+function toRunTrigger(row: Row): Run['trigger'] {
+  if (row.run_trigger !== null && row.run_trigger !== undefined) return json(row.run_trigger) as Run['trigger'];
+  return row.parent_run_id ? { type: 'child', parent_run_id: row.parent_run_id as string } : { type: 'api' };
 }
 
 export function toStepAttempt(row: Row): StepAttempt {

@@ -2,12 +2,14 @@ import type { LeaseStore } from './lease-store.js';
 import type { RunStore } from './run-store.js';
 import type { TenancyStore } from './tenancy-store.js';
 import type { WorkflowStore } from './workflow-store.js';
+import type { ScheduleStore } from './schedule-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
 export type * from './workflow-store.js';
 export type * from './run-store.js';
 export type * from './lease-store.js';
+export type * from './schedule-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
@@ -20,7 +22,7 @@ export type * from './lease-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

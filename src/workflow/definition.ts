@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ScheduleDefinitionSchema } from './schedule-definition.js';
 
 /**
  * The workflow definition file (SPEC §5), as a TypeBox schema: the structural check
@@ -78,6 +79,7 @@ export const WorkflowDefinitionSchema = Type.Object(
     })),
     steps: Type.Array(StepDefinitionSchema, { minItems: 1 }),
     output: Type.Optional(Type.Unknown()),
+    schedules: Type.Optional(Type.Array(ScheduleDefinitionSchema, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );

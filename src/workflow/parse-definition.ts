@@ -4,6 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './definition.js';
 import { checkStepList, formatPath, reservedNameProblem, type Path, type StepTypeShape } from './check-steps.js';
 import { findExpressionErrors } from './expressions.js';
+import { checkScheduleDefinitions } from './schedule-definition.js';
 
 export type { StepTypeShape } from './check-steps.js';
 
@@ -63,7 +64,10 @@ export function parseWorkflowDefinition(text: string, stepTypes: ReadonlyMap<str
     return { ok: false, errors };
   }
   const definition = value;
-  const errors = [...checkId(definition, options.expectedId, at), ...checkSteps(definition, stepTypes, at), ...checkInputs(definition, at), ...checkDurations(definition, at)];
+  const errors = [
+    ...checkId(definition, options.expectedId, at), ...checkSteps(definition, stepTypes, at), ...checkInputs(definition, at),
+    ...checkDurations(definition, at), ...checkScheduleDefinitions(definition).map((problem) => at(problem.path, problem.message)),
+  ];
   return errors.length > 0 ? { ok: false, errors } : { ok: true, definition };
 }
 

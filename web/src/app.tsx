@@ -3,6 +3,8 @@ import { AppContext, useApp } from './app-context.js';
 import { Link } from './components/link.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
+import { SchedulePage } from './pages/schedule-page.js';
+import { SchedulesPage } from './pages/schedules-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
@@ -54,6 +56,7 @@ export function App() {
 const NAV = [
   { href: '/workflows', label: 'Workflows' },
   { href: '/runs', label: 'Runs' },
+  { href: '/schedules', label: 'Schedules' },
   { href: '/settings/tokens', label: 'API Tokens' },
 ];
 
@@ -103,6 +106,8 @@ function Page({ path }: { path: string }) {
   if (path === '/runs') return <RunsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
+  if (path === '/schedules') return <SchedulesPage />;
+  if ((params = match('/schedules/:id', path))) return <SchedulePage scheduleId={params.id!} />;
   if (path === '/' || path === '') return null;
   return (
     <section>

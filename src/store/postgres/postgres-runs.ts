@@ -6,8 +6,13 @@ import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 
-/** Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`. */
-export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> {
+/**
+ * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
+ * `createRunIn` is createRun inside another topic's transaction (a schedule fire).
+ */
+export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> & {
+  createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult>;
+} {
   const { query, one, transaction } = deps;
 
   // NOTIFY inside every create transaction serialized the creates' commits (PostgreSQL holds a
@@ -90,6 +95,8 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   }
 
   return {
+    createRunIn,
+
     async createRun(input) {
       const result = await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') {

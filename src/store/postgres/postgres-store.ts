@@ -8,6 +8,7 @@ import { migratePostgres } from './migrate-postgres.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { createPostgresLeases } from './postgres-leases.js';
 import { createPostgresRuns } from './postgres-runs.js';
+import { createPostgresSchedules } from './postgres-schedules.js';
 import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import { startQueuedListener } from './queued-listener.js';
@@ -99,6 +100,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued') };
 
+  const { createRunIn, ...runs } = createPostgresRuns(deps);
+
   return {
     async migrate() {
       try {
@@ -118,8 +121,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     ...createPostgresTenancy(deps),
     ...createPostgresWorkflows(deps),
-    ...createPostgresRuns(deps),
+    ...runs,
     ...createPostgresLeases(deps),
+    ...createPostgresSchedules({ ...deps, createRunIn }),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

@@ -4,8 +4,11 @@ import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 
-/** Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`. */
-export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued'> {
+/**
+ * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
+ * `createRunInTransaction` is createRun's transaction for other topics' transactions (a schedule fire).
+ */
+export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued'> & { createRunInTransaction: (input: NewRun) => CreateRunResult } {
   const { db, one, all, writes } = deps;
 
   function getRunById(runId: string): Run | null {
@@ -44,6 +47,8 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
   });
 
   return {
+    createRunInTransaction: createRunTx,
+
     async createRun(input) {
       const result = await writes.submit((): CreateRunResult => {
         try {

@@ -10,6 +10,7 @@ import { migrateSqlite } from './migrate-sqlite.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { createSqliteLeases } from './sqlite-leases.js';
 import { createSqliteRuns } from './sqlite-runs.js';
+import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 
@@ -56,6 +57,8 @@ export function createSqliteStore(options: { path: string }): Store {
     notifyQueued: () => queued.emit('queued'),
   };
 
+  const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
+
   return {
     async migrate() {
       migrateSqlite(db, Date.now());
@@ -69,8 +72,9 @@ export function createSqliteStore(options: { path: string }): Store {
 
     ...createSqliteTenancy(deps),
     ...createSqliteWorkflows(deps),
-    ...createSqliteRuns(deps),
+    ...runs,
     ...createSqliteLeases(deps),
+    ...createSqliteSchedules({ ...deps, createRunInTransaction }),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);

@@ -8,6 +8,7 @@ import { formatDate, formatRelative } from '../format.js';
 import { useAsync } from '../use-async.js';
 import { RunForm } from './run-form.js';
 import { RunsTable } from './runs-page.js';
+import { WorkflowSchedules } from './workflow-schedules.js';
 
 /** One workflow: its id to copy, description, readme, versions, input schema, a Run form and its latest runs. */
 export function WorkflowPage({ workflowId }: { workflowId: string }) {
@@ -81,6 +82,8 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
             {runs.data && runs.data.data.length === 0 ? <Empty>No runs yet.</Empty> : null}
             {runs.data && runs.data.data.length > 0 ? <RunsTable runs={runs.data.data} showWorkflow={false} /> : null}
           </section>
+
+          <WorkflowSchedules workflowId={w._id} />
         </div>
 
         <aside class="column-side">
