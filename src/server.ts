@@ -4,12 +4,8 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
-<<<<<<< HEAD
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
-import { createWorkerPool, type WorkerPool } from './engine/worker-pool.js';
-=======
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
->>>>>>> main
 import { buildHttpApp } from './http/app.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';

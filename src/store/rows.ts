@@ -95,11 +95,8 @@ export function toRun(row: Row): Run {
     leaseOwner: (row.lease_owner as string | null) ?? null,
     leaseExpiresAt: num(row.lease_expires_at),
     claimCount: Number(row.claim_count),
-<<<<<<< HEAD
     trigger: toRunTrigger(row),
-=======
     claimToken: (row.claim_token as string | null) ?? null,
->>>>>>> main
   };
 }
 

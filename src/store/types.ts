@@ -104,13 +104,10 @@ export interface Run {
   leaseExpiresAt: number | null;
   /** How many times a worker has claimed the run. */
   claimCount: number;
-<<<<<<< HEAD
   /** What started the run, as the API shows it (SPEC Part II), e.g. `{type: "schedule", schedule_id, fire_at}`. */
   trigger: RunTrigger;
-=======
   /** Fresh for every claim; every guarded write of the engine names it. Null when free. */
   claimToken: string | null;
->>>>>>> main
 }
 
 /** What started a run: `{type: "api"}`, `{type: "child", parent_run_id}`, `{type: "schedule", schedule_id, fire_at}`, … */
