@@ -1,3 +1,4 @@
+import { systemClock } from '../src/core/clock.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createScheduleFirer, type ScheduleFirer } from '../src/engine/schedule-firer.js';
@@ -7,7 +8,7 @@ import { clockWithNow } from '../src/core/clock.js';
 
 /** A clock the test moves by hand (STYLE principle 11). */
 function fakeClock(iso: string) {
-  return { at: Date.parse(iso), now() { return this.at; }, set(to: string) { this.at = Date.parse(to); } };
+  return { ...systemClock, at: Date.parse(iso), now() { return this.at; }, set(to: string) { this.at = Date.parse(to); } };
 }
 
 const SCHEDULED_WORKFLOW = (schedules: string) => `
