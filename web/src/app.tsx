@@ -7,6 +7,7 @@ import { SchedulePage } from './pages/schedule-page.js';
 import { SchedulesPage } from './pages/schedules-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
+import { WorkflowEditorPage } from './pages/lazy-editor-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
 import { WorkflowsPage } from './pages/workflows-page.js';
 import { match, navigate, useLocation } from './router.js';
@@ -103,6 +104,7 @@ function Page({ path }: { path: string }) {
   let params: Record<string, string> | null;
   if (path === '/workflows') return <WorkflowsPage />;
   if ((params = match('/workflows/:id', path))) return <WorkflowPage workflowId={params.id!} />;
+  if ((params = match('/workflows/:id/edit', path))) return <WorkflowEditorPage workflowId={params.id!} />;
   if (path === '/runs') return <RunsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
