@@ -38,7 +38,7 @@ export function createFakeEngineStore() {
       runs.set(id, {
         id, workspaceId: 1, workflowId, status: 'QUEUED', inputs, metadata: null, idempotencyKey: null, workflowVersion: null,
         executionId: null, output: null, error: null, parentRunId: null, createdAt: now, updatedAt: now, startedAt: null,
-        completedAt: null, leaseOwner: null, leaseExpiresAt: null, claimCount: 0, claimToken: null, trigger: { type: 'api' }, wakeRequested: false,
+        completedAt: null, leaseOwner: null, leaseExpiresAt: null, claimCount: 0, claimToken: null, trigger: { type: 'api' }, rootRunId: id, depth: 0, wakeRequested: false,
       });
       notify();
     },
