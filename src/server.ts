@@ -50,7 +50,7 @@ export async function openStore(database: DatabaseTarget, options: { onError?: (
   const store =
     database.kind === 'postgres'
       ? createPostgresStore({ url: database.url, poolSize: database.poolSize, onError: options.onError })
-      : createSqliteStore({ path: database.path });
+      : createSqliteStore({ path: database.path, lockWaitMs: database.lockWaitMs });
   try {
     await store.migrate();
   } catch (error) {

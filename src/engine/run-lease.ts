@@ -6,7 +6,9 @@ import type { RunEventStore } from '../store/run-events-store.js';
 import type { RunError, StepAttempt } from '../store/store.js';
 
 /** The guarded writes a lease makes; each is fenced in SQL by the claim token. */
-export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'> & Pick<RunEventStore, 'appendStepDelta'>;
+export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>
+  // Optional so that fakes of the engine's tests need not stream; without it deltas are dropped.
+  & Partial<Pick<RunEventStore, 'appendStepDelta'>>;
 
 /**
  * One claim of one run, handed by the worker pool to the executor: who holds it, the
@@ -71,7 +73,7 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     saveAttempt: (attempt) => whileRunning(() => writes.saveStepAttempt(ref, attempt)),
     markRunning: () => whileRunning(() => writes.markRunRunning(ref, clock.now())),
     appendDelta: async (stepId, attempt, text) =>
-      reason === null && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
+      reason === null && writes.appendStepDelta !== undefined && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
     finish: (status, output, error) => whileRunning(() => writes.finishRun({ lease: ref, status, output, error, now: clock.now() })),
     release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
     renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),

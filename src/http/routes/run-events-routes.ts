@@ -8,7 +8,7 @@ import { untilSignalled, type RunEventsService } from '../../service/run-events-
 import type { RunsService } from '../../service/runs-service.js';
 import type { WorkflowGraphService } from '../../service/workflow-graph-service.js';
 import { isTerminalStatusEvent } from '../../store/run-events.js';
-import { errorResponses } from './responses.js';
+import { routeSchema } from '../route-schema.js';
 
 const BATCH = 200;
 
@@ -22,26 +22,27 @@ export interface RunEventRouteDeps {
 export function registerRunEventRoutes(app: FastifyInstance, deps: RunEventRouteDeps) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.get('/workflow-runs/:runId/events', {
-    schema: {
-      summary: 'Stream a run\'s events (Server-Sent Events)',
-      description:
-        'Replays the stored events after `Last-Event-ID` (or `after`, or from the start), then follows live and closes after the ' +
-        'terminal `run.status`. Each event has `id` (per-run sequence number), `event` (type) and `data` (JSON). A comment line ' +
-        'every 15 s keeps the stream open. A slow reader whose buffer passes its cap, a stream older than 1 h and shutdown close ' +
-        'the stream: resume with `Last-Event-ID`. Types: run.status, step.started, step.completed, step.failed (retry_at), ' +
-        'step.waiting (reason, until), step.skipped, step.delta (streamed LLM text, until its step ends), waitpoint.opened, ' +
-        'waitpoint.completed. See docs/EVENTS.md.',
-      tags: ['events'],
-      params: RunIdParams,
-      querystring: RunEventsQuery,
-      headers: RunEventsHeaders,
-      produces: ['text/event-stream'],
-      response: {
-        200: Type.String({ description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <json>` per event' }),
-        ...errorResponses(400, 404),
+  api.get('/workflow-runs/:runId/events', routeSchema({
+    operationId: 'streamWorkflowRunEvents',
+    summary: 'Stream a run\'s events (Server-Sent Events)',
+    description:
+      'Replays the stored events after `Last-Event-ID` (or `after`, or from the start), then follows live and closes after the ' +
+      'terminal `run.status`. Each event has `id` (per-run sequence number), `event` (type) and `data` (JSON). A comment line ' +
+      'every 15 s keeps the stream open. A slow reader whose buffer passes its cap, a stream older than 1 h and shutdown close ' +
+      'the stream: resume with `Last-Event-ID`. Types: run.status, step.started, step.completed, step.failed (retry_at), ' +
+      'step.waiting (reason, until), step.skipped, step.delta (streamed LLM text, until its step ends), waitpoint.opened, ' +
+      'waitpoint.completed. See docs/EVENTS.md.',
+    tags: ['events'],
+    params: RunIdParams,
+    querystring: RunEventsQuery,
+    headers: RunEventsHeaders,
+    response: {
+      200: {
+        description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <json>` per event',
+        content: { 'text/event-stream': { schema: Type.String({ description: 'Server-Sent Events' }) } },
       },
     },
+    errors: ['not_found'],
   }, async (request, reply) => {
     const run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
     const header = request.headers['last-event-id'];
@@ -49,16 +50,16 @@ export function registerRunEventRoutes(app: FastifyInstance, deps: RunEventRoute
     await streamEvents(reply, deps, run.id, after, isTerminal(run.status));
   });
 
-  api.get('/workflows/:workflowId/graph', {
-    schema: {
-      summary: 'A workflow\'s step graph (dashboard extension)',
-      description: 'Steps with their `needs` edges (a step without `needs` follows the one before it) and a `map` step\'s sub-steps as `children`.',
-      tags: ['workflows'],
-      params: WorkflowIdParams,
-      querystring: WorkflowGraphQuery,
-      response: { 200: WorkflowGraphResponse, ...errorResponses(400, 404) },
-    },
-  }, async (request) => deps.workflowGraph.graph(request.caller.workspaceId, request.params.workflowId, request.query.version ?? null));
+  api.get('/workflows/:workflowId/graph', routeSchema({
+    operationId: 'getWorkflowGraph',
+    summary: 'A workflow\'s step graph (dashboard extension)',
+    description: 'Steps with their `needs` edges (a step without `needs` follows the one before it) and a `map` step\'s sub-steps as `children`.',
+    tags: ['workflows'],
+    params: WorkflowIdParams,
+    querystring: WorkflowGraphQuery,
+    response: { 200: WorkflowGraphResponse },
+    errors: ['not_found'],
+  }), async (request) => deps.workflowGraph.graph(request.caller.workspaceId, request.params.workflowId, request.query.version ?? null));
 }
 
 /** Writes the stream: replay after `after`, then live until the terminal status, a bound, shutdown or the client leaving. */
