@@ -64,12 +64,17 @@ export interface StepGraphNode {
   children?: StepGraphNode[];
 }
 
-const StepGraphNodeSchema = Type.Recursive((Self) => Type.Object({
+const nodeFields = {
   id: Type.String(),
   type: Type.String(),
-  needs: Type.Array(Type.String()),
-  children: Type.Optional(Type.Array(Self)),
-}), { $id: 'StepGraphNode' });
+  needs: Type.Array(Type.String(), { description: 'Steps this one waits for' }),
+};
+// Spelled out two levels deep rather than as a recursive $ref: a map inside a map keeps its own
+// children as plain objects of the same shape.
+const StepGraphNodeSchema = Type.Object(
+  { ...nodeFields, children: Type.Optional(Type.Array(Type.Object({ ...nodeFields, children: Type.Optional(Type.Array(Type.Unknown())) }))) },
+  { $id: 'StepGraphNode', description: 'A step of the graph; a `map` step carries its sub-steps as `children`' },
+);
 
 export const WorkflowGraphQuery = Type.Object(
   { version: Type.Optional(Type.Integer({ minimum: 1, description: 'A published version; default: the default version, or the draft when none is published' })) },

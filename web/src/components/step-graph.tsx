@@ -1,6 +1,8 @@
 import dagre from '@dagrejs/dagre';
 import { useMemo } from 'preact/hooks';
-import type { StepGraphNode } from '../../../src/api/run-events-schemas.js';
+import type { WorkflowGraphResponse } from '../../../src/api/run-events-schemas.js';
+
+type StepGraphNode = WorkflowGraphResponse['nodes'][number];
 import { mapItemStatuses, type LiveStepStatus } from '../live/run-event-state.js';
 
 const NODE_HEIGHT = 46;
