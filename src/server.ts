@@ -138,7 +138,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     store,
     clock,
     stepTypes: services.stepTypes,
-    childRuns: createChildRuns({ store, clock, workflows: services.workflows }),
+    childRuns: createChildRuns({ store, clock, workflows: services.workflows, limits: { maxDepth: config.budgets.maxRunDepth, maxTree: config.budgets.maxRunTree } }),
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
   });

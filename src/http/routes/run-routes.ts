@@ -16,6 +16,7 @@ import { CreateRunQuery, DryRunResponse } from '../../api/authoring-schemas.js';
 import { toIso } from '../../core/clock.js';
 import type { RunStatus } from '../../core/states.js';
 import type { RunsService } from '../../service/runs-service.js';
+import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
 import { errorResponses } from './responses.js';
 
@@ -59,7 +60,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       summary: 'List runs (dashboard extension)',
       description:
         'Runs of the workspace, newest first, optionally of one workflow and in one status. Not part of Slate\'s API. ' +
-        'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields.',
+        'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields. ' +
+        'An `output` or `inputs` over 64 KiB of JSON is `{"truncated": true, "bytes": N}`; the run\'s own GET has it whole.',
       tags: ['runs'],
       querystring: ListRunsQuery,
       response: { 200: ListRunsResponse, ...errorResponses(400) },
@@ -73,7 +75,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       page,
       limit,
     });
-    return { data: items.map(toRunWithDetails), pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+    // Bounded list answers (SPEC §16): big outputs and inputs are left to the run's own GET.
+    const data = items.map((run) => {
+      const item = toRunWithDetails(run);
+      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs };
+    });
+    return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
 
   api.get('/workflow-runs/:runId', {

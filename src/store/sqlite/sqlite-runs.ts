@@ -1,5 +1,5 @@
 import { toJson, toRun, toWorkspace } from '../rows.js';
-import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
@@ -37,11 +37,21 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
         if (exceeded) return exceeded;
       }
     }
+    let placement: { rootRunId: string | null; depth: number } = { rootRunId: null, depth: 0 };
+    if (input.parentRunId !== null) {
+      const parent = one('SELECT id, root_run_id, depth FROM runs WHERE id = ?', input.parentRunId);
+      if (parent) placement = childPlacement({ id: parent.id as string, rootRunId: (parent.root_run_id as string | null) ?? null, depth: Number(parent.depth) });
+      if (placement.rootRunId !== null && input.childRunLimits) {
+        const tree = Number(one('SELECT count(*) AS n FROM runs WHERE root_run_id = ?', placement.rootRunId)!.n);
+        const exceeded = childRunLimitExceeded(input.childRunLimits, placement.depth, tree);
+        if (exceeded) return exceeded;
+      }
+    }
     const row = one(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, created_at, updated_at)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
-      input.idempotencyKey, input.parentRunId, input.now, input.now,
+      input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now,
     )!;
     return { kind: 'created', run: toRun(row) };
   });
