@@ -1,7 +1,7 @@
-import { systemClock } from '../src/core/clock.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, parseDatabaseUrl } from '../src/config/config.js';
+import { systemClock } from '../src/core/clock.js';
 import { openStore, startSlipway } from '../src/server.js';
 import type { Store } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
@@ -15,7 +15,7 @@ const API = '/workflow-service/api/public/v1';
 for (const backend of testBackends()) {
   describe(`schedules fire [${backend}]`, () => {
     it('catches up after the service was stopped across fire times: none, last, all (skip and allow)', async () => {
-      const clock = { ...systemClock, at: Date.parse('2026-03-27T10:00:30.000Z'), now() { return this.at; } };
+      const clock = { ...systemClock, at: Date.parse('2026-03-27T10:00:30.000Z'), now: () => clock.at };
       const first = await startTestServer({ backend, concurrency: 1, clock });
       try {
         await first.publish(HELLO_WORKFLOW);

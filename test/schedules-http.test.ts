@@ -1,13 +1,14 @@
-import { systemClock } from '../src/core/clock.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { systemClock } from '../src/core/clock.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/engine/schedule-firer.js';
 import { assertError } from './support/assert-error.js';
 import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 /** A clock the test moves by hand (STYLE principle 11). */
 function fakeClock(iso: string) {
-  return { ...systemClock, at: Date.parse(iso), now() { return this.at; }, set(to: string) { this.at = Date.parse(to); } };
+  const clock = { ...systemClock, at: Date.parse(iso), now: () => clock.at, set: (to: string) => void (clock.at = Date.parse(to)) };
+  return clock;
 }
 
 const SCHEDULED_WORKFLOW = (schedules: string) => `
