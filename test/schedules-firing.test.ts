@@ -8,6 +8,7 @@ import { runCli } from './support/cli.js';
 import { startSlipwayProcess } from './support/slipway-process.js';
 import { freshDatabase, HELLO_WORKFLOW, startTestServer, testBackends } from './support/test-server.js';
 import { waitFor } from './support/wait-for.js';
+import { clockWithNow } from '../src/core/clock.js';
 
 const API = '/workflow-service/api/public/v1';
 
@@ -29,7 +30,7 @@ for (const backend of testBackends()) {
 
         clock.at = Date.parse('2026-03-27T13:30:00.000Z'); // 11:00, 12:00 and 13:00 were missed
         const config = loadConfig({ databaseUrl: first.databaseUrl, host: '127.0.0.1', port: 0, concurrency: 1 }, { SLIPWAY_POLL_INTERVAL: '50ms' });
-        const second = await startSlipway({ config, http: false, examplesDir: null, logger: false, clock });
+        const second = await startSlipway({ config, http: false, examplesDir: null, logger: false, clock: clockWithNow(() => clock.now()) });
         try {
           const store = second.store;
           await waitFor(async () => {

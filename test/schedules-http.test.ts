@@ -4,6 +4,7 @@ import { systemClock } from '../src/core/clock.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/engine/schedule-firer.js';
 import { assertError } from './support/assert-error.js';
 import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
+import { clockWithNow } from '../src/core/clock.js';
 
 /** A clock the test moves by hand (STYLE principle 11). */
 function fakeClock(iso: string) {
@@ -35,7 +36,7 @@ for (const backend of testBackends()) {
     before(async () => {
       t = await startTestServer({ backend, concurrency: 0, clock });
       await t.publish(HELLO_WORKFLOW);
-      firer = createScheduleFirer({ store: t.server.store, clock, fire: t.services.schedules.fire }, { pollIntervalMs: 60_000, leaseMs: 30_000 });
+      firer = createScheduleFirer({ store: t.server.store, clock: clockWithNow(() => clock.now()), fire: t.services.schedules.fire }, { pollIntervalMs: 60_000, leaseMs: 30_000 });
     });
     after(() => t.close());
 
