@@ -31,7 +31,7 @@ for (const backend of testBackends()) describe(`authoring over HTTP (SPEC §14) 
     assert.equal(created.body.publishedVersion, null);
     assert.equal(created.body.defaultVersion, 0);
 
-    const published = await put('greeter', YAML('Greeter 2'), '?publish=true');
+    const published = await put('greeter', YAML('Greeter 2'), '?publish=true&_=123');
     assert.equal(published.status, 200);
     assert.equal(published.body.publishedVersion, 1);
     assert.equal(published.body.defaultVersion, 1);

@@ -14,7 +14,8 @@ export const DEFINITION_MEDIA_TYPES = ['application/yaml', 'application/x-yaml',
 
 export const ApplyWorkflowQuery = Type.Object(
   { publish: Type.Optional(Type.Boolean({ default: false, description: 'Publish a new immutable version and make it the default' })) },
-  { additionalProperties: false },
+  // Unknown query parameters are ignored, as on Slate's routes (clients add cache-busters).
+  { additionalProperties: true },
 );
 export type ApplyWorkflowQuery = Static<typeof ApplyWorkflowQuery>;
 

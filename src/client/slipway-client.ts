@@ -1,3 +1,4 @@
+import type { RunStepResponse } from '../api/run-step-schemas.js';
 import { API_PREFIX } from '../api/prefix.js';
 import type { ApplyWorkflowResponse, DryRunResponse, ValidateWorkflowResponse, WorkflowDefinitionResponse } from '../api/authoring-schemas.js';
 import type {
@@ -18,6 +19,7 @@ import type {
   RunStepsResponse,
   Workflow,
 } from '../api/schemas.js';
+import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
 
 /** An error answer of the API, with its documented body. */
@@ -99,6 +101,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   };
 
   return {
+    ...webhookMethods(request),
     ...scheduleMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
@@ -127,6 +130,14 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     /** The run's steps (a Slipway extension): status, attempts, output and error of each. */
     async getRunSteps(runId: string): Promise<RunStepsResponse> {
       return (await request<RunStepsResponse>('GET', `/workflow-runs/${encodeURIComponent(runId)}/steps`)).data;
+    },
+
+    /**
+     * One step of a run with its output and input whole (list entries truncate values over 64 KiB).
+     * @example const step = await client.getRunStep(runId, 'each[0].fetch');
+     */
+    async getRunStep(runId: string, stepId: string): Promise<RunStepResponse> {
+      return (await request<RunStepResponse>('GET', `/workflow-runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}`)).data;
     },
 
     async cancelRun(runId: string): Promise<CancelRunResponse> {

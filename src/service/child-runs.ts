@@ -1,12 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { ChildRuns } from '../steps/step-type.js';
-import type { Store } from '../store/store.js';
+import type { ChildRunLimits, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
 import { queueRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
-/** How deep `workflow` steps may nest runs (a workflow that calls itself stops here). */
+/** How deep `workflow` steps may nest runs by default (`SLIPWAY_MAX_RUN_DEPTH`; a workflow that calls itself stops here). */
 export const MAX_CHILD_RUN_DEPTH = 8;
+/** How many child runs one root run may have in all by default (`SLIPWAY_MAX_RUN_TREE`). */
+export const MAX_CHILD_RUN_TREE = 1000;
 
 /**
  * Child runs for `workflow` steps. A child is an ordinary run of the same workspace,
@@ -15,24 +17,12 @@ export const MAX_CHILD_RUN_DEPTH = 8;
  * them. The step's key is the child's idempotency key, so starting twice finds the
  * same child.
  */
-export function createChildRuns(deps: { store: Store; clock: Clock; workflows: WorkflowsService }): ChildRuns {
+export function createChildRuns(deps: { store: Store; clock: Clock; workflows: WorkflowsService; limits?: ChildRunLimits }): ChildRuns {
   const { store } = deps;
-
-  async function depthOf(workspaceId: number, runId: string): Promise<number> {
-    let depth = 0;
-    let current = await store.getRun(workspaceId, runId);
-    while (current?.parentRunId && depth <= MAX_CHILD_RUN_DEPTH) {
-      depth++;
-      current = await store.getRun(workspaceId, current.parentRunId);
-    }
-    return depth;
-  }
+  const childRunLimits = deps.limits ?? { maxDepth: MAX_CHILD_RUN_DEPTH, maxTree: MAX_CHILD_RUN_TREE };
 
   return {
     async start(request) {
-      if ((await depthOf(request.workspaceId, request.parentRunId)) >= MAX_CHILD_RUN_DEPTH) {
-        return { kind: 'refused', message: `child runs nest deeper than ${MAX_CHILD_RUN_DEPTH} levels` };
-      }
       const result = await queueRun(deps, {
         workspaceId: request.workspaceId,
         workflowId: request.workflowId,
@@ -40,6 +30,7 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
         metadata: { parent_run_id: request.parentRunId },
         idempotencyKey: `slipway-child:${request.key}`,
         trigger: { kind: 'child', parentRunId: request.parentRunId },
+        childRunLimits,
       });
       switch (result.kind) {
         case 'created':
@@ -53,6 +44,8 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
           return { kind: 'refused', message: `workflow "${request.workflowId}" has no published version` };
         case 'invalid_inputs':
           return { kind: 'refused', message: `invalid inputs for "${request.workflowId}": ${result.details.map((d) => `${d.path} ${d.message}`).join('; ')}` };
+        case 'child_run_limit':
+          return { kind: 'refused', code: 'CHILD_RUN_LIMIT', message: result.message };
         case 'daily_limit_exceeded':
         case 'concurrent_limit_exceeded':
           return { kind: 'refused', message: 'unexpected run limit for a child run' };

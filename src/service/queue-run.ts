@@ -2,7 +2,7 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { newRunId } from '../core/ids.js';
-import type { CreateRunResult, NewRun, Store, Workflow } from '../store/store.js';
+import type { ChildRunLimits, CreateRunResult, NewRun, Store, Workflow } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import type { WorkflowsService } from './workflows-service.js';
@@ -28,6 +28,8 @@ export interface QueueRunRequest {
   metadata: Record<string, unknown> | null;
   idempotencyKey: string | null;
   trigger: RunTrigger;
+  /** For a child run: the budgets of its tree (SPEC §16), checked by the store with the insert. */
+  childRunLimits?: ChildRunLimits;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Pr
 /** The run row a prepared run is inserted as (by `queueRun`, or inside a schedule fire's transaction). */
 export function newRunOf(
   clock: Clock,
-  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger'>,
+  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger' | 'childRunLimits'>,
   prepared: Extract<PreparedRun, { kind: 'prepared' }>,
 ): NewRun {
   const now = clock.now();
@@ -79,6 +81,7 @@ export function newRunOf(
     metadata: request.metadata,
     idempotencyKey: request.idempotencyKey,
     ...placementOf(request.trigger),
+    ...(request.childRunLimits ? { childRunLimits: request.childRunLimits } : {}),
     now,
     dayStart: startOfUtcDay(now),
   };

@@ -35,7 +35,15 @@ export function createRunStepsService(deps: { store: Store }) {
     for (const [id, attempts] of rest) views.push(toView(id, attempts[0]!.stepType, attempts, run.status));
     return views;
   }
-  return { listRunSteps };
+
+  /** One step of a run with the input of its newest attempt; `not_found` for an unknown run or step. */
+  async function getRunStep(workspaceId: number, runId: string, stepId: string): Promise<StepView & { input: unknown }> {
+    const view = (await listRunSteps(workspaceId, runId)).find((step) => step.id === stepId);
+    if (!view) throw new AppError('not_found', `No step "${stepId}" in run "${runId}".`);
+    const attempts = (await deps.store.listStepAttempts(runId)).filter((a) => a.stepId === stepId).sort((a, b) => a.attempt - b.attempt);
+    return { ...view, input: attempts.at(-1)?.input ?? null };
+  }
+  return { listRunSteps, getRunStep };
 }
 
 export type RunStepsService = ReturnType<typeof createRunStepsService>;

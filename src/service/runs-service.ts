@@ -93,6 +93,9 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
         throw new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
           headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
         });
+      case 'child_run_limit':
+        // API runs are roots: the store checks tree budgets for child runs only.
+        throw new AppError('internal_error', `unexpected child-run limit for an API run: ${result.message}`);
       default:
         return assertNever(result);
     }

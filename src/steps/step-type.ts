@@ -83,6 +83,7 @@ export interface ChildRuns {
   get(workspaceId: number, runId: string): Promise<{ status: string; output: unknown; error: { code: string; message: string } | null } | null>;
 }
 
-export type ChildStart = { kind: 'started'; runId: string } | { kind: 'refused'; message: string };
+/** `code`: the step error code of a refusal (e.g. CHILD_RUN_LIMIT); STEP_FAILED when absent. */
+export type ChildStart = { kind: 'started'; runId: string } | { kind: 'refused'; message: string; code?: string };
 
 export type StepTypeRegistry = ReadonlyMap<string, StepType>;

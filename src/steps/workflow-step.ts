@@ -29,7 +29,7 @@ export const workflowStep = defineStepType({
       inputs: input.inputs ?? {},
       key: `${ctx.idempotencyKey}#${ctx.attempt}`,
     });
-    if (started.kind === 'refused') return { kind: 'failed', message: started.message, retryable: false };
+    if (started.kind === 'refused') return { kind: 'failed', message: started.message, retryable: false, ...(started.code ? { code: started.code } : {}) };
     const child = await ctx.childRuns.get(ctx.workspaceId, started.runId);
     if (!child) return { kind: 'failed', message: `child run ${started.runId} disappeared`, retryable: false };
     switch (child.status) {

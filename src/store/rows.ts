@@ -88,6 +88,8 @@ export function toRun(row: Row): Run {
     output: json(row.output),
     error: json(row.error) as Run['error'],
     parentRunId: (row.parent_run_id as string | null) ?? null,
+    rootRunId: (row.root_run_id as string | null) ?? null,
+    depth: Number(row.depth ?? 0),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     startedAt: num(row.started_at),

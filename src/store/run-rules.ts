@@ -1,4 +1,4 @@
-import type { CreateRunResult } from './run-store.js';
+import type { ChildRunLimits, CreateRunResult } from './run-store.js';
 import type { Run, Workspace } from './types.js';
 
 /**
@@ -9,6 +9,19 @@ import type { Run, Workspace } from './types.js';
 /** A run already holds the idempotency key: the same workflow replays it, another one conflicts. */
 export function replayOrConflict(existing: Run, workflowId: string): CreateRunResult {
   return existing.workflowId === workflowId ? { kind: 'replayed', run: existing } : { kind: 'idempotency_conflict', run: existing };
+}
+
+/** Where a child of `parent` goes in its tree: the root's id and the child's depth. */
+export function childPlacement(parent: Pick<Run, 'id' | 'rootRunId' | 'depth'>): { rootRunId: string; depth: number } {
+  return { rootRunId: parent.rootRunId ?? parent.id, depth: parent.depth + 1 };
+}
+
+/** `child_run_limit` when a child at `depth` in a tree that has `treeSize` descendants already is over budget, else null. */
+export function childRunLimitExceeded(limits: ChildRunLimits | undefined, depth: number, treeSize: number): CreateRunResult | null {
+  if (!limits) return null;
+  if (depth > limits.maxDepth) return { kind: 'child_run_limit', message: `child runs may nest at most ${limits.maxDepth} levels below their root run (SLIPWAY_MAX_RUN_DEPTH)` };
+  if (treeSize >= limits.maxTree) return { kind: 'child_run_limit', message: `the root run already has ${treeSize} child runs, the budget of its tree (SLIPWAY_MAX_RUN_TREE is ${limits.maxTree})` };
+  return null;
 }
 
 /** `daily_limit_exceeded` when the workspace has already created its runs for today, else null. */

@@ -28,6 +28,11 @@ export interface NewRun {
   parentRunId: string | null;
   /** Skip the workspace's limits (child runs of a `workflow` step). */
   ignoreLimits: boolean;
+  /**
+   * For a child run (`parentRunId` set): the most depth below its root run and the most
+   * runs in the root's tree (SPEC §16), checked atomically with the insert. Absent: unbounded.
+   */
+  childRunLimits?: ChildRunLimits;
   now: number;
   /** Start of the current UTC day, for the daily limit. */
   dayStart: number;
@@ -38,7 +43,16 @@ export type CreateRunResult =
   | { kind: 'replayed'; run: Run }
   | { kind: 'idempotency_conflict'; run: Run }
   | { kind: 'daily_limit_exceeded'; limit: number }
-  | { kind: 'concurrent_limit_exceeded'; limit: number };
+  | { kind: 'concurrent_limit_exceeded'; limit: number }
+  /** A child run would nest deeper, or its root's tree grow larger, than `childRunLimits` allow. */
+  | { kind: 'child_run_limit'; message: string };
+
+export interface ChildRunLimits {
+  /** `SLIPWAY_MAX_RUN_DEPTH`: a child may be at most this many levels below its root. */
+  maxDepth: number;
+  /** `SLIPWAY_MAX_RUN_TREE`: a root run may have at most this many descendants. */
+  maxTree: number;
+}
 
 export type CancelRunResult =
   | { kind: 'canceled'; run: Run }

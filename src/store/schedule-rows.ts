@@ -79,5 +79,7 @@ export function outcomeOf(result: CreateRunResult): FireOutcome {
     case 'replayed':
     case 'idempotency_conflict':
       throw new Error('a schedule fire has no idempotency key, so it cannot replay a run');
+    case 'child_run_limit':
+      throw new Error('a schedule fire creates a root run, never a child run');
   }
 }

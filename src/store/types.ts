@@ -94,6 +94,10 @@ export interface Run {
   error: RunError | null;
   /** The run that started this one through a `workflow` step, if any. */
   parentRunId: string | null;
+  /** The top of this run's tree of child runs; null for a run that is itself a root. */
+  rootRunId: string | null;
+  /** 0 for a root run, 1 for its children, and so on. */
+  depth: number;
   createdAt: number;
   updatedAt: number;
   startedAt: number | null;

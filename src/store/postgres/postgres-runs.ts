@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
@@ -81,14 +82,27 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       const exceeded = concurrentLimitExceeded(limited, Number(active!.n));
       if (exceeded) return exceeded;
     }
+    let placement: { rootRunId: string | null; depth: number } = { rootRunId: null, depth: 0 };
+    if (input.parentRunId !== null) {
+      const [parent] = await rows('SELECT id, root_run_id, depth FROM runs WHERE id = $1', [input.parentRunId]);
+      if (parent) placement = childPlacement({ id: parent.id as string, rootRunId: (parent.root_run_id as string | null) ?? null, depth: Number(parent.depth) });
+      if (placement.rootRunId !== null && input.childRunLimits) {
+        // Children of one tree queue up on the root's row lock, so the tree's count cannot be overshot.
+        await rows('SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE', [placement.rootRunId]);
+        const [tree] = await rows('SELECT count(*) AS n FROM runs WHERE root_run_id = $1', [placement.rootRunId]);
+        const exceeded = childRunLimitExceeded(input.childRunLimits, placement.depth, Number(tree!.n));
+        if (exceeded) return exceeded;
+      }
+    }
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, created_at, updated_at)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $8)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at)
+       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
-      [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId, input.now],
+      [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
+        placement.rootRunId, placement.depth, input.now],
     );
     if (!inserted) return (await existingByKey())!;
     return { kind: 'created', run: toRun(inserted) };
@@ -135,10 +149,13 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
       // The row lock orders this against a claim: whichever commits first wins, the other
       // finds the status changed (a claim skips the locked row).
+      // The cancel and the webhook deliveries it owes commit in one statement (the outbox).
       const row = await one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
-         WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *`,
-        [now, runId, workspaceId],
+        `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
+           WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *),
+         ${runDeliveriesCte('$4', '$1')}
+         SELECT * FROM done`,
+        [now, runId, workspaceId, 'run.canceled'],
       );
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = await getRunById(runId);

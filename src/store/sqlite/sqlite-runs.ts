@@ -1,8 +1,10 @@
 import { toJson, toRun, toWorkspace } from '../rows.js';
-import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
@@ -37,11 +39,21 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
         if (exceeded) return exceeded;
       }
     }
+    let placement: { rootRunId: string | null; depth: number } = { rootRunId: null, depth: 0 };
+    if (input.parentRunId !== null) {
+      const parent = one('SELECT id, root_run_id, depth FROM runs WHERE id = ?', input.parentRunId);
+      if (parent) placement = childPlacement({ id: parent.id as string, rootRunId: (parent.root_run_id as string | null) ?? null, depth: Number(parent.depth) });
+      if (placement.rootRunId !== null && input.childRunLimits) {
+        const tree = Number(one('SELECT count(*) AS n FROM runs WHERE root_run_id = ?', placement.rootRunId)!.n);
+        const exceeded = childRunLimitExceeded(input.childRunLimits, placement.depth, tree);
+        if (exceeded) return exceeded;
+      }
+    }
     const row = one(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, created_at, updated_at)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
-      input.idempotencyKey, input.parentRunId, input.now, input.now,
+      input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now,
     )!;
     return { kind: 'created', run: toRun(row) };
   });
@@ -94,11 +106,16 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     },
 
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
-      const row = await writes.submit(() => one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
-         WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
-        now, now, runId, workspaceId,
-      ));
+      // The cancel and the webhook deliveries it owes commit together (the outbox).
+      const row = await writes.submit(() => {
+        const canceled = one(
+          `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
+           WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
+          now, now, runId, workspaceId,
+        );
+        if (canceled) recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
+        return canceled;
+      });
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = getRunById(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };

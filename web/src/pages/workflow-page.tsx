@@ -48,6 +48,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
               Workflow id <code data-testid="workflow-id">{w._id}</code>
             </span>
             <CopyButton text={w._id} label="Copy id" />
+            <Link href={`/workflows/${encodeURIComponent(w._id)}/edit`} class="button small">Edit definition</Link>
           </p>
         </div>
       </div>
@@ -61,8 +62,9 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
               <RunForm workflowId={w._id} schema={w.inputSchema} />
             ) : (
               <p class="muted">
-                This workflow is a draft: it has no published version to run. Publish it with{' '}
-                <code>slipway workflow apply &lt;file&gt; --workspace &lt;id&gt; --publish</code>.
+                This workflow is a draft: it has no published version to run. Publish it from the{' '}
+                <Link href={`/workflows/${encodeURIComponent(w._id)}/edit`}>editor</Link> or with{' '}
+                <code>slipway workflow apply &lt;file&gt; --publish</code>.
               </p>
             )}
           </section>
