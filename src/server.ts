@@ -5,14 +5,18 @@ import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
+import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
+import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
+import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
 import { createDefinitionScheduleSync } from './service/definition-schedules.js';
@@ -44,7 +48,7 @@ export async function openStore(database: DatabaseTarget, options: { onError?: (
   const store =
     database.kind === 'postgres'
       ? createPostgresStore({ url: database.url, poolSize: database.poolSize, onError: options.onError })
-      : createSqliteStore({ path: database.path });
+      : createSqliteStore({ path: database.path, lockWaitMs: database.lockWaitMs });
   try {
     await store.migrate();
   } catch (error) {
@@ -69,9 +73,32 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
   };
+}
+
+/** Dispatchers of this process, woken when a service queues a delivery (test, redeliver). */
+const webhookWakers = new Set<() => void>();
+
+/** The webhook outbox's sender for a process with workers (SPEC §10). */
+export function createDispatcher(store: Store, clock: Clock, config: Readonly<Config>, workerId: string, onError?: (error: unknown) => void): WebhookDispatcher {
+  const leaseMs = 60_000;
+  return createWebhookDispatcher({
+    clock,
+    claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
+    freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
+    runPayload: (delivery) => runWebhookPayload(store, delivery),
+    recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
+    send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
+  }, {
+    backoffMs: config.webhookBackoffMs,
+    maxBackoffMs: 60 * 60_000,
+    pollIntervalMs: Math.max(200, Math.min(1000, config.pollIntervalMs)),
+    concurrency: 8,
+    onError,
+  });
 }
 
 /** The configuration the built-in step types read. */
@@ -150,6 +177,11 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 
+  // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
+  const dispatcher = config.concurrency > 0
+    ? createDispatcher(store, clock, config, pool.workerId, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
+    : null;
+  if (dispatcher) webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
   const firer = config.concurrency > 0
     ? createScheduleFirer({ store, clock, fire: services.schedules.fire }, {
@@ -168,6 +200,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     url = await app.listen({ host: config.host, port: config.port });
   }
   pool.start();
+  dispatcher?.start();
   firer?.start();
 
   let closing: Promise<void> | null = null;
@@ -183,6 +216,10 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         await app?.close();
         await firer?.stop();
         await pool.stop();
+        if (dispatcher) {
+          webhookWakers.delete(dispatcher.wake);
+          await dispatcher.stop();
+        }
         await store.close();
       })();
       return closing;

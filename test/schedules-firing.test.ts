@@ -1,13 +1,14 @@
-import { systemClock } from '../src/core/clock.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, parseDatabaseUrl } from '../src/config/config.js';
+import { systemClock } from '../src/core/clock.js';
 import { openStore, startSlipway } from '../src/server.js';
 import type { Store } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
 import { startSlipwayProcess } from './support/slipway-process.js';
 import { freshDatabase, HELLO_WORKFLOW, startTestServer, testBackends } from './support/test-server.js';
 import { waitFor } from './support/wait-for.js';
+import { clockWithNow } from '../src/core/clock.js';
 
 const API = '/workflow-service/api/public/v1';
 
@@ -15,7 +16,7 @@ const API = '/workflow-service/api/public/v1';
 for (const backend of testBackends()) {
   describe(`schedules fire [${backend}]`, () => {
     it('catches up after the service was stopped across fire times: none, last, all (skip and allow)', async () => {
-      const clock = { ...systemClock, at: Date.parse('2026-03-27T10:00:30.000Z'), now() { return this.at; } };
+      const clock = { ...systemClock, at: Date.parse('2026-03-27T10:00:30.000Z'), now: () => clock.at };
       const first = await startTestServer({ backend, concurrency: 1, clock });
       try {
         await first.publish(HELLO_WORKFLOW);
@@ -29,7 +30,7 @@ for (const backend of testBackends()) {
 
         clock.at = Date.parse('2026-03-27T13:30:00.000Z'); // 11:00, 12:00 and 13:00 were missed
         const config = loadConfig({ databaseUrl: first.databaseUrl, host: '127.0.0.1', port: 0, concurrency: 1 }, { SLIPWAY_POLL_INTERVAL: '50ms' });
-        const second = await startSlipway({ config, http: false, examplesDir: null, logger: false, clock });
+        const second = await startSlipway({ config, http: false, examplesDir: null, logger: false, clock: clockWithNow(() => clock.now()) });
         try {
           const store = second.store;
           await waitFor(async () => {

@@ -19,6 +19,7 @@ import type {
   RunStepsResponse,
   Workflow,
 } from '../api/schemas.js';
+import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
 
 /** An error answer of the API, with its documented body. */
@@ -100,6 +101,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   };
 
   return {
+    ...webhookMethods(request),
     ...scheduleMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {

@@ -2,7 +2,8 @@ import { parseDuration } from '../core/duration.js';
 
 /** Where the data lives, parsed from `--database-url` / `SLIPWAY_DATABASE_URL`. */
 export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
+  /** `lockWaitMs`: how long a write waits for another process's write lock before 503 (`SLIPWAY_SQLITE_LOCK_WAIT`, default 5 s). */
+  | { kind: 'sqlite'; path: string; lockWaitMs?: number }
   /** `poolSize`: most pooled connections per process (`SLIPWAY_DATABASE_POOL_SIZE`, default 10). */
   | { kind: 'postgres'; url: string; poolSize: number };
 
@@ -16,6 +17,8 @@ export interface Config {
   leaseMs: number;
   pollIntervalMs: number;
   shutdownGraceMs: number;
+  /** First wait before a failed webhook delivery is tried again; doubles each time (`SLIPWAY_WEBHOOK_BACKOFF`). */
+  webhookBackoffMs: number;
   logLevel: string;
   /** Steps of one run that may execute at once (`SLIPWAY_STEP_CONCURRENCY`). */
   stepConcurrency: number;
@@ -75,6 +78,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (database.kind === 'postgres' && env.SLIPWAY_DATABASE_POOL_SIZE !== undefined) {
     database.poolSize = wholeNumber('database pool size (SLIPWAY_DATABASE_POOL_SIZE)', env.SLIPWAY_DATABASE_POOL_SIZE, 1, 1000);
   }
+  if (database.kind === 'sqlite') database.lockWaitMs = duration('SLIPWAY_SQLITE_LOCK_WAIT', env.SLIPWAY_SQLITE_LOCK_WAIT ?? '5s');
   const config: Config = {
     database,
     host: overrides.host ?? env.SLIPWAY_HOST ?? '127.0.0.1',
@@ -83,6 +87,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     leaseMs: duration('SLIPWAY_LEASE_TIMEOUT', env.SLIPWAY_LEASE_TIMEOUT ?? '30s'),
     pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
+    webhookBackoffMs: duration('SLIPWAY_WEBHOOK_BACKOFF', env.SLIPWAY_WEBHOOK_BACKOFF ?? '5s'),
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
     stepConcurrency: wholeNumber('SLIPWAY_STEP_CONCURRENCY', env.SLIPWAY_STEP_CONCURRENCY ?? 8, 1, 1000),
     httpAllowPrivate: flag('SLIPWAY_HTTP_ALLOW_PRIVATE', env.SLIPWAY_HTTP_ALLOW_PRIVATE),

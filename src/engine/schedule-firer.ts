@@ -52,7 +52,7 @@ export function planFires(schedule: Schedule, dueTimes: number[], now: number): 
  */
 export function createScheduleFirer(deps: ScheduleFirerDeps, options: ScheduleFirerOptions) {
   const workerId = options.workerId ?? `firer-${newUuid()}`;
-  let timer: NodeJS.Timeout | null = null;
+  let cancelTimer: (() => void) | null = null;
   let running: Promise<void> | null = null;
   let stopped = true;
   let lastPurge = 0;
@@ -93,13 +93,12 @@ export function createScheduleFirer(deps: ScheduleFirerDeps, options: ScheduleFi
 
   function schedule() {
     if (stopped) return;
-    timer = setTimeout(() => {
+    cancelTimer = deps.clock.timer(options.pollIntervalMs, () => {
       running = tick().catch((error: unknown) => options.onError?.(error)).finally(() => {
         running = null;
         schedule();
       });
-    }, options.pollIntervalMs);
-    timer.unref();
+    });
   }
 
   return {
@@ -113,7 +112,7 @@ export function createScheduleFirer(deps: ScheduleFirerDeps, options: ScheduleFi
     /** Stops polling and waits for a pass in progress. */
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
       await running;
     },
   };

@@ -11,6 +11,7 @@ import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
 import type { SchedulesService } from '../service/schedules-service.js';
 import type { TokensService } from '../service/tokens-service.js';
+import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
@@ -23,6 +24,7 @@ import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
@@ -37,6 +39,7 @@ export interface HttpDeps {
   workflows: WorkflowsService;
   runs: RunsService;
   tokens: TokensService;
+  webhooks: WebhooksService;
   authoring: AuthoringService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
@@ -106,6 +109,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerRunRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
+      registerWebhookRoutes(api, deps);
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
     },

@@ -2,6 +2,7 @@ import type { LeaseStore } from './lease-store.js';
 import type { RunStore } from './run-store.js';
 import type { TenancyStore } from './tenancy-store.js';
 import type { WorkflowStore } from './workflow-store.js';
+import type { WebhookStore } from './webhook-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 
 export type * from './types.js';
@@ -9,6 +10,7 @@ export type * from './tenancy-store.js';
 export type * from './workflow-store.js';
 export type * from './run-store.js';
 export type * from './lease-store.js';
+export type * from './webhook-store.js';
 export type * from './schedule-store.js';
 
 /**
@@ -22,7 +24,7 @@ export type * from './schedule-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

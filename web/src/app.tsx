@@ -7,6 +7,7 @@ import { SchedulePage } from './pages/schedule-page.js';
 import { SchedulesPage } from './pages/schedules-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
+import { WebhooksPage } from './pages/webhooks-page.js';
 import { WorkflowEditorPage } from './pages/lazy-editor-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
 import { WorkflowsPage } from './pages/workflows-page.js';
@@ -59,6 +60,7 @@ const NAV = [
   { href: '/runs', label: 'Runs' },
   { href: '/schedules', label: 'Schedules' },
   { href: '/settings/tokens', label: 'API Tokens' },
+  { href: '/settings/webhooks', label: 'Webhooks' },
 ];
 
 function Shell() {
@@ -108,6 +110,7 @@ function Page({ path }: { path: string }) {
   if (path === '/runs') return <RunsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
+  if (path === '/settings/webhooks') return <WebhooksPage />;
   if (path === '/schedules') return <SchedulesPage />;
   if ((params = match('/schedules/:id', path))) return <SchedulePage scheduleId={params.id!} />;
   if (path === '/' || path === '') return null;

@@ -18,27 +18,33 @@ import type { RunStatus } from '../../core/states.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
-import { errorResponses } from './responses.js';
+import { routeSchema } from '../route-schema.js';
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/workflows/:workflowId/runs', {
-    schema: {
-      summary: 'Create a workflow run',
-      description:
-        'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
-        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
-        'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
-        'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key.',
-      tags: ['runs'],
-      params: WorkflowIdParams,
-      querystring: CreateRunQuery,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-      body: CreateRunBody,
-      response: { 200: DryRunResponse, 202: CreateRunResponse, ...errorResponses(400, 404, 409, 413, 415, 429) },
-    },
-  }, async (request, reply) => {
+  api.post('/workflows/:workflowId/runs', routeSchema({
+    operationId: 'createWorkflowRun',
+    summary: 'Create a workflow run',
+    description:
+      'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
+      'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
+      'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
+      'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key.',
+    tags: ['runs'],
+    params: WorkflowIdParams,
+    querystring: CreateRunQuery,
+    headers: Type.Object({
+      'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+    }),
+    body: CreateRunBody,
+    response: { 200: DryRunResponse, 202: CreateRunResponse },
+    responseHeaders: { 202: ['Idempotent-Replayed'] },
+    errors: [
+      'invalid_inputs', 'not_found', 'workflow_not_published', 'idempotency_conflict', 'payload_too_large', 'unsupported_media_type',
+      'daily_run_limit_exceeded', 'concurrent_run_limit_exceeded',
+    ],
+  }), async (request, reply) => {
     const createRequest = {
       workspaceId: request.caller.workspaceId,
       workflowId: request.params.workflowId,
@@ -55,18 +61,17 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     return reply.status(202).send(toCreateRunResponse(run));
   });
 
-  api.get('/workflow-runs', {
-    schema: {
-      summary: 'List runs (dashboard extension)',
-      description:
-        'Runs of the workspace, newest first, optionally of one workflow and in one status. Not part of Slate\'s API. ' +
-        'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields. ' +
-        'An `output` or `inputs` over 64 KiB of JSON is `{"truncated": true, "bytes": N}`; the run\'s own GET has it whole.',
-      tags: ['runs'],
-      querystring: ListRunsQuery,
-      response: { 200: ListRunsResponse, ...errorResponses(400) },
-    },
-  }, async (request) => {
+  api.get('/workflow-runs', routeSchema({
+    operationId: 'listWorkflowRuns',
+    summary: 'List runs (dashboard extension)',
+    description:
+      'Runs of the workspace, newest first, optionally of one workflow and in one status. Not part of Slate\'s API. ' +
+      'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields. ' +
+      'An `output` or `inputs` over 64 KiB of JSON is `{"truncated": true, "bytes": N}`; the run\'s own GET has it whole.',
+    tags: ['runs'],
+    querystring: ListRunsQuery,
+    response: { 200: ListRunsResponse },
+  }), async (request) => {
     const page = request.query.page ?? 1;
     const limit = request.query.limit ?? 15;
     const { items, total } = await deps.runs.listRuns(request.caller.workspaceId, {
@@ -83,29 +88,29 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
 
-  api.get('/workflow-runs/:runId', {
-    schema: {
-      summary: 'Get a run\'s status',
-      description: 'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`.',
-      tags: ['runs'],
-      params: RunIdParams,
-      querystring: GetRunQuery,
-      response: { 200: RunWithDetailsSchema, ...errorResponses(400, 404) },
-    },
-  }, async (request) => {
+  api.get('/workflow-runs/:runId', routeSchema({
+    operationId: 'getWorkflowRun',
+    summary: 'Get a run\'s status',
+    description: 'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`.',
+    tags: ['runs'],
+    params: RunIdParams,
+    querystring: GetRunQuery,
+    response: { 200: RunWithDetailsSchema },
+    errors: ['not_found'],
+  }), async (request) => {
     const run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
     return request.query.include === 'details' ? toRunWithDetails(run) : toRunResponse(run);
   });
 
-  api.post('/workflow-runs/:runId/cancel', {
-    schema: {
-      summary: 'Cancel a queued run',
-      description: 'Only a QUEUED run can be canceled; a canceled run never starts.',
-      tags: ['runs'],
-      params: RunIdParams,
-      response: { 200: CancelRunResponse, ...errorResponses(404, 409) },
-    },
-  }, async (request) => {
+  api.post('/workflow-runs/:runId/cancel', routeSchema({
+    operationId: 'cancelWorkflowRun',
+    summary: 'Cancel a queued run',
+    description: 'Only a QUEUED run can be canceled; a canceled run never starts.',
+    tags: ['runs'],
+    params: RunIdParams,
+    response: { 200: CancelRunResponse },
+    errors: ['not_found', 'not_cancelable'],
+  }), async (request) => {
     const run = await deps.runs.cancelRun(request.caller.workspaceId, request.params.runId);
     return { run_id: run.id, status: 'CANCELED' as const, completed_at: toIso(run.completedAt!) };
   });

@@ -2,6 +2,8 @@ import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
 import type { LeaseRef, LeaseStore } from '../lease-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
@@ -105,11 +107,14 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async finishRun(input) {
+      // The terminal status and the webhook deliveries it owes commit in one statement (the outbox).
       const rows = await query(
-        `UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
+        `WITH done AS (UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
            lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-         WHERE ${HELD} RETURNING id`,
-        [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now],
+           WHERE ${HELD} RETURNING id, workspace_id, workflow_id),
+         ${runDeliveriesCte('$8', '$7')}
+         SELECT id FROM done`,
+        [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
       );
       return rows.length === 1;
     },

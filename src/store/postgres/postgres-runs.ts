@@ -5,6 +5,7 @@ import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { runDeliveriesCte } from './postgres-webhooks.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
@@ -148,10 +149,13 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
       // The row lock orders this against a claim: whichever commits first wins, the other
       // finds the status changed (a claim skips the locked row).
+      // The cancel and the webhook deliveries it owes commit in one statement (the outbox).
       const row = await one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
-         WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *`,
-        [now, runId, workspaceId],
+        `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
+           WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *),
+         ${runDeliveriesCte('$4', '$1')}
+         SELECT * FROM done`,
+        [now, runId, workspaceId, 'run.canceled'],
       );
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = await getRunById(runId);

@@ -12,6 +12,7 @@ import { createPostgresSchedules } from './postgres-schedules.js';
 import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import { startQueuedListener } from './queued-listener.js';
+import { createPostgresWebhooks } from './postgres-webhooks.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -123,6 +124,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresWorkflows(deps),
     ...runs,
     ...createPostgresLeases(deps),
+    ...createPostgresWebhooks(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
 
     onRunsQueued(listen) {

@@ -3,6 +3,9 @@ import { toJson, toRun, toStepAttempt } from '../rows.js';
 import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { runWebhookEvent } from '../../core/webhook-events.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
 const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STARTING', 'RUNNING')`;
@@ -95,14 +98,19 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     },
 
     async finishRun(input) {
+      // The terminal status and the webhook deliveries it owes commit together (the outbox).
       const { lease } = input;
-      const result = await writes.submit(() => run(
-        `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
-           lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-         WHERE ${HELD}`,
-        input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
-      ));
-      return result.changes === 1;
+      return writes.submit(() => {
+        const done = one(
+          `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
+             lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
+           WHERE ${HELD} RETURNING id, workspace_id, workflow_id`,
+          input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
+        );
+        if (!done) return false;
+        recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
+        return true;
+      });
     },
 
     async saveStepAttempt(lease, attempt) {

@@ -3,6 +3,8 @@ import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLi
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { runRef } from '../webhook-rows.js';
+import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
@@ -104,11 +106,16 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     },
 
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
-      const row = await writes.submit(() => one(
-        `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
-         WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
-        now, now, runId, workspaceId,
-      ));
+      // The cancel and the webhook deliveries it owes commit together (the outbox).
+      const row = await writes.submit(() => {
+        const canceled = one(
+          `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ?
+           WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
+          now, now, runId, workspaceId,
+        );
+        if (canceled) recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
+        return canceled;
+      });
       if (row) return { kind: 'canceled', run: toRun(row) };
       const found = getRunById(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };

@@ -1,18 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 import type { Row } from '../rows.js';
 import type { Store } from '../store.js';
 import { createGroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrate-sqlite.js';
+import { openSqliteDatabase, retryWhileBusy } from './sqlite-connection.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { createSqliteLeases } from './sqlite-leases.js';
 import { createSqliteRuns } from './sqlite-runs.js';
 import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
+import { createSqliteWebhooks } from './sqlite-webhooks.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -25,13 +25,10 @@ import { createSqliteWorkflows } from './sqlite-workflows.js';
  * const store = createSqliteStore({ path: './data/slipway.db' });
  * await store.migrate();
  */
-export function createSqliteStore(options: { path: string }): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
-  db.pragma('foreign_keys = ON');
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+
+export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_LOCK_WAIT` (sqlite-connection.ts). */ lockWaitMs?: number }): Store {
+  const db = openSqliteDatabase(options.path);
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
 
@@ -53,7 +50,7 @@ export function createSqliteStore(options: { path: string }): Store {
     all: (sql, ...params) => statement(sql).all(...params) as Row[],
     run: (sql, ...params) => statement(sql).run(...params),
     // The hot writes (creating, claiming, checkpointing, finishing runs) go through group commit.
-    writes: createGroupCommit(db),
+    writes: createGroupCommit(db, { lockWaitMs: options.lockWaitMs }),
     notifyQueued: () => queued.emit('queued'),
   };
 
@@ -61,7 +58,8 @@ export function createSqliteStore(options: { path: string }): Store {
 
   return {
     async migrate() {
-      migrateSqlite(db, Date.now());
+      // Processes starting at once take turns; the first may take a while on a big file.
+      await retryWhileBusy(() => migrateSqlite(db, Date.now()), MIGRATION_LOCK_WAIT_MS);
     },
 
     async close() {
@@ -74,6 +72,7 @@ export function createSqliteStore(options: { path: string }): Store {
     ...createSqliteWorkflows(deps),
     ...runs,
     ...createSqliteLeases(deps),
+    ...createSqliteWebhooks(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
 
     onRunsQueued(listener) {

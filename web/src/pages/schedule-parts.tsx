@@ -16,6 +16,7 @@ export function formatInZone(iso: string | null | undefined, timezone: string): 
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
+      hourCycle: 'h23',
       timeZoneName: 'short',
     });
   } catch {
