@@ -66,16 +66,16 @@ for (const backend of testBackends()) {
     it('publishes the streamed text as coalesced step.delta events that add up to the output, also for a late subscriber, and never replays them', async () => {
       const created = await t.api('POST', '/workflows/streaming/runs', { body: { inputs: {} } });
       const runId = created.body.run_id;
-      let late: Promise<Awaited<ReturnType<typeof readSse>>> | null = null;
+      const late: { stream: ReturnType<typeof readSse> | null } = { stream: null };
       const early = await readSse(eventsUrl(runId), {
         headers: auth(),
         // A second subscriber connects from the start once text is flowing.
         onEvent: (event) => {
-          if (event.event === 'step.delta' && late === null) late = readSse(eventsUrl(runId), { headers: auth() });
+          if (event.event === 'step.delta' && late.stream === null) late.stream = readSse(eventsUrl(runId), { headers: auth() });
         },
       });
-      assert.ok(late, 'text was streamed before the step completed');
-      const lateResult = await late!;
+      assert.ok(late.stream, 'text was streamed before the step completed');
+      const lateResult = await late.stream;
       const completed = early.events.find((e) => e.event === 'step.completed' && e.data.step_id === 'ask')!;
       const text = completed.data.output.text as string;
       assert.equal(text, `echo: ${PROMPT}`);
