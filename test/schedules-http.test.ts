@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../src/core/clock.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/engine/schedule-firer.js';
@@ -157,6 +158,16 @@ for (const backend of testBackends()) {
       clock.at += 1000;
       const again = await t.api('POST', `/schedules/${created.body.schedule_id}/trigger`);
       assert.equal(again.body.fire.outcome, 'invalid_inputs', 'inputs are checked again at fire time');
+    });
+
+    it('the example schedules publish and save (examples/schedules/)', async () => {
+      const example = (name: string) => readFileSync(new URL(`../examples/schedules/${name}`, import.meta.url), 'utf8');
+      await t.publish(example('weekday-digest.yaml'));
+      const declared = (await t.api('GET', '/schedules?workflow_id=weekday-digest')).body.data as Array<{ definition_id: string }>;
+      assert.deepEqual(declared.map((s) => s.definition_id).sort(), ['hourly-support', 'morning']);
+      const saved = await t.api('POST', '/schedules', { body: JSON.parse(example('nightly-hello.json')) });
+      assert.equal(saved.status, 201, JSON.stringify(saved.body));
+      assert.equal(saved.body.upcoming.length, 5);
     });
 
     it('creates, updates and removes definition schedules on publish; API edits other than pause/resume are 409', async () => {
