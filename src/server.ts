@@ -14,9 +14,11 @@ import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
+import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
+import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
@@ -74,6 +76,8 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    runEvents: createRunEventsService({ store }),
+    workflowGraph: createWorkflowGraphService({ store }),
     webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
@@ -214,10 +218,12 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     bootstrap,
     close() {
       closing ??= (async () => {
-        // Shutdown order (docs/ARCHITECTURE.md): stop claiming runs, schedules and deliveries at
-        // once; then, side by side and each bounded by SLIPWAY_SHUTDOWN_GRACE, close HTTP and drain
-        // the in-flight runs (released at their next step boundary, interrupted at the end of the
-        // grace period); then close the store.
+        // Shutdown order (docs/ARCHITECTURE.md): stop claiming runs, schedules and deliveries and
+        // end the event streams and long-polls at once (an open stream would hold HTTP close); then,
+        // side by side and each bounded by SLIPWAY_SHUTDOWN_GRACE, close HTTP and drain the in-flight
+        // runs (released at their next step boundary, interrupted at the end of the grace period);
+        // then close the store.
+        services.runEvents.close();
         if (dispatcher) webhookWakers.delete(dispatcher.wake);
         await Promise.all([
           pool.stop(),

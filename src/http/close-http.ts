@@ -11,7 +11,7 @@ const IDLE_SWEEP_MS = 100;
  * `Connection: close`, see `closeConnectionsWhileClosing`), and when the grace period
  * ends destroys every connection left, open streams included. Without the sweep a
  * keep-alive connection busy at the signal stayed open for Node's keep-alive timeout
- * (72 s) and held the process. Streaming routes end their streams in a `preClose` hook.
+ * (72 s) and held the process. Event streams are ended before (src/server.ts).
  *
  * @example
  * await closeHttp(app, clock, config.shutdownGraceMs);
