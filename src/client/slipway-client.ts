@@ -21,6 +21,7 @@ import type {
 } from '../api/schemas.js';
 import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
+import { secretMethods } from './secrets-client.js';
 
 /** An error answer of the API, with its documented body. */
 export class SlipwayApiError extends Error {
@@ -102,6 +103,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
 
   return {
     ...webhookMethods(request),
+    ...secretMethods(request),
     ...scheduleMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {

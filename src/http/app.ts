@@ -28,6 +28,8 @@ import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
+import { registerSecretRoutes } from './routes/secret-routes.js';
+import type { SecretsService } from '../service/secrets-service.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -40,6 +42,7 @@ export interface HttpDeps {
   runs: RunsService;
   tokens: TokensService;
   webhooks: WebhooksService;
+  secrets: SecretsService;
   authoring: AuthoringService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
@@ -110,6 +113,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);
+      registerSecretRoutes(api, deps);
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
     },

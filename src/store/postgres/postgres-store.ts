@@ -13,6 +13,7 @@ import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import { startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
+import { createPostgresSecrets } from './postgres-secrets.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -125,6 +126,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...runs,
     ...createPostgresLeases(deps),
     ...createPostgresWebhooks(deps),
+    ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
 
     onRunsQueued(listen) {
