@@ -23,6 +23,11 @@ describe('slipway import: SQLite → PostgreSQL', () => {
       runIds.push(created.body.run_id);
       await sqlite.waitForStatus(created.body.run_id, ['COMPLETED']);
     }
+    const schedule = await sqlite.api('POST', '/schedules', { body: { workflow_id: 'hello', cron: '0 6 * * *', timezone: 'Europe/Berlin', inputs: { name: 'Ada' } } });
+    await sqlite.api('POST', `/schedules/${schedule.body.schedule_id}/trigger`);
+    before_.schedule = (await sqlite.api('GET', '/schedules')).body;
+    before_.fires = (await sqlite.api('GET', `/schedules/${schedule.body.schedule_id}/fires`)).body;
+    for (const fire of (before_.fires as { data: { run_id: string }[] }).data) await sqlite.waitForStatus(fire.run_id, ['COMPLETED']);
     for (const id of runIds) before_[id] = (await sqlite.api('GET', `/workflow-runs/${id}`)).body;
     before_.workflow = (await sqlite.api('GET', '/workflows/hello')).body;
     await sqlite.server.close(); // stop the old installation, keep its file
@@ -38,7 +43,9 @@ describe('slipway import: SQLite → PostgreSQL', () => {
     const imported = await runCli(['import', '--from', sqlite.databaseUrl, '--json'], { SLIPWAY_DATABASE_URL: postgresUrl });
     assert.equal(imported.code, 0, imported.stderr);
     const counts = JSON.parse(imported.stdout);
-    assert.equal(counts.runs, 2);
+    assert.equal(counts.runs, 3);
+    assert.equal(counts.schedules, 1);
+    assert.equal(counts.schedule_fires, 1);
     assert.equal(counts.workflows, 1);
     assert.ok(counts.step_attempts >= 2);
 
@@ -47,6 +54,10 @@ describe('slipway import: SQLite → PostgreSQL', () => {
     const get = async (path: string) => (await fetch(`${serve!.url}${API}${path}`, { headers: { authorization: `Bearer ${sqlite.token}` } })).json();
     for (const id of runIds) assert.deepEqual(await get(`/workflow-runs/${id}`), before_[id]);
     assert.deepEqual(await get('/workflows/hello'), before_.workflow);
+    assert.deepEqual(await get('/schedules'), before_.schedule);
+    const fires = before_.fires as { data: { run_id: string }[] };
+    assert.deepEqual(await get(`/schedules/${(before_.schedule as { data: { schedule_id: string }[] }).data[0]!.schedule_id}/fires`), fires);
+    assert.equal(((await get(`/workflow-runs/${fires.data[0]!.run_id}?include=details`)) as { trigger: { type: string } }).trigger.type, 'schedule');
 
     // The idempotency keys came along, and new runs and workspaces get fresh ids.
     const post = (key: string) =>

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../src/core/clock.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/engine/schedule-firer.js';
 import { assertError } from './support/assert-error.js';
 import { HELLO_WORKFLOW, startTestServer, testBackends, type TestServer } from './support/test-server.js';
+import { clockWithNow } from '../src/core/clock.js';
 
 /** A clock the test moves by hand (STYLE principle 11). */
 function fakeClock(iso: string) {
@@ -35,7 +37,7 @@ for (const backend of testBackends()) {
     before(async () => {
       t = await startTestServer({ backend, concurrency: 0, clock });
       await t.publish(HELLO_WORKFLOW);
-      firer = createScheduleFirer({ store: t.server.store, clock, fire: t.services.schedules.fire }, { pollIntervalMs: 60_000, leaseMs: 30_000 });
+      firer = createScheduleFirer({ store: t.server.store, clock: clockWithNow(() => clock.now()), fire: t.services.schedules.fire }, { pollIntervalMs: 60_000, leaseMs: 30_000 });
     });
     after(() => t.close());
 
@@ -156,6 +158,16 @@ for (const backend of testBackends()) {
       clock.at += 1000;
       const again = await t.api('POST', `/schedules/${created.body.schedule_id}/trigger`);
       assert.equal(again.body.fire.outcome, 'invalid_inputs', 'inputs are checked again at fire time');
+    });
+
+    it('the example schedules publish and save (examples/schedules/)', async () => {
+      const example = (name: string) => readFileSync(new URL(`../examples/schedules/${name}`, import.meta.url), 'utf8');
+      await t.publish(example('weekday-digest.yaml'));
+      const declared = (await t.api('GET', '/schedules?workflow_id=weekday-digest')).body.data as Array<{ definition_id: string }>;
+      assert.deepEqual(declared.map((s) => s.definition_id).sort(), ['hourly-support', 'morning']);
+      const saved = await t.api('POST', '/schedules', { body: JSON.parse(example('nightly-hello.json')) });
+      assert.equal(saved.status, 201, JSON.stringify(saved.body));
+      assert.equal(saved.body.upcoming.length, 5);
     });
 
     it('creates, updates and removes definition schedules on publish; API edits other than pause/resume are 409', async () => {

@@ -89,7 +89,8 @@ export const UpdateScheduleBody = Type.Object(
 );
 export type UpdateScheduleBody = Static<typeof UpdateScheduleBody>;
 
-export const ScheduleIdParams = Type.Object({ scheduleId: Type.String({ minLength: 1, maxLength: 64 }) });
+// No length limit: an id of any length that names nothing is 404 (SPEC §1).
+export const ScheduleIdParams = Type.Object({ scheduleId: Type.String({ description: 'The `id` of the schedule', examples: ['01943a5e-7b1c-7d2e-9f00-3c4b5a697887'] }) });
 
 export const ListSchedulesQuery = Type.Object(
   {

@@ -41,20 +41,26 @@ export const CreateRunBody = Type.Object(
     inputs: Type.Record(Type.String(), Type.Unknown(), { description: "Values for the workflow's inputs, by variableName" }),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form, at most 16 KiB as JSON' })),
   },
-  { additionalProperties: true },
+  { $id: 'CreateRunRequest', additionalProperties: true },
 );
 export type CreateRunBody = Static<typeof CreateRunBody>;
 
-export const CreateRunResponse = Type.Object({
-  run_id: Type.String(),
-  status: Type.String(),
-  workspace_id: Nullable(Type.Number()),
-  workflow_execution_id: Nullable(Type.String()),
-  status_url: Type.String(),
-});
+export const CreateRunResponse = Type.Object(
+  {
+    run_id: Type.String(),
+    status: Type.String({ description: 'QUEUED, or the current status of a replayed run' }),
+    workspace_id: Nullable(Type.Number()),
+    workflow_execution_id: Nullable(Type.String()),
+    status_url: Type.String({ description: 'Where to poll the run: `GET` it' }),
+  },
+  { $id: 'CreatedRun' },
+);
 export type CreateRunResponse = Static<typeof CreateRunResponse>;
 
-export const RunError = Type.Object({ code: Type.String(), message: Type.String() });
+export const RunError = Type.Object(
+  { code: Type.String({ description: 'START_FAILED, WORKFLOW_FAILED, TIMEOUT, … (SPEC §4); for a step, its step error code' }), message: Type.String() },
+  { $id: 'RunError' },
+);
 
 export const RunSchema = Type.Object(
   {
@@ -70,15 +76,18 @@ export const RunSchema = Type.Object(
     completed_at: Nullable(Timestamp),
     metadata: Nullable(Type.Record(Type.String(), Type.Unknown())),
   },
-  { $id: 'Run' },
+  { $id: 'SlateRun', description: "A run exactly as Slate's API has it" },
 );
 export type Run = Static<typeof RunSchema>;
 
-export const CancelRunResponse = Type.Object({
-  run_id: Type.String(),
-  status: Type.Literal('CANCELED'),
-  completed_at: Timestamp,
-});
+export const CancelRunResponse = Type.Object(
+  {
+    run_id: Type.String(),
+    status: Type.Literal('CANCELED'),
+    completed_at: Timestamp,
+  },
+  { $id: 'CanceledRun' },
+);
 export type CancelRunResponse = Static<typeof CancelRunResponse>;
 
 const SelectOption = Type.Union([Type.String(), Type.Object({ label: Type.String(), value: Type.String() })]);
@@ -92,7 +101,7 @@ export const InputSchemaItem = Type.Object({
   options: Type.Optional(Type.Array(SelectOption)),
   default: Type.Optional(Type.Unknown()),
   description: Type.Optional(Type.String()),
-});
+}, { $id: 'InputSchemaItem' });
 export type InputSchemaItem = Static<typeof InputSchemaItem>;
 
 const workflowSummaryFields = {
@@ -124,12 +133,15 @@ export const WorkflowSchema = Type.Object(
 );
 export type Workflow = Static<typeof WorkflowSchema>;
 
-export const Pagination = Type.Object({
-  page: Type.Integer(),
-  limit: Type.Integer(),
-  total: Type.Integer(),
-  totalPages: Type.Integer(),
-});
+export const Pagination = Type.Object(
+  {
+    page: Type.Integer(),
+    limit: Type.Integer(),
+    total: Type.Integer(),
+    totalPages: Type.Integer(),
+  },
+  { $id: 'Pagination' },
+);
 
 /** 1-based; a page past the end has empty `data`. Over 2^53 - 1 it could not be told apart from its neighbours: 400. */
 const PageParameter = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1, examples: [1] });
@@ -147,7 +159,7 @@ export const ListWorkflowsQuery = Type.Object(
 );
 export type ListWorkflowsQuery = Static<typeof ListWorkflowsQuery>;
 
-export const ListWorkflowsResponse = Type.Object({ data: Type.Array(WorkflowSummarySchema), pagination: Pagination });
+export const ListWorkflowsResponse = Type.Object({ data: Type.Array(WorkflowSummarySchema), pagination: Pagination }, { $id: 'WorkflowList' });
 export type ListWorkflowsResponse = Static<typeof ListWorkflowsResponse>;
 
 // Path ids have no length or pattern limit here: an id of any length that names nothing is 404 (SPEC §1).
@@ -177,7 +189,7 @@ const runDetailFields = {
 
 export const RunWithDetailsSchema = Type.Object(
   { ...RunSchema.properties, ...runDetailFields },
-  { $id: 'RunWithDetails', description: 'A Run; with `include=details` (and in lists) also inputs, workflow_version, started_at and trigger' },
+  { $id: 'Run', description: 'A run (SPEC §3); with `include=details`, and in lists, also inputs, workflow_version, started_at and trigger' },
 );
 export type RunWithDetails = Static<typeof RunWithDetailsSchema>;
 
@@ -200,7 +212,7 @@ export const ListRunsQuery = Type.Object(
 );
 export type ListRunsQuery = Static<typeof ListRunsQuery>;
 
-export const ListRunsResponse = Type.Object({ data: Type.Array(RunWithDetailsSchema), pagination: Pagination });
+export const ListRunsResponse = Type.Object({ data: Type.Array(RunWithDetailsSchema), pagination: Pagination }, { $id: 'RunList' });
 export type ListRunsResponse = Static<typeof ListRunsResponse>;
 
 export const WorkflowVersionSchema = Type.Object(
@@ -215,7 +227,7 @@ export const WorkflowVersionSchema = Type.Object(
 );
 export type WorkflowVersion = Static<typeof WorkflowVersionSchema>;
 
-export const ListWorkflowVersionsResponse = Type.Object({ data: Type.Array(WorkflowVersionSchema, { description: 'Newest first' }) });
+export const ListWorkflowVersionsResponse = Type.Object({ data: Type.Array(WorkflowVersionSchema, { description: 'Newest first' }) }, { $id: 'WorkflowVersionList' });
 export type ListWorkflowVersionsResponse = Static<typeof ListWorkflowVersionsResponse>;
 
 export const TokenExpirySchema = Type.Union(['7d', '30d', '90d', 'never'].map((e) => Type.Literal(e)));
@@ -236,7 +248,7 @@ export const ApiTokenSchema = Type.Object(
 );
 export type ApiToken = Static<typeof ApiTokenSchema>;
 
-export const ListTokensResponse = Type.Object({ data: Type.Array(ApiTokenSchema, { description: 'Newest first, revoked ones included' }) });
+export const ListTokensResponse = Type.Object({ data: Type.Array(ApiTokenSchema, { description: 'Newest first, revoked ones included' }) }, { $id: 'ApiTokenList' });
 export type ListTokensResponse = Static<typeof ListTokensResponse>;
 
 export const CreateTokenBody = Type.Object(
@@ -244,7 +256,7 @@ export const CreateTokenBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Shown in the token list; not blank' }),
     expires: TokenExpirySchema,
   },
-  { additionalProperties: false },
+  { $id: 'CreateApiTokenRequest', additionalProperties: false },
 );
 export type CreateTokenBody = Static<typeof CreateTokenBody>;
 
@@ -275,5 +287,5 @@ export const StepRecordSchema = Type.Object(
 );
 export type StepRecord = Static<typeof StepRecordSchema>;
 
-export const RunStepsResponse = Type.Object({ run_id: Type.String(), data: Type.Array(StepRecordSchema) });
+export const RunStepsResponse = Type.Object({ run_id: Type.String(), data: Type.Array(StepRecordSchema) }, { $id: 'RunSteps' });
 export type RunStepsResponse = Static<typeof RunStepsResponse>;

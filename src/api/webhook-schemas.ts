@@ -60,13 +60,15 @@ export type WebhookDelivery = Static<typeof WebhookDeliverySchema>;
 export const ListDeliveriesResponse = Type.Object({ data: Type.Array(WebhookDeliverySchema), pagination: Pagination });
 export type ListDeliveriesResponse = Static<typeof ListDeliveriesResponse>;
 
-export const WebhookIdParams = Type.Object({ webhookId: Type.String({ minLength: 1, maxLength: 64 }) });
+// No length limit on path ids: an id of any length that names nothing is 404 (SPEC §1).
+const WebhookId = Type.String({ description: 'The `id` of the webhook endpoint', examples: ['01943a5e-7b1c-7d2e-9f00-3c4b5a697887'] });
+export const WebhookIdParams = Type.Object({ webhookId: WebhookId });
 export const DeliveryIdParams = Type.Object({
-  webhookId: Type.String({ minLength: 1, maxLength: 64 }),
-  deliveryId: Type.String({ minLength: 1, maxLength: 64 }),
+  webhookId: WebhookId,
+  deliveryId: Type.String({ description: 'The `id` of the delivery', examples: ['01943a5e-8c2d-7e3f-8a11-4d5c6b7a8f90'] }),
 });
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15 })),
 });
 

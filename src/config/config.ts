@@ -2,7 +2,8 @@ import { parseDuration } from '../core/duration.js';
 
 /** Where the data lives, parsed from `--database-url` / `SLIPWAY_DATABASE_URL`. */
 export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
+  /** `lockWaitMs`: how long a write waits for another process's write lock before 503 (`SLIPWAY_SQLITE_LOCK_WAIT`, default 5 s). */
+  | { kind: 'sqlite'; path: string; lockWaitMs?: number }
   /** `poolSize`: most pooled connections per process (`SLIPWAY_DATABASE_POOL_SIZE`, default 10). */
   | { kind: 'postgres'; url: string; poolSize: number };
 
@@ -79,6 +80,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (database.kind === 'postgres' && env.SLIPWAY_DATABASE_POOL_SIZE !== undefined) {
     database.poolSize = wholeNumber('database pool size (SLIPWAY_DATABASE_POOL_SIZE)', env.SLIPWAY_DATABASE_POOL_SIZE, 1, 1000);
   }
+  if (database.kind === 'sqlite') database.lockWaitMs = duration('SLIPWAY_SQLITE_LOCK_WAIT', env.SLIPWAY_SQLITE_LOCK_WAIT ?? '5s');
   const config: Config = {
     database,
     host: overrides.host ?? env.SLIPWAY_HOST ?? '127.0.0.1',

@@ -5,7 +5,8 @@ import type { StepType } from './step-type.js';
 /**
  * Loads host step types from the modules named in `SLIPWAY_STEP_TYPES`. A module's
  * default export (or its `stepTypes` export) is one step type or a list of them;
- * TypeScript modules work because `slipway` runs under tsx. Paths are relative to the
+ * TypeScript modules work in a checkout, where `slipway` runs under tsx (the installed
+ * package runs compiled JavaScript: JavaScript modules there). Paths are relative to the
  * working directory. See examples/host-step-types/.
  */
 export async function loadStepTypeModules(paths: readonly string[], cwd = process.cwd()): Promise<StepType[]> {

@@ -13,32 +13,45 @@ import {
   WorkflowIdParams,
 } from '../../api/schemas.js';
 import { CreateRunQuery, DryRunResponse } from '../../api/authoring-schemas.js';
+import { WaitQuery } from '../../api/run-events-schemas.js';
 import { toIso } from '../../core/clock.js';
+import { isTerminal } from '../../core/states.js';
 import type { RunStatus } from '../../core/states.js';
+import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
-import { errorResponses } from './responses.js';
+import { routeSchema } from '../route-schema.js';
 
-export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService }) {
+export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/workflows/:workflowId/runs', {
-    schema: {
-      summary: 'Create a workflow run',
-      description:
-        'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
-        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
-        'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
-        'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key.',
-      tags: ['runs'],
-      params: WorkflowIdParams,
-      querystring: CreateRunQuery,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-      body: CreateRunBody,
-      response: { 200: DryRunResponse, 202: CreateRunResponse, ...errorResponses(400, 404, 409, 413, 415, 429) },
+  api.post('/workflows/:workflowId/runs', routeSchema({
+    operationId: 'createWorkflowRun',
+    summary: 'Create a workflow run',
+    description:
+      'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
+      'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
+      'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
+      'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key. With `wait=N` (1–60, SPEC §9) ' +
+      'the answer is 200 with the run (as `GET …?include=details`) when it ends within N seconds, otherwise the usual 202.',
+    tags: ['runs'],
+    params: WorkflowIdParams,
+    querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
+    headers: Type.Object({
+      'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+    }),
+    body: CreateRunBody,
+    response: {
+      200: Type.Union([DryRunResponse, RunWithDetailsSchema], { description: '`dry_run=true`: the check; `wait=N`: the run, ended within the wait' }),
+      202: CreateRunResponse,
     },
-  }, async (request, reply) => {
+    responseHeaders: { 202: ['Idempotent-Replayed'] },
+    errors: [
+      'invalid_inputs', 'not_found', 'workflow_not_published', 'idempotency_conflict', 'payload_too_large', 'unsupported_media_type',
+      'daily_run_limit_exceeded', 'concurrent_run_limit_exceeded',
+    ],
+  }), async (request, reply) => {
     const createRequest = {
       workspaceId: request.caller.workspaceId,
       workflowId: request.params.workflowId,
@@ -52,21 +65,25 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     }
     const { run, replayed } = await deps.runs.createRun(createRequest);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
+    const wait = request.query.wait;
+    if (wait !== undefined) {
+      const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
+      if (ended && isTerminal(ended.status)) return reply.status(200).send(toRunWithDetails(ended));
+    }
     return reply.status(202).send(toCreateRunResponse(run));
   });
 
-  api.get('/workflow-runs', {
-    schema: {
-      summary: 'List runs (dashboard extension)',
-      description:
-        'Runs of the workspace, newest first, optionally of one workflow and in one status. Not part of Slate\'s API. ' +
-        'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields. ' +
-        'An `output` or `inputs` over 64 KiB of JSON is `{"truncated": true, "bytes": N}`; the run\'s own GET has it whole.',
-      tags: ['runs'],
-      querystring: ListRunsQuery,
-      response: { 200: ListRunsResponse, ...errorResponses(400) },
-    },
-  }, async (request) => {
+  api.get('/workflow-runs', routeSchema({
+    operationId: 'listWorkflowRuns',
+    summary: 'List runs (dashboard extension)',
+    description:
+      'Runs of the workspace, newest first, optionally of one workflow and in one status. Not part of Slate\'s API. ' +
+      'Items carry `inputs`, `workflow_version` and `started_at` besides the Run fields. ' +
+      'An `output` or `inputs` over 64 KiB of JSON is `{"truncated": true, "bytes": N}`; the run\'s own GET has it whole.',
+    tags: ['runs'],
+    querystring: ListRunsQuery,
+    response: { 200: ListRunsResponse },
+  }), async (request) => {
     const page = request.query.page ?? 1;
     const limit = request.query.limit ?? 15;
     const { items, total } = await deps.runs.listRuns(request.caller.workspaceId, {
@@ -83,29 +100,33 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
 
-  api.get('/workflow-runs/:runId', {
-    schema: {
-      summary: 'Get a run\'s status',
-      description: 'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`.',
-      tags: ['runs'],
-      params: RunIdParams,
-      querystring: GetRunQuery,
-      response: { 200: RunWithDetailsSchema, ...errorResponses(400, 404) },
-    },
-  }, async (request) => {
-    const run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+  api.get('/workflow-runs/:runId', routeSchema({
+    operationId: 'getWorkflowRun',
+    summary: 'Get a run\'s status',
+    description:
+      'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`. ' +
+      'With `wait=N` (1–60, SPEC §9) it answers as soon as the run is terminal, or after N seconds with its current state.',
+    tags: ['runs'],
+    params: RunIdParams,
+    querystring: Type.Object({ ...GetRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
+    response: { 200: RunWithDetailsSchema },
+    errors: ['not_found'],
+  }), async (request) => {
+    let run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+    const wait = request.query.wait;
+    if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
     return request.query.include === 'details' ? toRunWithDetails(run) : toRunResponse(run);
   });
 
-  api.post('/workflow-runs/:runId/cancel', {
-    schema: {
-      summary: 'Cancel a queued run',
-      description: 'Only a QUEUED run can be canceled; a canceled run never starts.',
-      tags: ['runs'],
-      params: RunIdParams,
-      response: { 200: CancelRunResponse, ...errorResponses(404, 409) },
-    },
-  }, async (request) => {
+  api.post('/workflow-runs/:runId/cancel', routeSchema({
+    operationId: 'cancelWorkflowRun',
+    summary: 'Cancel a queued run',
+    description: 'Only a QUEUED run can be canceled; a canceled run never starts.',
+    tags: ['runs'],
+    params: RunIdParams,
+    response: { 200: CancelRunResponse },
+    errors: ['not_found', 'not_cancelable'],
+  }), async (request) => {
     const run = await deps.runs.cancelRun(request.caller.workspaceId, request.params.runId);
     return { run_id: run.id, status: 'CANCELED' as const, completed_at: toIso(run.completedAt!) };
   });

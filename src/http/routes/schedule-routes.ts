@@ -28,6 +28,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.post('/schedules', {
     schema: {
+      operationId: 'createSchedule',
       summary: 'Create a schedule',
       description: 'Bad cron or timezone: 400 `invalid_request` with details; inputs that do not match the published input schema: 400 ' +
         '`invalid_inputs`. A workflow without a published version may be scheduled (its fires record `workflow_not_published`).',
@@ -43,6 +44,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.get('/schedules', {
     schema: {
+      operationId: 'listSchedules',
       summary: 'List schedules',
       description: 'Newest first, optionally of one workflow.',
       tags: ['schedules'],
@@ -58,6 +60,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.get('/schedules/preview', {
     schema: {
+      operationId: 'previewSchedule',
       summary: 'Preview a calendar (dashboard extension)',
       description: 'The next fire times of `cron` in `timezone`, with the same rules and errors as saving a schedule.',
       tags: ['schedules'],
@@ -71,6 +74,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.get('/schedules/:scheduleId', {
     schema: {
+      operationId: 'getSchedule',
       summary: 'Get a schedule',
       description: 'With `upcoming`: the next 5 fire times (none while paused).',
       tags: ['schedules'],
@@ -81,6 +85,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.patch('/schedules/:scheduleId', {
     schema: {
+      operationId: 'updateSchedule',
       summary: 'Change a schedule',
       description: `Fields not given keep their value; a changed calendar starts from now. ${MANAGED}`,
       tags: ['schedules'],
@@ -92,6 +97,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.delete('/schedules/:scheduleId', {
     schema: {
+      operationId: 'deleteSchedule',
       summary: 'Delete a schedule',
       description: `Deletes the schedule and its fires; its runs stay. ${MANAGED}`,
       tags: ['schedules'],
@@ -106,6 +112,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
   for (const action of ['pause', 'resume'] as const) {
     api.post(`/schedules/:scheduleId/${action}`, {
       schema: {
+        operationId: action === 'pause' ? 'pauseSchedule' : 'resumeSchedule',
         summary: action === 'pause' ? 'Pause a schedule' : 'Resume a schedule',
         description: action === 'pause'
           ? 'No fires while paused (trigger still fires). Allowed on definition schedules.'
@@ -123,6 +130,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.post('/schedules/:scheduleId/trigger', {
     schema: {
+      operationId: 'triggerSchedule',
       summary: 'Fire a schedule now',
       description: 'Fires now, also when paused; overlap and the run limits apply. The answer has the `fire` it recorded.',
       tags: ['schedules'],
@@ -136,6 +144,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { schedules: 
 
   api.get('/schedules/:scheduleId/fires', {
     schema: {
+      operationId: 'listScheduleFires',
       summary: 'List a schedule\'s fires',
       description: 'Every fire with its outcome (refused ones included), newest first; kept 30 days.',
       tags: ['schedules'],

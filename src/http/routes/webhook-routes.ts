@@ -22,6 +22,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
 
   api.post('/webhooks', {
     schema: {
+      operationId: 'createWebhook',
       summary: 'Create a webhook endpoint',
       description: 'Answers the signing secret (`whsec_…`) once; it is never shown again. Deliveries are signed per Standard Webhooks.',
       tags, body: CreateWebhookBody,
@@ -39,15 +40,16 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
   });
 
   api.get('/webhooks', {
-    schema: { summary: 'List webhook endpoints', tags, response: { 200: ListWebhooksResponse, ...errorResponses() } },
+    schema: { operationId: 'listWebhooks', summary: 'List webhook endpoints', tags, response: { 200: ListWebhooksResponse, ...errorResponses() } },
   }, async (request) => ({ data: (await deps.webhooks.listWebhooks(request.caller.workspaceId)).map(toWebhookResponse) }));
 
   api.get('/webhooks/:webhookId', {
-    schema: { summary: 'Get a webhook endpoint', tags, params: WebhookIdParams, response: { 200: WebhookSchema, ...errorResponses(404) } },
+    schema: { operationId: 'getWebhook', summary: 'Get a webhook endpoint', tags, params: WebhookIdParams, response: { 200: WebhookSchema, ...errorResponses(404) } },
   }, async (request) => toWebhookResponse(await deps.webhooks.getWebhook(request.caller.workspaceId, request.params.webhookId)));
 
   api.delete('/webhooks/:webhookId', {
     schema: {
+      operationId: 'deleteWebhook',
       summary: 'Delete a webhook endpoint',
       description: 'Its pending deliveries are dropped and never sent.',
       tags, params: WebhookIdParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(404) },
@@ -59,6 +61,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
 
   api.post('/webhooks/:webhookId/test', {
     schema: {
+      operationId: 'testWebhook',
       summary: 'Send a test event',
       description: 'Queues a `webhook.test` delivery to the endpoint; a process with workers sends it.',
       tags, params: WebhookIdParams, response: { 202: DeliveryAcceptedResponse, ...errorResponses(404) },
@@ -70,6 +73,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
 
   api.get('/webhooks/:webhookId/deliveries', {
     schema: {
+      operationId: 'listWebhookDeliveries',
       summary: 'List the deliveries of a webhook endpoint',
       tags, params: WebhookIdParams, querystring: PageQuery, response: { 200: ListDeliveriesResponse, ...errorResponses(400, 404) },
     },
@@ -82,6 +86,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
 
   api.post('/webhooks/:webhookId/deliveries/:deliveryId/redeliver', {
     schema: {
+      operationId: 'redeliverWebhookDelivery',
       summary: 'Send a delivery again',
       description: 'Re-queues a delivered or failed delivery with the same `webhook-id`; 409 `delivery_pending` while it is pending.',
       tags, params: DeliveryIdParams, response: { 202: DeliveryAcceptedResponse, ...errorResponses(404, 409) },

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 import type { Row } from '../rows.js';
+import { createRunEventAnnouncer } from '../run-event-announcer.js';
 import type { Store } from '../store.js';
 import { createGroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrate-sqlite.js';
+import { openSqliteDatabase, retryWhileBusy } from './sqlite-connection.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { createSqliteEvents } from './sqlite-events.js';
 import { createSqliteLeases } from './sqlite-leases.js';
 import { createSqliteRuns } from './sqlite-runs.js';
 import { createSqliteSchedules } from './sqlite-schedules.js';
@@ -27,15 +28,13 @@ import { createSqliteSecrets } from './sqlite-secrets.js';
  * const store = createSqliteStore({ path: './data/slipway.db' });
  * await store.migrate();
  */
-export function createSqliteStore(options: { path: string }): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
-  db.pragma('foreign_keys = ON');
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+
+export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_LOCK_WAIT` (sqlite-connection.ts). */ lockWaitMs?: number }): Store {
+  const db = openSqliteDatabase(options.path);
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
+  const announcer = createRunEventAnnouncer();
 
   // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
   // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
@@ -55,19 +54,22 @@ export function createSqliteStore(options: { path: string }): Store {
     all: (sql, ...params) => statement(sql).all(...params) as Row[],
     run: (sql, ...params) => statement(sql).run(...params),
     // The hot writes (creating, claiming, checkpointing, finishing runs) go through group commit.
-    writes: createGroupCommit(db),
+    writes: createGroupCommit(db, { lockWaitMs: options.lockWaitMs }),
     notifyQueued: () => queued.emit('queued'),
+    announceRunEvents: (runId) => announcer.announce(runId),
   };
 
   const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
 
   return {
     async migrate() {
-      migrateSqlite(db, Date.now());
+      // Processes starting at once take turns; the first may take a while on a big file.
+      await retryWhileBusy(() => migrateSqlite(db, Date.now()), MIGRATION_LOCK_WAIT_MS);
     },
 
     async close() {
       queued.removeAllListeners();
+      announcer.clear();
       await deps.writes.drain();
       db.close();
     },
@@ -79,6 +81,7 @@ export function createSqliteStore(options: { path: string }): Store {
     ...createSqliteWebhooks(deps),
     ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
+    ...createSqliteEvents(deps, announcer),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);

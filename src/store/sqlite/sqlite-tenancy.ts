@@ -5,7 +5,7 @@ import type { SqliteDeps } from './sqlite-deps.js';
 
 /** Organizations, workspaces and API tokens, SQLite dialect. */
 export function createSqliteTenancy(deps: SqliteDeps): TenancyStore {
-  const { db, one, all, run, writes } = deps;
+  const { one, all, run, writes } = deps;
 
   function createOrganizationSync(name: string, now: number): Organization {
     return toOrganization(one('INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING *', name, now)!);
@@ -27,7 +27,7 @@ export function createSqliteTenancy(deps: SqliteDeps): TenancyStore {
 
   return {
     async createOrganization(name, now) {
-      return createOrganizationSync(name, now);
+      return writes.submit(() => createOrganizationSync(name, now));
     },
 
     async getOrganization(id) {
@@ -36,7 +36,7 @@ export function createSqliteTenancy(deps: SqliteDeps): TenancyStore {
     },
 
     async createWorkspace(input) {
-      return db.transaction(() => createWorkspaceSync(input)).immediate();
+      return writes.submit(() => createWorkspaceSync(input));
     },
 
     async getWorkspace(id) {
@@ -49,21 +49,19 @@ export function createSqliteTenancy(deps: SqliteDeps): TenancyStore {
     },
 
     async createDefaultWorkspaceIfEmpty(now) {
-      return db
-        .transaction(() => {
-          if (one('SELECT 1 FROM workspaces LIMIT 1')) return null;
-          return createWorkspaceSync({ name: 'default', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now });
-        })
-        .immediate();
+      return writes.submit(() => {
+        if (one('SELECT 1 FROM workspaces LIMIT 1')) return null;
+        return createWorkspaceSync({ name: 'default', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now });
+      });
     },
 
     async createToken(token) {
-      run(
+      await writes.submit(() => run(
         `INSERT INTO api_tokens (id, workspace_id, name, created_by, preview, hash, created_at, expires_at, last_used_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         token.id, token.workspaceId, token.name, token.createdBy, token.preview, token.hash,
         token.createdAt, token.expiresAt, token.lastUsedAt, token.revokedAt,
-      );
+      ));
     },
 
     async findTokenByHash(hash): Promise<TokenWithWorkspace | null> {
@@ -83,15 +81,16 @@ export function createSqliteTenancy(deps: SqliteDeps): TenancyStore {
     },
 
     async revokeToken(workspaceId, tokenId, now) {
-      const result = run(
+      const result = await writes.submit(() => run(
         'UPDATE api_tokens SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL',
         now, workspaceId, tokenId,
-      );
+      ));
       return result.changes === 1;
     },
 
     async recordTokenUse(tokenId, now) {
-      await writes.submit(() => run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', now, tokenId));
+      // Recorded lazily (SPEC §2): under another process's lock the request goes on without it.
+      await writes.submitUnlessBusy(() => run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', now, tokenId));
     },
   };
 }

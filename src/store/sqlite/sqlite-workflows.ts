@@ -55,7 +55,7 @@ export function createSqliteWorkflows(deps: SqliteDeps): WorkflowStore {
 
   return {
     async applyWorkflow(input) {
-      return applyWorkflowTx.immediate(input);
+      return deps.writes.submit(() => applyWorkflowTx(input));
     },
 
     async getWorkflow(workspaceId, workflowId): Promise<Workflow | null> {
