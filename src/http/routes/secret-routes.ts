@@ -14,6 +14,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: { secrets: Secr
 
   api.put('/secrets/:name', {
     schema: {
+      operationId: 'putSecret',
       summary: 'Set a secret',
       description: 'Creates or replaces a workspace secret, encrypted at rest (AES-256-GCM). Steps use it as `{{ secrets.NAME }}`; no answer ever contains the value.',
       tags, params: SecretNameParams, body: PutSecretBody,
@@ -22,11 +23,11 @@ export function registerSecretRoutes(app: FastifyInstance, deps: { secrets: Secr
   }, async (request) => toSecretResponse(await deps.secrets.putSecret(request.caller.workspaceId, request.params.name, request.body.value)));
 
   api.get('/secrets', {
-    schema: { summary: 'List secrets (names and dates only)', tags, response: { 200: ListSecretsResponse, ...errorResponses() } },
+    schema: { operationId: 'listSecrets', summary: 'List secrets (names and dates only)', tags, response: { 200: ListSecretsResponse, ...errorResponses() } },
   }, async (request) => ({ data: (await deps.secrets.listSecrets(request.caller.workspaceId)).map(toSecretResponse) }));
 
   api.delete('/secrets/:name', {
-    schema: { summary: 'Delete a secret', tags, params: SecretNameParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404) } },
+    schema: { operationId: 'deleteSecret', summary: 'Delete a secret', tags, params: SecretNameParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404) } },
   }, async (request, reply) => {
     await deps.secrets.deleteSecret(request.caller.workspaceId, request.params.name);
     return reply.status(204).send();
