@@ -10,8 +10,6 @@ export interface SecretSource {
 /** A source for hosts and tests without secrets. */
 export const NO_SECRETS: SecretSource = { values: async () => new Map(), markUsed: async () => {} };
 
-/** The step error of a `{{ secrets.NAME }}` the workspace does not have (SPEC §13; not retried). */
-export const SECRET_NOT_FOUND = 'SECRET_NOT_FOUND';
 /** What a secret's value becomes in everything stored or returned. */
 export const MASK = '****';
 

@@ -3,7 +3,7 @@ import { assertNever } from '../core/assert-never.js';
 import { timeoutSignal } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import type { NestedOutcome, StepOutcome, StepResult } from '../core/outcomes.js';
-import { StepStatus } from '../core/states.js';
+import { BUDGET_STEP_ERROR_CODES, StepErrorCode, StepStatus } from '../core/states.js';
 import type { StepContext, StepType } from '../steps/step-type.js';
 import type { RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
@@ -13,7 +13,6 @@ import { INTERRUPTED } from './checkpoints.js';
 import { createDeltaPublisher } from './delta-publisher.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { maxAttempts, retryDelayMs } from './retry-policy.js';
-import { SECRET_NOT_FOUND } from './run-secrets.js';
 
 export type RunNested = (steps: unknown[], key: string, extra: Record<string, unknown>, signal: AbortSignal) => Promise<NestedOutcome>;
 
@@ -68,7 +67,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : stopped(env);
   const failWith = (error: RunError, retryable: boolean) => failOrRetry(env, step, stepType, attempt, error, retryable, graphSignal);
 
-  if (!stepType) return failWith({ code: 'UNKNOWN_STEP_TYPE', message: `step type "${step.type}" is not registered in this process` }, false);
+  if (!stepType) return failWith({ code: StepErrorCode.UNKNOWN_STEP_TYPE, message: `step type "${step.type}" is not registered in this process` }, false);
   // What the step receives: its input with secrets filled in (the checkpoint keeps placeholders).
   let runInput: unknown = attempt.input;
   if (!resuming) {
@@ -107,7 +106,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   // The lease stopped while the step ran: write nothing (an interrupted attempt stays RUNNING, to be redone).
   if (env.lease.stopReason() !== null) return stopped(env);
   if (env.deadline !== null && clock.now() >= env.deadline) {
-    return finish(StepStatus.FAILED, { error: { code: 'TIMEOUT', message: 'the run timed out' } }, { kind: 'timed_out' });
+    return finish(StepStatus.FAILED, { error: { code: StepErrorCode.TIMEOUT, message: 'the run timed out' } }, { kind: 'timed_out' });
   }
   switch (outcome.kind) {
     case 'completed': {
@@ -121,7 +120,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
       if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return stopped(env);
       return { kind: 'waiting', until: outcome.until };
     case 'failed':
-      return failWith({ code: outcome.code ?? 'STEP_FAILED', message: outcome.message }, outcome.retryable !== false);
+      return failWith({ code: outcome.code ?? StepErrorCode.STEP_FAILED, message: outcome.message }, outcome.retryable !== false);
     default:
       return assertNever(outcome);
   }
@@ -169,9 +168,9 @@ type Prepared =
   | { kind: 'invalid'; error: RunError };
 
 /** Step error codes of the budgets of SPEC §16 (never retried). */
-const BUDGET_CODES: ReadonlySet<string> = new Set(['EXPRESSION_TIMEOUT', 'EXPRESSION_TOO_DEEP', OUTPUT_TOO_LARGE, 'TOO_MANY_ITEMS', 'CHILD_RUN_LIMIT', 'TOO_MANY_CLAIMS']);
+const BUDGET_CODES = BUDGET_STEP_ERROR_CODES;
 /** The step error of a step that stopped its worker SLIPWAY_MAX_CLAIMS times. */
-const TOO_MANY_CLAIMS = 'TOO_MANY_CLAIMS';
+const TOO_MANY_CLAIMS = StepErrorCode.TOO_MANY_CLAIMS;
 
 /** Evaluates `if` and `with` within the expression budget, and checks the input against the step type's schema. */
 async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: StepType, scope: Scope): Promise<Prepared> {
@@ -185,15 +184,15 @@ async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: S
     input = await evaluateWith(step, stepType, scope, budget, stepType.secretFields === undefined ? null : (raw) => env.secrets.protect(raw));
   } catch (error) {
     if (error instanceof ExpressionLimitError) return { kind: 'invalid', error: { code: error.code, message: error.message } };
-    return { kind: 'invalid', error: { code: 'EXPRESSION_FAILED', message: `expression failed: ${(error as Error).message}` } };
+    return { kind: 'invalid', error: { code: StepErrorCode.EXPRESSION_FAILED, message: `expression failed: ${(error as Error).message}` } };
   }
   const bytes = oversizeOf(input, env.budgets.maxOutputBytes);
   if (bytes !== null) return { kind: 'invalid', error: { code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the evaluated `with`', bytes, env.budgets.maxOutputBytes) } };
   const resolved = await env.secrets.resolve(input);
-  if (resolved.kind === 'missing') return { kind: 'invalid', error: { code: SECRET_NOT_FOUND, message: `the secret ${resolved.name} is not set in this workspace` } };
+  if (resolved.kind === 'missing') return { kind: 'invalid', error: { code: StepErrorCode.SECRET_NOT_FOUND, message: `the secret ${resolved.name} is not set in this workspace` } };
   const runInput = resolved.value as Record<string, unknown>;
   const problem = Value.Errors(stepType.input, runInput).First();
-  if (problem) return { kind: 'invalid', error: { code: 'INVALID_INPUT', message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
+  if (problem) return { kind: 'invalid', error: { code: StepErrorCode.INVALID_INPUT, message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
   return { kind: 'input', input: env.secrets.forStorage(input) as Record<string, unknown>, runInput };
 }
 
