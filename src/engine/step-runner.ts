@@ -84,7 +84,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   const { signal, cancel: cancelTimeouts } = attemptSignal(env, step, graphSignal);
   // Streamed text (an `llm` step with `stream: true`) becomes coalesced `step.delta` events.
   // Streamed text is masked too; a secret split across two coalesced chunks is not (docs/DECISIONS.md, issue 17).
-  const deltas = createDeltaPublisher(async (text) => env.lease.appendDelta(id, attempt.attempt, await env.secrets.mask(text)));
+  const deltas = createDeltaPublisher(async (text) => env.lease.appendDelta(id, attempt.attempt, await env.secrets.mask(text)), clock);
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
