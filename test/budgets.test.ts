@@ -122,7 +122,7 @@ output: "{{ [steps.a.output, steps.b.output] }}"
   });
 
   it('fails an expression that builds an oversized value with OUTPUT_TOO_LARGE', async () => {
-    const { run, steps } = await finished(await start(oneStep('grow', '$join([1..20000].$string(), ",")')));
+    const { run, steps } = await finished(await start(oneStep('grow', '$pad("x", 70000, "y")')));
     assert.equal(run.status, 'FAILED');
     assert.equal(steps[0].error.code, 'OUTPUT_TOO_LARGE');
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { createSlipwayClient, SlipwayApiError } from '../src/client/slipway-client.js';
 import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 
 const YAML = (name = 'Greeter', extra = '') => `name: ${name}
@@ -181,5 +182,27 @@ steps:
     assert.equal(doc.paths[`${P}/schemas/workflow.json`].get.operationId, 'getWorkflowJsonSchema');
     assert.ok(doc.paths[`${P}/workflows/{workflowId}/runs`].post.responses['200'], 'the dry run answer is documented');
     assert.ok(doc.paths[`${P}/workflows/{workflowId}/runs`].post.parameters.some((p: any) => p.name === 'dry_run'));
+  });
+
+  it('is reachable through the TS client: apply, validate, dry run, definitions, and definition errors with their place', async () => {
+    const client = createSlipwayClient({ baseUrl: t.url, token: t.token });
+    const created = await client.applyWorkflow('via-client', YAML('Via client'), { publish: true });
+    assert.equal(created.created, true);
+    assert.equal(created.publishedVersion, 1);
+    const again = await client.applyWorkflow('via-client', JSON.stringify({ name: 'Via client', steps: [{ id: 'x', type: 'transform', with: { value: 2 } }] }), { publish: true, contentType: 'application/json' });
+    assert.equal(again.created, false);
+    assert.equal(again.publishedVersion, 2);
+    assert.deepEqual(await client.validateWorkflow(YAML()), { valid: true, diagnostics: [] });
+    assert.deepEqual(await client.dryRunCreateRun('via-client', { inputs: {} }), { valid: true, version: 2, inputs: {} });
+    const definitions = await client.getWorkflowDefinition('via-client');
+    assert.equal(definitions.published?.version, 2);
+    await assert.rejects(client.applyWorkflow('via-client', 'name: X\nsteps:\n  - { id: a, type: nope }\n'), (error: unknown) => {
+      assert.ok(error instanceof SlipwayApiError);
+      assert.equal(error.body.error, 'invalid_definition');
+      assert.deepEqual(error.body.details?.map((d) => [d.path, d.line, d.column]), [['steps[0].type', 3, 20]]);
+      return true;
+    });
+    const elsewhere = createSlipwayClient({ baseUrl: t.url, token: t.token, workspaceId: t.workspaceId + 1000 });
+    await assert.rejects(elsewhere.validateWorkflow(YAML()), (error: unknown) => error instanceof SlipwayApiError && error.status === 403);
   });
 });
