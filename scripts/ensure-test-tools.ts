@@ -20,7 +20,7 @@ export interface TestTool {
 
 export const TEST_TOOLS: readonly TestTool[] = [
   { command: 'chromium', aliases: ['chromium-browser'], aptPackage: 'chromium', neededBy: 'the dashboard browser tests' },
-  { command: 'redis-server', aliases: [], aptPackage: 'redis-server', neededBy: 'the benchmark smoke test (BullMQ)' },
+  { command: 'redis-server', aliases: [], aptPackage: 'redis-server', neededBy: 'BullMQ in the benchmark smoke step' },
 ];
 
 function onPath(command: string): boolean {
@@ -58,7 +58,8 @@ export function ensureTestTools(): number {
   const names = missing.map((t) => `${t.command} (${t.neededBy})`).join(', ');
   const access = aptAccess();
   if (access.kind === 'none') {
-    process.stderr.write(`npm test needs ${names}, and cannot install it: ${access.reason}.\nInstall it once with:\n\n  ${installCommand(missing)}\n\n`);
+    const them = missing.length > 1 ? 'them' : 'it';
+    process.stderr.write(`npm test needs ${names}, and cannot install ${them}: ${access.reason}.\nInstall ${them} once with:\n\n  ${installCommand(missing)}\n\n`);
     return 1;
   }
   const prefix = access.kind === 'sudo' ? ['sudo', '-n'] : [];

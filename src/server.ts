@@ -13,9 +13,11 @@ import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
+import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
+import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
@@ -73,6 +75,8 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
+    runEvents: createRunEventsService({ store }),
+    workflowGraph: createWorkflowGraphService({ store }),
     webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
@@ -213,6 +217,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     bootstrap,
     close() {
       closing ??= (async () => {
+        // Event streams and long-polls end first: an open stream would hold app.close() forever.
+        services.runEvents.close();
         await app?.close();
         await firer?.stop();
         await pool.stop();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv, importedPackages, npmPack, ROOT, runCommand, stageCheckout, type PackResult } from './support/package-install.js';
+import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { tempDir } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * Issue 20: the package a user installs. Packs a clean copy of the checkout (the prepack build
@@ -24,8 +24,7 @@ describe('the npm package installs and runs from its tarball', () => {
   const installed = join(app, 'node_modules', 'slipway');
   const env = cleanEnv();
   let pack: PackResult;
-  let serve: ChildProcess | undefined;
-  let output = '';
+  let serve: SlipwayProcess | undefined;
   let url = '';
   let token = '';
 
@@ -44,25 +43,15 @@ describe('the npm package installs and runs from its tarball', () => {
           `pack ${Math.round((packed - started) / 1000)} s, install ${Math.round((Date.now() - packed) / 1000)} s\n`,
       );
 
-      serve = spawn(bin, ['serve', '--port', '0', '--concurrency', '2'], { cwd: app, env: { ...env, SLIPWAY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      serve.stdout!.on('data', (d) => (output += d));
-      serve.stderr!.on('data', (d) => (output += d));
-      const deadline = Date.now() + 120_000;
-      while (!/serving on (http:\/\/\S+)/.test(output)) {
-        if (serve.exitCode !== null) throw new Error(`installed slipway serve exited with ${serve.exitCode}:\n${output}`);
-        if (Date.now() > deadline) throw new Error(`installed slipway serve did not start within 120 s:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      url = /serving on (http:\/\/\S+)/.exec(output)![1]!;
-      token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(output)?.[1] ?? '';
+      // The installed bin, run by plain node from the app folder, in the cleaned environment.
+      serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '2'], { entry: bin, cwd: app, baseEnv: env, readyTimeoutMs: 120_000 });
+      url = serve.url;
+      token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(serve.output())?.[1] ?? '';
     },
     { timeout: INSTALL_TIMEOUT },
   );
   after(async () => {
-    if (serve && serve.exitCode === null && serve.signalCode === null) {
-      serve.kill('SIGTERM');
-      await once(serve, 'exit');
-    }
+    await serve?.stop();
     work.remove();
   });
 
@@ -114,10 +103,10 @@ describe('the npm package installs and runs from its tarball', () => {
   });
 
   it('serve starts on the embedded default in the empty folder and prints the admin token', () => {
-    assert.match(token, /^slat_/, output);
-    assert.match(output, /database sqlite:.*data\/slipway\.db/);
+    assert.match(token, /^slat_/, serve!.output());
+    assert.match(serve!.output(), /database sqlite:.*data\/slipway\.db/);
     assert.ok(existsSync(join(app, 'data', 'slipway.db')), 'the SQLite file is created in the working directory');
-    assert.match(output, /Example workflows: .*hello/);
+    assert.match(serve!.output(), /Example workflows: .*hello/);
   });
 
   it('serves /healthz, the dashboard with its assets, the OpenAPI document and the API reference', async () => {
@@ -146,12 +135,10 @@ describe('the npm package installs and runs from its tarball', () => {
     const created = await fetch(`${url}${API}/workflows/hello/runs`, { method: 'POST', headers, body: JSON.stringify({ inputs: { name: 'Ada' } }) });
     assert.equal(created.status, 202, await created.clone().text());
     const { run_id: runId } = (await created.json()) as { run_id: string };
-    const deadline = Date.now() + 60_000;
-    let run: { status: string; output?: unknown } = { status: 'QUEUED' };
-    while (!['COMPLETED', 'FAILED', 'CANCELED'].includes(run.status) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      run = (await (await fetch(`${url}${API}/workflow-runs/${runId}`, { headers })).json()) as typeof run;
-    }
+    const run = await waitFor(async () => {
+      const current = (await (await fetch(`${url}${API}/workflow-runs/${runId}`, { headers })).json()) as { status: string; output?: unknown };
+      return ['COMPLETED', 'FAILED', 'CANCELED'].includes(current.status) && current;
+    }, { timeoutMs: 60_000, intervalMs: 100, what: `run ${runId} finishes` });
     assert.equal(run.status, 'COMPLETED', JSON.stringify(run));
     assert.match(JSON.stringify(run.output), /Ada/);
   });
@@ -202,17 +189,9 @@ describe('the npm package installs and runs from its tarball', () => {
   });
 
   it('worker starts and stops on SIGTERM', async () => {
-    const worker = spawn(bin, ['worker', '--concurrency', '1'], { cwd: app, env: { ...env, SLIPWAY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    worker.stdout.on('data', (d) => (text += d));
-    worker.stderr.on('data', (d) => (text += d));
-    const exited = once(worker, 'exit');
-    const deadline = Date.now() + 60_000;
-    while (!/worker \S+ running/.test(text) && worker.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.match(text, /worker \S+ running/);
-    worker.kill('SIGTERM');
-    const [code] = await exited;
-    assert.equal(code, 0, text);
+    const worker = await startSlipwayProcess(['worker', '--concurrency', '1'], { entry: bin, cwd: app, baseEnv: env });
+    assert.match(worker.output(), /worker \S+ running/);
+    assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
   });
 });
 

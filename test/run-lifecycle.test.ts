@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 import { leaseOf } from '../src/store/lease-store.js';
 
 const LIFECYCLE = `
@@ -60,14 +61,13 @@ for (const backend of testBackends()) describe(`run lifecycle (SPEC §4) [${back
     const running = await t.waitForStatus(runId, ['RUNNING']);
     assert.equal(running.completed_at, null);
     // While it waits, the run is released: no lease owner, no worker slot, due at the wake time.
-    let stored = await t.server.store.getRun(t.workspaceId, runId);
-    while (stored!.leaseOwner !== null) {
-      await new Promise((resolve) => setImmediate(resolve));
-      stored = await t.server.store.getRun(t.workspaceId, runId);
-    }
-    assert.equal(stored!.status, 'RUNNING');
+    const stored = await waitFor(async () => {
+      const current = await t.server.store.getRun(t.workspaceId, runId);
+      return current?.leaseOwner === null && current;
+    }, { intervalMs: 5, what: 'the waiting run is released' });
+    assert.equal(stored.status, 'RUNNING');
     assert.equal(t.server.pool.activeRuns, 0);
-    assert.ok(stored!.leaseExpiresAt! >= stored!.startedAt! + 300);
+    assert.ok(stored.leaseExpiresAt! >= stored.startedAt! + 300);
     const run = await t.waitForStatus(runId, ['COMPLETED', 'FAILED']);
     assert.deepEqual(run.output, { mode: 'wait', paused: 'COMPLETED' });
     const pause = (await t.server.store.listStepAttempts(runId)).find((a) => a.stepId === 'pause')!;

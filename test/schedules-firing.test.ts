@@ -52,6 +52,40 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('serve --concurrency 0 does not fire; a worker that starts later fires the times it finds (less than a minute late)', async () => {
+      const { databaseUrl, remove } = await freshDatabase(backend);
+      const env = { SLIPWAY_DATABASE_URL: databaseUrl, SLIPWAY_POLL_INTERVAL: '200ms' };
+      const api = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '0'], { env });
+      let worker: Awaited<ReturnType<typeof startSlipwayProcess>> | null = null;
+      try {
+        const token = /SLIPWAY_TOKEN=(slat_\w+)/.exec(api.output())![1]!;
+        const call = async (method: string, path: string, body?: unknown) =>
+          (await fetch(`${api.url}${API}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          })).json() as Promise<any>;
+        const created = await call('POST', '/schedules', { workflow_id: 'hello', cron: '*/2 * * * * *', inputs: { name: 'late' }, overlap: 'allow' });
+        const firstTime = Date.parse(created.next_fire_at);
+        // An absence can only be seen by letting time pass: two fire times go by with no firer.
+        await waitFor(() => Date.now() > firstTime + 2500, { what: 'two fire times to pass', timeoutMs: 10_000 });
+        assert.deepEqual((await call('GET', `/schedules/${created.schedule_id}/fires`)).data, [], 'the API-only process fired nothing');
+        worker = await startSlipwayProcess(['worker', '--concurrency', '1'], { env });
+        const log = await waitFor(async () => {
+          const data = (await call('GET', `/schedules/${created.schedule_id}/fires?limit=100`)).data as { fire_at: string; outcome: string }[];
+          return data.some((f) => Date.parse(f.fire_at) === firstTime) && data.length >= 3 && data;
+        }, { what: 'the worker to fire', timeoutMs: 60_000, intervalMs: 200 });
+        assert.ok(log.every((f) => f.outcome === 'created'), JSON.stringify(log));
+        const times = log.map((f) => Date.parse(f.fire_at)).sort((a, b) => a - b);
+        assert.equal(times[0], firstTime, 'the times missed before the worker came were fired, from the first one');
+        for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 2000);
+      } finally {
+        await worker?.stop();
+        await api.stop();
+        remove();
+      }
+    });
+
     it('a 6-field schedule every 2 s under two processes makes one run per fire time, none extra; pause stops it', async (t) => {
       const { databaseUrl, remove } = await freshDatabase(backend);
       const env = { SLIPWAY_DATABASE_URL: databaseUrl, SLIPWAY_POLL_INTERVAL: '200ms' };

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createSlipwayClient, SlipwayApiError } from '../client/slipway-client.js';
 import type { InputSchemaItem } from '../api/schemas.js';
+import { readableApiError, registerRunWatchCommand, remoteClient, watchToEnd } from './run-progress.js';
 
 /** Turns `key=value` into a typed input using the workflow's input schema (numbers, booleans, lists, JSON). */
 export function coerceInput(item: InputSchemaItem | undefined, raw: string): unknown {
@@ -29,20 +29,23 @@ function collectInput(value: string, previous: [string, string][]): [string, str
   return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
 }
 
+/**
+ * `slipway run <workflowId> …` starts a run over HTTP (SLIPWAY_URL, SLIPWAY_TOKEN); with
+ * `--wait` it streams the run's progress (stderr) and prints the run (stdout) when it ends.
+ * `slipway run watch <runId>` follows a run that exists.
+ */
 export function registerRunCommand(program: Command) {
-  program
-    .command('run <workflowId>')
-    .description('start a run over HTTP (SLIPWAY_URL, SLIPWAY_TOKEN)')
+  const run = program.command('run').description('start a run over HTTP (SLIPWAY_URL, SLIPWAY_TOKEN), or watch one');
+  run
+    .command('start <workflowId>', { isDefault: true })
+    .description('start a run (the default: `slipway run <workflowId>`)')
     .option('-i, --input <key=value>', 'an input; repeat for each', collectInput, [] as [string, string][])
     .option('--idempotency-key <key>', 'Idempotency-Key header')
-    .option('--wait', 'wait until the run finishes and print it')
+    .option('--wait', 'stream progress until the run ends, then print it; exit 0 completed, 2 failed, 3 canceled')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, options: { input: [string, string][]; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
-      const baseUrl = process.env.SLIPWAY_URL ?? 'http://127.0.0.1:8080';
-      const token = process.env.SLIPWAY_TOKEN;
-      if (!token) throw new Error('set SLIPWAY_TOKEN to an API token (slat_…)');
-      const client = createSlipwayClient({ baseUrl, token });
       try {
+        const client = remoteClient();
         const workflow = await client.getWorkflow(workflowId);
         const schema = new Map((workflow.inputSchema ?? []).map((item) => [item.variableName, item]));
         const inputs = Object.fromEntries(options.input.map(([key, raw]) => [key, coerceInput(schema.get(key), raw)]));
@@ -51,15 +54,11 @@ export function registerRunCommand(program: Command) {
           process.stdout.write(options.json ? `${JSON.stringify(created, null, 2)}\n` : `${created.run_id} ${created.status}\n`);
           return;
         }
-        const run = await client.waitForRun(created.run_id, { intervalMs: 250 });
-        process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-        if (run.status !== 'COMPLETED') process.exitCode = 2;
+        if (!options.json) process.stderr.write(`run ${created.run_id}\n`);
+        await watchToEnd(client, created.run_id, { json: options.json });
       } catch (error) {
-        if (error instanceof SlipwayApiError) {
-          const details = (error.body.details ?? []).map((d) => `\n  ${d.path}: ${d.message}`).join('');
-          throw new Error(`${error.status} ${error.body.error}: ${error.body.message}${details}`);
-        }
-        throw error;
+        throw readableApiError(error);
       }
     });
+  registerRunWatchCommand(run);
 }

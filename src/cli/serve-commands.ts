@@ -14,9 +14,10 @@ export function registerServeCommands(program: Command) {
     .action(async (options: { host?: string; port?: string; concurrency?: string }) => {
       const config = loadConfig({ ...options, databaseUrl: program.opts().databaseUrl });
       const server = await startSlipway({ config, http: true });
+      // Before the ready line: whoever reads it may send SIGTERM at once.
+      shutdownOnSignals(server.close);
       if (server.bootstrap) printBootstrap(server.bootstrap, server.url);
       process.stdout.write(`slipway serving on ${server.url} (database ${describe(config.database)}, ${config.concurrency} run slots)\n`);
-      shutdownOnSignals(server.close);
     });
 
   program
@@ -26,8 +27,8 @@ export function registerServeCommands(program: Command) {
     .action(async (options: { concurrency?: string }) => {
       const config = loadConfig({ ...options, databaseUrl: program.opts().databaseUrl });
       const server = await startSlipway({ config, http: false });
+      shutdownOnSignals(server.close); // before the ready line, as above
       process.stdout.write(`slipway worker ${server.pool.workerId} running (${config.concurrency} run slots)\n`);
-      shutdownOnSignals(server.close);
     });
 
   program

@@ -1,6 +1,8 @@
 import type { RunStepResponse } from '../api/run-step-schemas.js';
 import { API_PREFIX } from '../api/prefix.js';
 import type { ApplyWorkflowResponse, DryRunResponse, ValidateWorkflowResponse, WorkflowDefinitionResponse } from '../api/authoring-schemas.js';
+import { isErrorBody, SlipwayApiError } from './api-error.js';
+import { createRunWatchMethods, retryAfterMs } from './run-events-client.js';
 import type {
   ApiToken,
   CancelRunResponse,
@@ -22,18 +24,7 @@ import type {
 import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
 
-/** An error answer of the API, with its documented body. */
-export class SlipwayApiError extends Error {
-  readonly status: number;
-  readonly body: ErrorBody;
-
-  constructor(status: number, body: ErrorBody) {
-    super(`${status} ${body.error}: ${body.message}`);
-    this.name = 'SlipwayApiError';
-    this.status = status;
-    this.body = body;
-  }
-}
+export { SlipwayApiError };
 
 export interface SlipwayClientOptions {
   /** e.g. `http://127.0.0.1:8080` */
@@ -42,6 +33,11 @@ export interface SlipwayClientOptions {
   /** Sent as `X-Workspace-Id`: the server answers 403 when it is not the token's workspace. */
   workspaceId?: number;
   fetch?: typeof fetch;
+  /**
+   * Retry 429 answers (run limits) after their `Retry-After`, up to `maxRetries` times
+   * (default 3) and only when the wait is at most `maxWaitMs` (default 60 s). Off unless set.
+   */
+  retryRateLimited?: boolean | { maxRetries?: number; maxWaitMs?: number };
 }
 
 /** A body sent as text with its own media type (definitions: YAML or JSON); any other body is sent as JSON. */
@@ -49,11 +45,7 @@ class TextBody {
   constructor(readonly text: string, readonly contentType: string) {}
 }
 
-function isErrorBody(value: unknown): value is ErrorBody {
-  return typeof value === 'object' && value !== null && typeof (value as ErrorBody).error === 'string' && typeof (value as ErrorBody).message === 'string';
-}
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
 /**
  * A small typed client of the public API, over `fetch` only (usable in Node and browsers).
@@ -65,19 +57,30 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 export function createSlipwayClient(options: SlipwayClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/$/, '') + API_PREFIX;
+  const rateLimit = options.retryRateLimited === true ? {} : options.retryRateLimited || null;
+  const authHeaders = (): Record<string, string> => ({
+    authorization: `Bearer ${options.token}`,
+    ...(options.workspaceId !== undefined && { 'x-workspace-id': String(options.workspaceId) }),
+  });
+
+  /** One request; with `retryRateLimited`, a 429 is sent again after its Retry-After. */
+  async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    const text = body instanceof TextBody ? body : null;
+    for (let retries = 0; ; retries++) {
+      const response = await doFetch(base + path, {
+        method,
+        headers: { ...authHeaders(), ...(body !== undefined && { 'content-type': text ? text.contentType : 'application/json' }), ...headers },
+        body: body === undefined ? undefined : text ? text.text : JSON.stringify(body),
+      });
+      const waitMs = response.status === 429 && rateLimit ? retryAfterMs(response.headers.get('retry-after')) : null;
+      if (waitMs === null || retries >= (rateLimit?.maxRetries ?? 3) || waitMs > (rateLimit?.maxWaitMs ?? 60_000)) return response;
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
 
   async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; headers: Headers; status: number }> {
-    const text = body instanceof TextBody ? body : null;
-    const response = await doFetch(base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.token}`,
-        ...(options.workspaceId !== undefined && { 'x-workspace-id': String(options.workspaceId) }),
-        ...(body !== undefined && { 'content-type': text ? text.contentType : 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : text ? text.text : JSON.stringify(body),
-    });
+    const response = await send(method, path, body, headers);
     const answer = await response.text();
     let data: unknown = null;
     try {
@@ -203,17 +206,8 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<ApiToken>('POST', `/tokens/${encodeURIComponent(tokenId)}/revoke`)).data;
     },
 
-    /** Polls until the run is COMPLETED, FAILED or CANCELED, or `timeoutMs` passes. */
-    async waitForRun(runId: string, waitOptions: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Run> {
-      const interval = waitOptions.intervalMs ?? 500;
-      const deadline = Date.now() + (waitOptions.timeoutMs ?? 10 * 60_000);
-      for (;;) {
-        const run = await this.getRun(runId);
-        if (TERMINAL.has(run.status)) return run;
-        if (Date.now() >= deadline) throw new Error(`run ${runId} is still ${run.status} after waiting`);
-        await new Promise((resolve) => setTimeout(resolve, interval));
-      }
-    },
+    // --- watching runs (SPEC §9): waitForRun, createRunAndWait, streamRunEvents, getWorkflowGraph ---
+    ...createRunWatchMethods({ request, doFetch, base, authHeaders }),
   };
 }
 

@@ -2,10 +2,13 @@ import type { Clock } from '../core/clock.js';
 import type { LeaseStop } from '../core/outcomes.js';
 import type { RunStatus } from '../core/states.js';
 import type { LeaseRef, LeaseStore } from '../store/lease-store.js';
+import type { RunEventStore } from '../store/run-events-store.js';
 import type { RunError, StepAttempt } from '../store/store.js';
 
 /** The guarded writes a lease makes; each is fenced in SQL by the claim token. */
-export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>;
+export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>
+  // Optional so that fakes of the engine's tests need not stream; without it deltas are dropped.
+  & Partial<Pick<RunEventStore, 'appendStepDelta'>>;
 
 /**
  * One claim of one run, handed by the worker pool to the executor: who holds it, the
@@ -25,6 +28,12 @@ export interface RunLease extends LeaseRef {
   /** Records a step attempt; false (and nothing written) once the signal has aborted or the claim is gone. */
   saveAttempt(attempt: StepAttempt): Promise<boolean>;
   markRunning(): Promise<boolean>;
+  /**
+   * Publishes streamed text of a running attempt as a `step.delta` event; false once the
+   * signal has aborted or the attempt is no longer RUNNING under this claim. A refusal does
+   * not mark the lease lost: only checkpoints and status writes decide that.
+   */
+  appendDelta(stepId: string, attempt: number, text: string): Promise<boolean>;
   /** Gives the run up, claimable again at `availableAt`. Allowed after an interruption (that is how it ends). */
   release(availableAt: number): Promise<boolean>;
   finish(status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<boolean>;
@@ -63,6 +72,8 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     stopReason: () => reason,
     saveAttempt: (attempt) => whileRunning(() => writes.saveStepAttempt(ref, attempt)),
     markRunning: () => whileRunning(() => writes.markRunRunning(ref, clock.now())),
+    appendDelta: async (stepId, attempt, text) =>
+      reason === null && writes.appendStepDelta !== undefined && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
     finish: (status, output, error) => whileRunning(() => writes.finishRun({ lease: ref, status, output, error, now: clock.now() })),
     release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
     renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),

@@ -10,6 +10,7 @@ import type { StepDefinition } from '../workflow/definition.js';
 import { evaluateValue, type ExpressionBudget, ExpressionLimitError } from '../workflow/expressions.js';
 import { OUTPUT_TOO_LARGE, oversizeOf, tooLargeMessage } from './budgets.js';
 import { INTERRUPTED } from './checkpoints.js';
+import { createDeltaPublisher } from './delta-publisher.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { maxAttempts, retryDelayMs } from './retry-policy.js';
 
@@ -78,6 +79,8 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   // the next one resumes the same attempt (the same child run, the same due time).
 
   const { signal, cancel: cancelTimeouts } = attemptSignal(env, step, graphSignal);
+  // Streamed text (an `llm` step with `stream: true`) becomes coalesced `step.delta` events.
+  const deltas = createDeltaPublisher((text) => env.lease.appendDelta(id, attempt.attempt, text));
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
@@ -91,8 +94,11 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     runNested: (steps, key, extra) => runNested(steps, key, extra, signal),
     childRuns: env.childRuns,
     limits: { mapItems: env.budgets.maxMapItems },
+    streamText: (text) => deltas.push(text),
   };
   const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal).finally(cancelTimeouts);
+  // No delta may land after the attempt's outcome (which deletes its deltas).
+  await deltas.stop();
   // The lease stopped while the step ran: write nothing (an interrupted attempt stays RUNNING, to be redone).
   if (env.lease.stopReason() !== null) return stopped(env);
   if (env.deadline !== null && clock.now() >= env.deadline) {

@@ -7,10 +7,12 @@ import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import type { AuthoringService } from '../service/authoring-service.js';
 import type { AuthService } from '../service/auth-service.js';
+import type { RunEventsService } from '../service/run-events-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
 import type { SchedulesService } from '../service/schedules-service.js';
 import type { TokensService } from '../service/tokens-service.js';
+import type { WorkflowGraphService } from '../service/workflow-graph-service.js';
 import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import { authHook } from './auth-hook.js';
@@ -21,6 +23,7 @@ import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { trackRouteMethods } from './method-not-allowed.js';
 import { openApiOptions } from './openapi.js';
 import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
+import { registerRunEventRoutes } from './routes/run-events-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
@@ -45,6 +48,8 @@ export interface HttpDeps {
   webRoot?: string | null;
   runSteps: RunStepsService;
   schedules: SchedulesService;
+  runEvents: RunEventsService;
+  workflowGraph: WorkflowGraphService;
   logger: FastifyBaseLogger | false;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
@@ -112,6 +117,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerWebhookRoutes(api, deps);
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
+      registerRunEventRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

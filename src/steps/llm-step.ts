@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { readChatStream } from './llm-stream.js';
 import { defineStepType, type StepOutcome } from './step-type.js';
 
 export interface LlmStepOptions {
@@ -27,6 +28,8 @@ const LlmInput = Type.Object(
     maxTokens: Type.Optional(Type.Integer({ minimum: 1 })),
     /** A JSON schema: asks for a JSON answer of that shape (`response_format: json_schema`). */
     responseSchema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Read the answer as the provider's SSE stream and publish it as `step.delta` events while it arrives. */
+    stream: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -35,6 +38,9 @@ const LlmInput = Type.Object(
  * `llm`: one OpenAI-compatible chat completion. Output `{text, json?, model, usage}`;
  * `json` is the parsed answer when a `responseSchema` was given. 429 and 5xx answers are
  * tried again inside the attempt, waiting what `Retry-After` asks (or an exponential backoff).
+ * With `stream: true` the answer is read as the provider's SSE stream and its text handed to
+ * `ctx.streamText` as it arrives (the engine coalesces it into `step.delta` events); the
+ * output is the same, the whole text checkpointed once the stream ends.
  */
 export function createLlmStep(options: LlmStepOptions) {
   const maxTries = options.maxTries ?? 4;
@@ -56,6 +62,10 @@ export function createLlmStep(options: LlmStepOptions) {
       if (input.responseSchema) {
         request.response_format = { type: 'json_schema', json_schema: { name: 'response', schema: input.responseSchema, strict: true } };
       }
+      if (input.stream) {
+        request.stream = true;
+        request.stream_options = { include_usage: true };
+      }
       const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
@@ -67,6 +77,10 @@ export function createLlmStep(options: LlmStepOptions) {
         } catch (error) {
           if (ctx.signal.aborted) throw error;
           return { kind: 'failed', message: `LLM provider at ${url} unreachable: ${(error as Error).message}`, retryable: true };
+        }
+        if (response.ok && input.stream && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+          const streamed = await readChatStream(response, (text) => ctx.streamText?.(text));
+          return { kind: 'completed', output: withJson({ text: streamed.text, model: streamed.model ?? input.model, usage: streamed.usage }, Boolean(input.responseSchema)) };
         }
         const text = await response.text();
         if (response.ok) return { kind: 'completed', output: toOutput(text, input.model, Boolean(input.responseSchema)) };
@@ -84,10 +98,13 @@ export function createLlmStep(options: LlmStepOptions) {
 function toOutput(text: string, requestedModel: string, wantsJson: boolean) {
   const body = JSON.parse(text) as { model?: string; usage?: unknown; choices?: { message?: { content?: string | null } }[] };
   const content = body.choices?.[0]?.message?.content ?? '';
-  const output: Record<string, unknown> = { text: content, model: body.model ?? requestedModel, usage: body.usage ?? null };
+  return withJson({ text: content, model: body.model ?? requestedModel, usage: body.usage ?? null }, wantsJson);
+}
+
+function withJson(output: Record<string, unknown>, wantsJson: boolean): Record<string, unknown> {
   if (wantsJson) {
     try {
-      output.json = JSON.parse(content);
+      output.json = JSON.parse(output.text as string);
     } catch {
       output.json = null;
     }

@@ -70,6 +70,12 @@ export interface StepContext {
   childRuns: ChildRuns;
   /** Budgets a step type enforces itself (SPEC §16): most items of one `map`. */
   limits: { mapItems: number };
+  /**
+   * Publishes text as it is produced (an `llm` step with `stream: true`): subscribers of the
+   * run's events get it as `step.delta`, coalesced, until the step's attempt ends. Optional
+   * for callers that run step types outside the engine.
+   */
+  streamText?(text: string): void;
 }
 
 /** Child runs started by `workflow` steps (implemented by the service layer). */

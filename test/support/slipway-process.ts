@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 export const SLIPWAY_BIN = fileURLToPath(new URL('../../bin/slipway.js', import.meta.url));
 
 export interface SlipwayProcessOptions {
-  /** Added to this process's environment (SLIPWAY_LOG_LEVEL is `warn` unless set here). */
+  /** Added to `baseEnv` (SLIPWAY_LOG_LEVEL is `warn` unless set here). */
   env?: Record<string, string>;
+  /** The environment to start from: this process's unless told (e.g. a cleaned one for an installed package). */
+  baseEnv?: NodeJS.ProcessEnv;
   /** The script to run instead of bin/slipway.js, e.g. the benchmark's compiled CLI. */
   entry?: string;
   /** Flags for node itself, before the script (e.g. `--cpu-prof`). */
@@ -43,7 +45,7 @@ const READY = /slipway serving on (http:\/\/\S+)|slipway worker \S+ running/;
 export function spawnSlipwayProcess(args: string[], options: SlipwayProcessOptions = {}): SlipwayProcess {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? SLIPWAY_BIN, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: 'warn', ...options.env },
+    env: { ...(options.baseEnv ?? process.env), SLIPWAY_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let all = '';

@@ -13,14 +13,17 @@ import {
   WorkflowIdParams,
 } from '../../api/schemas.js';
 import { CreateRunQuery, DryRunResponse } from '../../api/authoring-schemas.js';
+import { WaitQuery } from '../../api/run-events-schemas.js';
 import { toIso } from '../../core/clock.js';
+import { isTerminal } from '../../core/states.js';
 import type { RunStatus } from '../../core/states.js';
+import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
 import { routeSchema } from '../route-schema.js';
 
-export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService }) {
+export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post('/workflows/:workflowId/runs', routeSchema({
@@ -30,15 +33,19 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
       'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
       'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
-      'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key.',
+      'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key. With `wait=N` (1–60, SPEC §9) ' +
+      'the answer is 200 with the run (as `GET …?include=details`) when it ends within N seconds, otherwise the usual 202.',
     tags: ['runs'],
     params: WorkflowIdParams,
-    querystring: CreateRunQuery,
+    querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
     headers: Type.Object({
       'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
     }),
     body: CreateRunBody,
-    response: { 200: DryRunResponse, 202: CreateRunResponse },
+    response: {
+      200: Type.Union([DryRunResponse, RunWithDetailsSchema], { description: '`dry_run=true`: the check; `wait=N`: the run, ended within the wait' }),
+      202: CreateRunResponse,
+    },
     responseHeaders: { 202: ['Idempotent-Replayed'] },
     errors: [
       'invalid_inputs', 'not_found', 'workflow_not_published', 'idempotency_conflict', 'payload_too_large', 'unsupported_media_type',
@@ -58,6 +65,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     }
     const { run, replayed } = await deps.runs.createRun(createRequest);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
+    const wait = request.query.wait;
+    if (wait !== undefined) {
+      const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
+      if (ended && isTerminal(ended.status)) return reply.status(200).send(toRunWithDetails(ended));
+    }
     return reply.status(202).send(toCreateRunResponse(run));
   });
 
@@ -91,14 +103,18 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
   api.get('/workflow-runs/:runId', routeSchema({
     operationId: 'getWorkflowRun',
     summary: 'Get a run\'s status',
-    description: 'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`.',
+    description:
+      'With `include=details` (dashboard extension) the answer also has `inputs`, `workflow_version` and `started_at`. ' +
+      'With `wait=N` (1–60, SPEC §9) it answers as soon as the run is terminal, or after N seconds with its current state.',
     tags: ['runs'],
     params: RunIdParams,
-    querystring: GetRunQuery,
+    querystring: Type.Object({ ...GetRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
     response: { 200: RunWithDetailsSchema },
     errors: ['not_found'],
   }), async (request) => {
-    const run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+    let run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
+    const wait = request.query.wait;
+    if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
     return request.query.include === 'details' ? toRunWithDetails(run) : toRunResponse(run);
   });
 

@@ -9,4 +9,9 @@ export interface PostgresDeps {
   transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Wakes this process's own workers at once (NOTIFY reaches the other processes). */
   notifyQueued(): void;
+  /**
+   * After the COMMIT of a write that appended run events (appendRunEventsPg): wakes this
+   * process's readers and NOTIFYs the other processes (coalesced, outside the transaction).
+   */
+  announceRunEvents(runId: string): void;
 }

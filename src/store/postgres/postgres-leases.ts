@@ -2,6 +2,9 @@ import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
 import type { LeaseRef, LeaseStore } from '../lease-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
+import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 
@@ -26,7 +29,7 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     async claimRuns(input) {
       if (input.limit <= 0) return [];
       const leaseUntil = input.now + input.leaseMs;
-      return transaction(async (client) => {
+      const claimed = await transaction(async (client) => {
         // Runs whose lease expired: a crashed worker's, a released one's, or a wait now due.
         // The CTEs are MATERIALIZED so the locked selection is computed exactly once.
         const expired = (
@@ -47,23 +50,31 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE.
         // MATERIALIZED: inlined, the LIMIT subquery may be rescanned per joined row and
         // lock and hand out more runs than asked for (the contract suite caught exactly that).
-        const fresh = (
+        const freshRows = (
           await client.query(
             `WITH locked AS MATERIALIZED (
                SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
              picked AS MATERIALIZED (SELECT id, row_number() OVER () AS n FROM locked)
              UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
                lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
+               event_seq = r.event_seq + 1,
                workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                    WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id)
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
              RETURNING r.*`,
             [input.workerId, leaseUntil, input.now, room, executionIds],
           )
-        ).rows.map((row) => toRun(row as Row));
+        ).rows as Row[];
+        // QUEUED → STARTING is an event; its seq was taken in the UPDATE above.
+        for (const row of freshRows) {
+          await appendRunEventsPg(client, row.id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now, { bumpedTo: Number(row.event_seq) });
+        }
+        const fresh = freshRows.map(toRun);
         fresh.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
         return [...expired, ...fresh];
       });
+      for (const claimedRun of claimed) if (claimedRun.claimCount === 1) deps.announceRunEvents(claimedRun.id);
+      return claimed;
     },
 
     async renewLease(lease, leaseExpiresAt) {
@@ -72,13 +83,20 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async markRunRunning(lease, now) {
-      // Already RUNNING (a resumed run) is fine as long as the claim is ours.
-      const rows = await query(
-        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN $4 ELSE updated_at END
-         WHERE ${HELD} RETURNING id`,
-        [...claimOf(lease), now],
-      );
-      return rows.length === 1;
+      // Already RUNNING (a resumed run) is fine as long as the claim is ours; only STARTING → RUNNING is an event.
+      const outcome = await transaction(async (client): Promise<'started' | 'running' | 'lost'> => {
+        const [held] = (await client.query(`SELECT status FROM runs WHERE ${HELD} FOR NO KEY UPDATE`, claimOf(lease))).rows as Row[];
+        if (!held) return 'lost';
+        if (held.status === RunStatus.RUNNING) return 'running';
+        const [bumped] = (await client.query(
+          `UPDATE runs SET status = 'RUNNING', updated_at = $2, event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq`,
+          [lease.runId, now],
+        )).rows as Row[];
+        await appendRunEventsPg(client, lease.runId, [runStatusEvent(RunStatus.RUNNING, now)], now, { bumpedTo: Number(bumped!.event_seq) });
+        return 'started';
+      });
+      if (outcome === 'started') deps.announceRunEvents(lease.runId);
+      return outcome !== 'lost';
     },
 
     async releaseRun(lease, availableAt, now) {
@@ -107,24 +125,34 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async finishRun(input) {
-      // The terminal status and the webhook deliveries it owes commit in one statement (the outbox).
-      const rows = await query(
-        `WITH done AS (UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
-           lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-           WHERE ${HELD} RETURNING id, workspace_id, workflow_id),
-         ${runDeliveriesCte('$8', '$7')}
-         SELECT id FROM done`,
-        [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
-      );
-      return rows.length === 1;
+      const { runId } = input.lease;
+      // The terminal status, its event and the webhook deliveries it owes commit together (the outbox).
+      const finished = await transaction(async (client) => {
+        const [row] = (await client.query(
+          `WITH done AS (UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
+             lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
+             WHERE ${HELD} RETURNING id, workspace_id, workflow_id, event_seq),
+           ${runDeliveriesCte('$8', '$7')}
+           SELECT id, event_seq FROM done`,
+          [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
+        )).rows as Row[];
+        if (!row) return false;
+        await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
+        return true;
+      });
+      if (finished) deps.announceRunEvents(runId);
+      return finished;
     },
 
     async saveStepAttempt(lease, a) {
       if (a.runId !== lease.runId) return false;
-      // FOR SHARE keeps the claim check true until the write commits: a takeover's claim
-      // skips the locked row instead of slipping in between.
-      const rows = await query(
-        `WITH held AS (SELECT id FROM runs WHERE ${HELD} FOR SHARE)
+      // The row lock keeps the claim check true until the write commits: a takeover's claim
+      // skips the locked row instead of slipping in between. NO KEY UPDATE, not SHARE: the
+      // events' counter is bumped on the same row in this transaction (two SHARE holders
+      // upgrading at once would deadlock).
+      const saved = await transaction(async (client) => {
+        const rows = (await client.query(
+        `WITH held AS (SELECT id FROM runs WHERE ${HELD} FOR NO KEY UPDATE)
          INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
          SELECT held.id, $4::text, $5::integer, $6::text, $7::text, $8::json, $9::json, $10::json, $11::bigint, $12::bigint, $13::bigint FROM held
          ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
@@ -132,8 +160,14 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
            finished_at = excluded.finished_at, wake_at = excluded.wake_at
          RETURNING 1`,
         [...claimOf(lease), a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
-      );
-      return rows.length === 1;
+        )).rows;
+        if (rows.length !== 1) return false;
+        const at = stepEventTime(a);
+        await appendRunEventsPg(client, a.runId, stepAttemptEvents(a, at), at);
+        return true;
+      });
+      if (saved) deps.announceRunEvents(a.runId);
+      return saved;
     },
 
     async listStepAttempts(runId) {

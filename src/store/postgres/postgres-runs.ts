@@ -5,6 +5,9 @@ import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent } from '../run-events.js';
+import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 
 /**
@@ -97,14 +100,15 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq)
+       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
         placement.rootRunId, placement.depth, input.now],
     );
     if (!inserted) return (await existingByKey())!;
+    await appendRunEventsPg(client, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now, { bumpedTo: 1 });
     return { kind: 'created', run: toRun(inserted) };
   }
 
@@ -116,6 +120,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (result.kind === 'created') {
         notifyCreated();
         deps.notifyQueued();
+        deps.announceRunEvents(result.run.id);
       }
       return result;
     },
@@ -149,15 +154,22 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     async cancelQueuedRun(workspaceId, runId, now): Promise<CancelRunResult> {
       // The row lock orders this against a claim: whichever commits first wins, the other
       // finds the status changed (a claim skips the locked row).
-      // The cancel and the webhook deliveries it owes commit in one statement (the outbox).
-      const row = await one(
-        `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1
-           WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *),
-         ${runDeliveriesCte('$4', '$1')}
-         SELECT * FROM done`,
-        [now, runId, workspaceId, 'run.canceled'],
-      );
-      if (row) return { kind: 'canceled', run: toRun(row) };
+      // The cancel, its event and the webhook deliveries it owes commit together (the outbox).
+      const row = await transaction(async (client) => {
+        const [canceled] = (await client.query(
+          `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
+             WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING *),
+           ${runDeliveriesCte('$4', '$1')}
+           SELECT * FROM done`,
+          [now, runId, workspaceId, 'run.canceled'],
+        )).rows as Row[];
+        if (canceled) await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.CANCELED, now)], now, { bumpedTo: Number(canceled.event_seq) });
+        return canceled;
+      });
+      if (row) {
+        deps.announceRunEvents(runId);
+        return { kind: 'canceled', run: toRun(row) };
+      }
       const found = await getRunById(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };
       return { kind: 'not_cancelable', run: found };

@@ -11,7 +11,9 @@ import { createPostgresRuns } from './postgres-runs.js';
 import { createPostgresSchedules } from './postgres-schedules.js';
 import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
-import { startQueuedListener } from './queued-listener.js';
+import { createRunEventAnnouncer } from '../run-event-announcer.js';
+import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
+import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
 
 export interface PostgresStoreOptions {
@@ -99,7 +101,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }
   }
 
-  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued') };
+  const announcer = createRunEventAnnouncer();
+  /** One LISTEN connection for both channels, started by the first listener of either kind. */
+  function ensureListening() {
+    if (listener || closed) return;
+    listener = startQueuedListener({
+      connectionString: options.url,
+      channels: [RUNS_QUEUED_CHANNEL, RUN_EVENTS_CHANNEL],
+      onNotify: (channel, payload) => (channel === RUN_EVENTS_CHANNEL ? announcer.announce(payload) : queued.emit('queued')),
+      onError: options.onError,
+    });
+  }
+  const { announceRunEvents, ...events } = createPostgresEvents({ query, transaction, announcer, ensureListening });
+  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents };
 
   const { createRunIn, ...runs } = createPostgresRuns(deps);
 
@@ -116,6 +130,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (closed) return;
       closed = true;
       queued.removeAllListeners();
+      announcer.clear();
       await listener?.stop();
       await pool.end();
     },
@@ -126,12 +141,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresLeases(deps),
     ...createPostgresWebhooks(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
+    ...events,
 
     onRunsQueued(listen) {
       queued.on('queued', listen);
-      if (!listener && !closed) {
-        listener = startQueuedListener({ connectionString: options.url, onNotify: () => queued.emit('queued'), onError: options.onError });
-      }
+      ensureListening();
       return () => queued.off('queued', listen);
     },
   };

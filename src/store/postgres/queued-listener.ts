@@ -4,13 +4,20 @@ import pg from 'pg';
 export const RUNS_QUEUED_CHANNEL = 'slipway_runs_queued';
 
 /**
- * One dedicated connection that LISTENs for runs becoming claimable and calls `onNotify`.
+ * One dedicated connection that LISTENs for runs becoming claimable (and, with `channels`,
+ * other channels such as run events) and calls `onNotify(channel, payload)`.
  * Notifications only wake idle workers early; polling stays the truth, so a lost
  * connection costs latency, never runs. When the connection drops, it reconnects with
  * capped exponential backoff until `stop()`, and wakes the listener once on reconnect
- * (anything queued meanwhile was not announced).
+ * (anything queued meanwhile was not announced) with an empty payload on every channel.
  */
-export function startQueuedListener(options: { connectionString: string; onNotify: () => void; onError?: (error: unknown) => void }) {
+export function startQueuedListener(options: {
+  connectionString: string;
+  onNotify: (channel: string, payload: string) => void;
+  onError?: (error: unknown) => void;
+  channels?: readonly string[];
+}) {
+  const channels = options.channels ?? [RUNS_QUEUED_CHANNEL];
   let stopped = false;
   let client: pg.Client | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -31,11 +38,11 @@ export function startQueuedListener(options: { connectionString: string; onNotif
     };
     next.on('error', drop);
     next.on('end', () => drop());
-    next.on('notification', () => options.onNotify());
+    next.on('notification', (message) => options.onNotify(message.channel, message.payload ?? ''));
     try {
       await next.connect();
-      await next.query(`LISTEN ${RUNS_QUEUED_CHANNEL}`);
-      if (failures > 0) options.onNotify();
+      for (const channel of channels) await next.query(`LISTEN ${channel}`);
+      if (failures > 0) for (const channel of channels) options.onNotify(channel, '');
       failures = 0;
     } catch (error) {
       drop(error);

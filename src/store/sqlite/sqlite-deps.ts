@@ -13,4 +13,6 @@ export interface SqliteDeps {
   writes: GroupCommit;
   /** Wakes this process's workers at once: a run is claimable now. */
   notifyQueued(): void;
+  /** After the commit of a write that appended run events (appendRunEventsSqlite): wakes this process's readers. */
+  announceRunEvents(runId: string): void;
 }

@@ -2,7 +2,10 @@ import { newUuid } from '../../core/ids.js';
 import { toJson, toRun, toStepAttempt } from '../rows.js';
 import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
 import type { Run } from '../types.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
@@ -45,6 +48,7 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
          WHERE id = ? AND status = 'QUEUED' RETURNING *`,
         input.newExecutionId(), input.now, input.now, input.workerId, newUuid(), leaseUntil, id,
       )!;
+      appendRunEventsSqlite(deps, id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now);
       claimed.push(toRun(row));
     }
     return claimed;
@@ -53,7 +57,10 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
   return {
     async claimRuns(input) {
       if (input.limit <= 0) return [];
-      return writes.submit(() => claimRunsTx(input));
+      const claimed = await writes.submit(() => claimRunsTx(input));
+      // A first claim is QUEUED → STARTING: its run.status event was appended in the claim.
+      for (const claimedRun of claimed) if (claimedRun.claimCount === 1) deps.announceRunEvents(claimedRun.id);
+      return claimed;
     },
 
     async renewLease(lease, leaseExpiresAt) {
@@ -65,12 +72,17 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     },
 
     async markRunRunning(lease, now) {
-      // Already RUNNING (a resumed run) is fine as long as the claim is ours.
-      const result = await writes.submit(() => run(
-        `UPDATE runs SET status = 'RUNNING', updated_at = CASE WHEN status = 'STARTING' THEN ? ELSE updated_at END WHERE ${HELD}`,
-        now, lease.runId, lease.workerId, lease.claimToken,
-      ));
-      return result.changes === 1;
+      // Already RUNNING (a resumed run) is fine as long as the claim is ours; only STARTING → RUNNING is an event.
+      const outcome = await writes.submit((): 'started' | 'running' | 'lost' => {
+        const held = one(`SELECT status FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
+        if (!held) return 'lost';
+        if (held.status === RunStatus.RUNNING) return 'running';
+        run(`UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ?`, now, lease.runId);
+        appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(RunStatus.RUNNING, now)], now);
+        return 'started';
+      });
+      if (outcome === 'started') deps.announceRunEvents(lease.runId);
+      return outcome !== 'lost';
     },
 
     async releaseRun(lease, availableAt, now) {
@@ -100,7 +112,7 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     async finishRun(input) {
       // The terminal status and the webhook deliveries it owes commit together (the outbox).
       const { lease } = input;
-      return writes.submit(() => {
+      const finished = await writes.submit(() => {
         const done = one(
           `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
@@ -109,13 +121,16 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         );
         if (!done) return false;
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
+        appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
         return true;
       });
+      if (finished) deps.announceRunEvents(lease.runId);
+      return finished;
     },
 
     async saveStepAttempt(lease, attempt) {
-      // One statement guarded by the claim check before it; the pair is atomic in the batch's savepoint.
-      return writes.submit(() => {
+      // One statement guarded by the claim check before it, and the attempt's events; atomic in the batch's savepoint.
+      const saved = await writes.submit(() => {
         if (attempt.runId !== lease.runId) return false;
         const held = one(`SELECT 1 FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
         if (!held) return false;
@@ -128,8 +143,12 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
           attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
           toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
         );
+        const at = stepEventTime(attempt);
+        appendRunEventsSqlite(deps, attempt.runId, stepAttemptEvents(attempt, at), at);
         return true;
       });
+      if (saved) deps.announceRunEvents(attempt.runId);
+      return saved;
     },
 
     async listStepAttempts(runId) {

@@ -3,6 +3,9 @@ import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLi
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent } from '../run-events.js';
+import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 
@@ -55,6 +58,7 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
       input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now,
     )!;
+    appendRunEventsSqlite(deps, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now);
     return { kind: 'created', run: toRun(row) };
   });
 
@@ -71,7 +75,10 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
           return createRunTx(input);
         }
       });
-      if (result.kind === 'created') deps.notifyQueued();
+      if (result.kind === 'created') {
+        deps.notifyQueued();
+        deps.announceRunEvents(result.run.id);
+      }
       return result;
     },
 
@@ -113,10 +120,16 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
            WHERE id = ? AND workspace_id = ? AND status = 'QUEUED' RETURNING *`,
           now, now, runId, workspaceId,
         );
-        if (canceled) recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
+        if (canceled) {
+          recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
+          appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.CANCELED, now)], now);
+        }
         return canceled;
       });
-      if (row) return { kind: 'canceled', run: toRun(row) };
+      if (row) {
+        deps.announceRunEvents(runId);
+        return { kind: 'canceled', run: toRun(row) };
+      }
       const found = getRunById(runId);
       if (!found || found.workspaceId !== workspaceId) return { kind: 'not_found' };
       return { kind: 'not_cancelable', run: found };

@@ -2,11 +2,13 @@ import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 
 import type { Row } from '../rows.js';
+import { createRunEventAnnouncer } from '../run-event-announcer.js';
 import type { Store } from '../store.js';
 import { createGroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrate-sqlite.js';
 import { openSqliteDatabase, retryWhileBusy } from './sqlite-connection.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { createSqliteEvents } from './sqlite-events.js';
 import { createSqliteLeases } from './sqlite-leases.js';
 import { createSqliteRuns } from './sqlite-runs.js';
 import { createSqliteSchedules } from './sqlite-schedules.js';
@@ -31,6 +33,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
   const db = openSqliteDatabase(options.path);
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
+  const announcer = createRunEventAnnouncer();
 
   // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
   // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
@@ -52,6 +55,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     // The hot writes (creating, claiming, checkpointing, finishing runs) go through group commit.
     writes: createGroupCommit(db, { lockWaitMs: options.lockWaitMs }),
     notifyQueued: () => queued.emit('queued'),
+    announceRunEvents: (runId) => announcer.announce(runId),
   };
 
   const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
@@ -64,6 +68,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
 
     async close() {
       queued.removeAllListeners();
+      announcer.clear();
       await deps.writes.drain();
       db.close();
     },
@@ -74,6 +79,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteLeases(deps),
     ...createSqliteWebhooks(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
+    ...createSqliteEvents(deps, announcer),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { RunWithDetails } from '../../../src/api/schemas.js';
 import { useApp } from '../app-context.js';
 import { CopyButton } from '../components/copy-button.js';
@@ -7,20 +7,30 @@ import { Link } from '../components/link.js';
 import { Markdown, SafeHtml } from '../components/markdown.js';
 import { ErrorBox, Loading } from '../components/states.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { StepGraph } from '../components/step-graph.js';
+import { Waterfall } from '../components/waterfall.js';
+import { useRunEvents } from '../live/use-run-events.js';
 import { formatDate, formatDuration, TERMINAL_STATUSES } from '../format.js';
 import { navigate } from '../router.js';
 import { useAsync } from '../use-async.js';
 import { StepTimeline } from './step-timeline.js';
 
-const POLL_MS = 1000;
 const isLive = (run: RunWithDetails | undefined) => !run || !TERMINAL_STATUSES.includes(run.status);
 
-/** One run: status (live until it ends), times, inputs, metadata, output, error and step timeline. */
+/**
+ * One run: status, times, inputs, metadata, output, error, the step graph, the waterfall of
+ * attempts and the step timeline — live from the run's event stream (no polling): each
+ * event other than streamed text reloads the run and its steps.
+ */
 export function RunPage({ runId }: { runId: string }) {
   const { client } = useApp();
-  const run = useAsync(() => client.getRunDetails(runId), [runId], { pollMs: POLL_MS, shouldPoll: isLive });
+  const live = useRunEvents(runId);
+  const run = useAsync(() => client.getRunDetails(runId), [runId, live.changes, live.following], { keepDataOnChange: true });
   const workflowId = run.data?.workflow_id;
   const workflow = useAsync(() => (workflowId ? client.getWorkflow(workflowId) : Promise.resolve(null)), [workflowId]);
+  const version = run.data?.workflow_version ?? null;
+  const graph = useAsync(() => (workflowId ? client.getWorkflowGraph(workflowId, version) : Promise.resolve(null)), [workflowId, version]);
+  const now = useNow(live.following);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'cancel' | 'rerun' | null>(null);
 
@@ -85,7 +95,7 @@ export function RunPage({ runId }: { runId: string }) {
           </h1>
           <p class="meta">
             <StatusBadge status={r.status} />
-            {isLive(r) ? (
+            {isLive(r) && live.following ? (
               <span class="live muted small" role="status">
                 <span class="dot" aria-hidden="true" /> updating live
               </span>
@@ -125,9 +135,25 @@ export function RunPage({ runId }: { runId: string }) {
               <Output value={r.output} outputType={w?.outputType ?? 'json'} />
             </section>
           ) : null}
+          {Object.entries(live.deltas).map(([stepId, text]) => (
+            <section key={stepId} class="card live-text" aria-labelledby={`live-${stepId}`} data-testid="live-text" data-step-id={stepId}>
+              <h2 id={`live-${stepId}`}>
+                <span class="mono">{stepId}</span> <span class="muted small">writing…</span>
+              </h2>
+              <pre class="code text" aria-live="polite">{text}</pre>
+            </section>
+          ))}
+          <section class="card" aria-labelledby="graph-heading">
+            <h2 id="graph-heading">Graph</h2>
+            {graph.data ? <StepGraph nodes={graph.data.nodes} statuses={live.steps} label={`Steps of run ${r.run_id}`} /> : <Loading label="Loading graph…" />}
+          </section>
+          <section class="card" aria-labelledby="waterfall-heading">
+            <h2 id="waterfall-heading">Timeline</h2>
+            <Waterfall attempts={live.attempts} now={now} />
+          </section>
           <section class="card" aria-labelledby="steps-heading">
             <h2 id="steps-heading">Steps</h2>
-            <StepTimeline key={r.run_id} runId={r.run_id} live={isLive(r)} />
+            <StepTimeline key={r.run_id} runId={r.run_id} live={isLive(r)} changes={live.changes} />
           </section>
         </div>
         <aside class="column-side">
@@ -173,4 +199,16 @@ function Output({ value, outputType }: { value: unknown; outputType: string }) {
   if (typeof value === 'string' && outputType === 'html') return <SafeHtml html={value} />;
   if (typeof value === 'string' && outputType === 'text') return <pre class="code text">{value}</pre>;
   return <JsonView value={value ?? null} label="Output" />;
+}
+
+/** The current time, ticking every second while `ticking` (for bars that are still growing). */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    setNow(Date.now());
+    if (!ticking) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
 }

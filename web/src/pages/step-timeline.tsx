@@ -6,11 +6,11 @@ import { formatDuration } from '../format.js';
 import { SlipwayApiError } from '../session.js';
 import { useAsync } from '../use-async.js';
 
-/** Each step of the run in order: status, attempts, duration, and its output or error. */
-export function StepTimeline({ runId, live }: { runId: string; live: boolean }) {
+/** Each step of the run in order: status, attempts, duration, and its output or error; reloaded when the run's events move (`changes`). */
+export function StepTimeline({ runId, live, changes }: { runId: string; live: boolean; changes: number }) {
   const { client } = useApp();
   // `live` is in the deps so a final load happens when the run ends (keeping what is shown meanwhile).
-  const steps = useAsync(() => client.getRunSteps(runId), [runId, live], { pollMs: 1000, shouldPoll: () => live, keepDataOnChange: true });
+  const steps = useAsync(() => client.getRunSteps(runId), [runId, live, changes], { keepDataOnChange: true });
 
   if (steps.error && !steps.data) {
     if (steps.error instanceof SlipwayApiError && steps.error.status === 404 && steps.error.body.message.startsWith('No route')) {

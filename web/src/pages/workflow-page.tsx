@@ -4,6 +4,7 @@ import { Link } from '../components/link.js';
 import { Markdown } from '../components/markdown.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { StepGraph } from '../components/step-graph.js';
 import { formatDate, formatRelative } from '../format.js';
 import { useAsync } from '../use-async.js';
 import { RunForm } from './run-form.js';
@@ -16,6 +17,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
   const workflow = useAsync(() => client.getWorkflow(workflowId), [workflowId]);
   const versions = useAsync(() => client.listWorkflowVersions(workflowId), [workflowId]);
   const runs = useAsync(() => client.listRuns({ workflow_id: workflowId, limit: 5 }), [workflowId], { pollMs: 3000 });
+  const graph = useAsync(() => client.getWorkflowGraph(workflowId), [workflowId]);
 
   if (workflow.error) {
     return (
@@ -67,6 +69,14 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
                 <code>slipway workflow apply &lt;file&gt; --publish</code>.
               </p>
             )}
+          </section>
+
+          <section class="card" aria-labelledby="graph-heading">
+            <h2 id="graph-heading">
+              Graph {graph.data ? <span class="muted small">{graph.data.version ? `v${graph.data.version}` : 'draft'}</span> : null}
+            </h2>
+            {graph.error ? <ErrorBox error={graph.error} onRetry={graph.reload} /> : null}
+            {graph.data ? <StepGraph nodes={graph.data.nodes} label={`Steps of ${w.name}`} /> : graph.error ? null : <Loading label="Loading graph…" />}
           </section>
 
           <section class="card" aria-labelledby="readme-heading">

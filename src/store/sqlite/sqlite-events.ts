@@ -1,0 +1,88 @@
+import { STEP_END_EVENTS, type NewRunEvent, type RunEvent, type RunEventType } from '../run-events.js';
+import type { RunEventAnnouncer } from '../run-event-announcer.js';
+import type { RunEventStore } from '../run-events-store.js';
+import type { Row } from '../rows.js';
+import type { SqliteDeps } from './sqlite-deps.js';
+
+const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELED)"/;
+
+/**
+ * Appends `events` to `runId`'s log. Call it inside the transaction (or group-commit work)
+ * of the change the events report: the `seq` counter on the run row is bumped in the same
+ * transaction, so events and change commit together or not at all. Ends of a step's
+ * attempt delete its `step.delta` rows; a terminal `run.status` deletes all of the run's.
+ * Returns true when something was appended (the caller then calls `announce(runId)` after
+ * the commit).
+ */
+export function appendRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>, runId: string, events: readonly NewRunEvent[], now: number): boolean {
+  if (events.length === 0) return false;
+  const bumped = deps.one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', events.length, runId);
+  if (!bumped) return false;
+  let seq = Number(bumped.event_seq) - events.length;
+  for (const event of events) {
+    const data = JSON.stringify(event.data);
+    const stepId = 'step_id' in event.data ? (event.data.step_id as string) : null;
+    if (STEP_END_EVENTS.has(event.type) && stepId !== null) {
+      deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta' AND step_id = ?`, runId, stepId);
+    }
+    if (event.type === 'run.status' && TERMINAL_STATUS.test(data)) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
+    deps.run('INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', runId, ++seq, event.type, stepId, data, now);
+  }
+  return true;
+}
+
+const toRunEvent = (row: Row): RunEvent => ({
+  runId: row.run_id as string,
+  seq: Number(row.seq),
+  type: row.type as RunEventType,
+  data: row.data as string,
+  createdAt: Number(row.created_at),
+});
+
+/**
+ * The run event reads of the SQLite store. SQLite cannot notify another process, so
+ * `onRunEvents` reports this process's writes only; readers poll `latestRunEventSeqs` for
+ * the rest (one indexed query for every watched run).
+ */
+export function createSqliteEvents(deps: SqliteDeps, announcer: RunEventAnnouncer): RunEventStore {
+  return {
+    crossProcessEventNotifications: false,
+
+    async listRunEvents(runId, afterSeq, limit) {
+      return deps.all('SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?', runId, afterSeq, limit).map(toRunEvent);
+    },
+
+    async latestRunEventSeqs(runIds) {
+      const seqs = new Map<string, number>();
+      // Chunks keep the statement count small and the parameter list under SQLite's limit.
+      for (let i = 0; i < runIds.length; i += 200) {
+        const chunk = runIds.slice(i, i + 200);
+        const rows = deps.all(`SELECT id, event_seq FROM runs WHERE id IN (${chunk.map(() => '?').join(',')})`, ...chunk);
+        for (const row of rows) seqs.set(row.id as string, Number(row.event_seq));
+      }
+      return seqs;
+    },
+
+    onRunEvents(listener) {
+      return announcer.on(listener);
+    },
+
+    async appendStepDelta(lease, delta) {
+      if (delta.runId !== lease.runId) return false;
+      const appended = await deps.writes.submit(() => {
+        const live = deps.one(
+          `SELECT 1 FROM runs r JOIN step_attempts a ON a.run_id = r.id
+           WHERE r.id = ? AND r.lease_owner = ? AND r.claim_token = ? AND r.status = 'RUNNING'
+             AND a.step_id = ? AND a.attempt = ? AND a.status = 'RUNNING'`,
+          lease.runId, lease.workerId, lease.claimToken, delta.stepId, delta.attempt,
+        );
+        if (!live) return false;
+        return appendRunEventsSqlite(deps, delta.runId, [
+          { type: 'step.delta', data: { step_id: delta.stepId, attempt: delta.attempt, text: delta.text } },
+        ], delta.now);
+      });
+      if (appended) announcer.announce(delta.runId);
+      return appended;
+    },
+  };
+}
