@@ -27,9 +27,9 @@ const CACHE_LIMIT = 5000;
 /**
  * Built-in functions whose work on big data happens in one synchronous call, where the
  * hooks cannot pause or stop it (`$sort`, `$distinct` is quadratic, `$pad` builds any
- * length, `$eval` runs code the hooks never saw).
+ * length, `$split` can make millions of items at once, `$eval` runs code the hooks never saw).
  */
-const UNHOOKABLE_FUNCTIONS = new Set(['sort', 'distinct', 'pad', 'eval']);
+const UNHOOKABLE_FUNCTIONS = new Set(['sort', 'distinct', 'pad', 'split', 'eval']);
 
 /** Compiles (and caches) one JSONata expression; throws the JSONata error when it does not parse. */
 function compile(source: string): Compiled {

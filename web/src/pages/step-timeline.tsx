@@ -4,6 +4,7 @@ import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration } from '../format.js';
 import { SlipwayApiError } from '../session.js';
+import { useState } from 'preact/hooks';
 import { useAsync } from '../use-async.js';
 
 /** Each step of the run in order: status, attempts, duration, and its output or error; reloaded when the run's events move (`changes`). */
@@ -41,14 +42,39 @@ export function StepTimeline({ runId, live, changes }: { runId: string; live: bo
               <code>{step.error.code}</code> {step.error.message}
             </p>
           ) : null}
-          {step.output !== null && step.output !== undefined ? (
-            <details>
-              <summary>Output</summary>
-              <JsonView value={step.output} label={`Output of ${step.id}`} />
-            </details>
-          ) : null}
+          {step.output !== null && step.output !== undefined ? <StepOutput runId={runId} stepId={step.id} output={step.output} /> : null}
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The list answer leaves out outputs over 64 KiB (`{truncated, bytes}`): the step's own GET has it whole. */
+function isTruncated(output: unknown): output is { truncated: true; bytes: number } {
+  return typeof output === 'object' && output !== null && (output as { truncated?: unknown }).truncated === true && typeof (output as { bytes?: unknown }).bytes === 'number';
+}
+
+function StepOutput({ runId, stepId, output }: { runId: string; stepId: string; output: unknown }) {
+  const { client } = useApp();
+  const [full, setFull] = useState<{ value: unknown } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  if (!isTruncated(output) || full) {
+    return (
+      <details open={full !== null}>
+        <summary>Output</summary>
+        <JsonView value={full ? full.value : output} label={`Output of ${stepId}`} />
+      </details>
+    );
+  }
+  const load = () => {
+    setError(null);
+    client.getRunStep(runId, stepId).then((step) => setFull({ value: step.output }), setError);
+  };
+  return (
+    <div class="step-output-truncated">
+      <span class="muted small">Output: {Math.ceil(output.bytes / 1024)} KiB, too large for the list. </span>
+      <button type="button" class="button small ghost" onClick={load}>Show output of {stepId}</button>
+      {error ? <ErrorBox error={error} onRetry={load} /> : null}
+    </div>
   );
 }
