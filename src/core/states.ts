@@ -61,8 +61,16 @@ export const StepErrorCode = {
   OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
   TOO_MANY_ITEMS: 'TOO_MANY_ITEMS',
   CHILD_RUN_LIMIT: 'CHILD_RUN_LIMIT',
+  /** The step stopped its worker `SLIPWAY_MAX_CLAIMS` times (the run fails). */
+  TOO_MANY_CLAIMS: 'TOO_MANY_CLAIMS',
 } as const;
 export type StepErrorCode = (typeof StepErrorCode)[keyof typeof StepErrorCode];
+
+/** The step error codes of SPEC §16's budgets: a step failing with one is never retried. */
+export const BUDGET_STEP_ERROR_CODES: ReadonlySet<string> = new Set<StepErrorCode>([
+  StepErrorCode.EXPRESSION_TIMEOUT, StepErrorCode.EXPRESSION_TOO_DEEP, StepErrorCode.OUTPUT_TOO_LARGE,
+  StepErrorCode.TOO_MANY_ITEMS, StepErrorCode.CHILD_RUN_LIMIT, StepErrorCode.TOO_MANY_CLAIMS,
+]);
 
 export const WorkflowStatus = { DRAFT: 'draft', PUBLISHED: 'published' } as const;
 export type WorkflowStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus];

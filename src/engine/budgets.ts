@@ -1,3 +1,4 @@
+import { StepErrorCode } from '../core/states.js';
 import { DEFAULT_EXPRESSION_BUDGET, type ExpressionBudget } from '../workflow/expressions.js';
 
 /**
@@ -21,7 +22,7 @@ export const DEFAULT_RUN_BUDGETS: Readonly<RunBudgets> = Object.freeze({
   maxClaims: 10,
 });
 
-export const OUTPUT_TOO_LARGE = 'OUTPUT_TOO_LARGE';
+export const OUTPUT_TOO_LARGE = StepErrorCode.OUTPUT_TOO_LARGE;
 
 /** The JSON size of a value in bytes, or null when it is within `maxBytes`. */
 export function oversizeOf(value: unknown, maxBytes: number): number | null {

@@ -1,8 +1,8 @@
-import { StepStatus } from '../core/states.js';
+import { StepErrorCode, StepStatus } from '../core/states.js';
 import type { StepAttempt } from '../store/store.js';
 
 /** Error code of an attempt a crash or a lost lease cut short; it does not use up a retry. */
-export const INTERRUPTED = 'INTERRUPTED';
+export const INTERRUPTED = StepErrorCode.INTERRUPTED;
 
 /**
  * A run's step attempts as the executor sees them: loaded once when a worker picks the

@@ -3,7 +3,7 @@ import { assertNever } from '../core/assert-never.js';
 import { timeoutSignal } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import type { NestedOutcome, StepOutcome, StepResult } from '../core/outcomes.js';
-import { StepStatus } from '../core/states.js';
+import { BUDGET_STEP_ERROR_CODES, StepErrorCode, StepStatus } from '../core/states.js';
 import type { StepContext, StepType } from '../steps/step-type.js';
 import type { RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
@@ -67,7 +67,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     (await save(env, Object.assign(attempt, { status, finishedAt: clock.now(), ...changes }))) ? result : stopped(env);
   const failWith = (error: RunError, retryable: boolean) => failOrRetry(env, step, stepType, attempt, error, retryable, graphSignal);
 
-  if (!stepType) return failWith({ code: 'UNKNOWN_STEP_TYPE', message: `step type "${step.type}" is not registered in this process` }, false);
+  if (!stepType) return failWith({ code: StepErrorCode.UNKNOWN_STEP_TYPE, message: `step type "${step.type}" is not registered in this process` }, false);
   if (!resuming) {
     const prepared = await prepareInput(env, step, stepType, scope);
     if (prepared.kind === 'skip') return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
@@ -102,7 +102,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   // The lease stopped while the step ran: write nothing (an interrupted attempt stays RUNNING, to be redone).
   if (env.lease.stopReason() !== null) return stopped(env);
   if (env.deadline !== null && clock.now() >= env.deadline) {
-    return finish(StepStatus.FAILED, { error: { code: 'TIMEOUT', message: 'the run timed out' } }, { kind: 'timed_out' });
+    return finish(StepStatus.FAILED, { error: { code: StepErrorCode.TIMEOUT, message: 'the run timed out' } }, { kind: 'timed_out' });
   }
   switch (outcome.kind) {
     case 'completed': {
@@ -114,7 +114,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
       if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return stopped(env);
       return { kind: 'waiting', until: outcome.until };
     case 'failed':
-      return failWith({ code: outcome.code ?? 'STEP_FAILED', message: outcome.message }, outcome.retryable !== false);
+      return failWith({ code: outcome.code ?? StepErrorCode.STEP_FAILED, message: outcome.message }, outcome.retryable !== false);
     default:
       return assertNever(outcome);
   }
@@ -158,9 +158,9 @@ async function failOrRetry(
 type Prepared = { kind: 'skip' } | { kind: 'input'; input: Record<string, unknown> } | { kind: 'invalid'; error: RunError };
 
 /** Step error codes of the budgets of SPEC §16 (never retried). */
-const BUDGET_CODES: ReadonlySet<string> = new Set(['EXPRESSION_TIMEOUT', 'EXPRESSION_TOO_DEEP', OUTPUT_TOO_LARGE, 'TOO_MANY_ITEMS', 'CHILD_RUN_LIMIT', 'TOO_MANY_CLAIMS']);
+const BUDGET_CODES = BUDGET_STEP_ERROR_CODES;
 /** The step error of a step that stopped its worker SLIPWAY_MAX_CLAIMS times. */
-const TOO_MANY_CLAIMS = 'TOO_MANY_CLAIMS';
+const TOO_MANY_CLAIMS = StepErrorCode.TOO_MANY_CLAIMS;
 
 /** Evaluates `if` and `with` within the expression budget, and checks the input against the step type's schema. */
 async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: StepType, scope: Scope): Promise<Prepared> {
@@ -174,12 +174,12 @@ async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: S
     input = await evaluateWith(step, stepType, scope, budget);
   } catch (error) {
     if (error instanceof ExpressionLimitError) return { kind: 'invalid', error: { code: error.code, message: error.message } };
-    return { kind: 'invalid', error: { code: 'EXPRESSION_FAILED', message: `expression failed: ${(error as Error).message}` } };
+    return { kind: 'invalid', error: { code: StepErrorCode.EXPRESSION_FAILED, message: `expression failed: ${(error as Error).message}` } };
   }
   const bytes = oversizeOf(input, env.budgets.maxOutputBytes);
   if (bytes !== null) return { kind: 'invalid', error: { code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the evaluated `with`', bytes, env.budgets.maxOutputBytes) } };
   const problem = Value.Errors(stepType.input, input).First();
-  if (problem) return { kind: 'invalid', error: { code: 'INVALID_INPUT', message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
+  if (problem) return { kind: 'invalid', error: { code: StepErrorCode.INVALID_INPUT, message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
   return { kind: 'input', input };
 }
 
