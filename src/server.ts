@@ -33,6 +33,9 @@ import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { withVersionCache } from './store/version-cache.js';
+import { newSecretKeyText, parseSecretKey } from './auth/secret-box.js';
+import { loadSecretKeyText } from './config/secret-key-file.js';
+import { createSecretsService } from './service/secrets-service.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
@@ -66,7 +69,23 @@ export function migrationsSql(database: DatabaseTarget): string {
   return database.kind === 'postgres' ? postgresMigrationsSql() : sqliteMigrationsSql();
 }
 
-export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = [], stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS) {
+/**
+ * The server's secret key (SPEC §13): SLIPWAY_SECRET_KEY, or on the embedded SQLite default
+ * the `secret.key` file beside the database (created, mode 0600, when `create`); null on
+ * PostgreSQL without SLIPWAY_SECRET_KEY (secrets are then not configured).
+ */
+export function secretKeyOf(config: Readonly<Config>, options: { create: boolean } = { create: true }): Buffer | null {
+  const text = loadSecretKeyText(config.database, config.secretKeyText ?? undefined, { create: options.create, newKey: newSecretKeyText });
+  return text === null ? null : parseSecretKey(text);
+}
+
+export function createServices(
+  store: Store,
+  clock: Clock,
+  extraStepTypes: readonly StepType[] = [],
+  stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS,
+  secretKey: Buffer | null = null,
+) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
   return {
@@ -81,6 +100,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
+    secrets: createSecretsService({ store, clock, key: secretKey }),
   };
 }
 
@@ -165,7 +185,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const store = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
   }));
-  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
+  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKeyOf(config));
   const executor = createRunExecutor({
     store,
     clock,
@@ -173,6 +193,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     childRuns: createChildRuns({ store, clock, workflows: services.workflows, limits: { maxDepth: config.budgets.maxRunDepth, maxTree: config.budgets.maxRunTree } }),
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
+    secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
   });
   const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,

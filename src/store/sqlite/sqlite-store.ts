@@ -15,6 +15,7 @@ import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
+import { createSqliteSecrets } from './sqlite-secrets.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -78,6 +79,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...runs,
     ...createSqliteLeases(deps),
     ...createSqliteWebhooks(deps),
+    ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
 
