@@ -17,6 +17,7 @@ import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstra
 import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
+import { createBatchRunsService } from './service/batch-runs-service.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWebhooksService } from './service/webhooks-service.js';
@@ -94,6 +95,7 @@ export function createServices(
     auth: createAuthService({ store, clock }),
     tokens: createTokensService({ store, clock }),
     runs: createRunsService({ store, clock, workflows }),
+    batchRuns: createBatchRunsService({ store, clock, workflows }),
     runSteps: createRunStepsService({ store }),
     runEvents: createRunEventsService({ store }),
     workflowGraph: createWorkflowGraphService({ store }),

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { InputSchemaItem } from '../api/schemas.js';
+import { runBatchFile } from './batch-command.js';
 import { readableApiError, registerRunWatchCommand, remoteClient, watchToEnd } from './run-progress.js';
 
 /** Turns `key=value` into a typed input using the workflow's input schema (numbers, booleans, lists, JSON). */
@@ -42,10 +43,15 @@ export function registerRunCommand(program: Command) {
     .option('-i, --input <key=value>', 'an input; repeat for each', collectInput, [] as [string, string][])
     .option('--idempotency-key <key>', 'Idempotency-Key header')
     .option('--wait', 'stream progress until the run ends, then print it; exit 0 completed, 2 failed, 3 canceled')
+    .option('--batch <file.jsonl>', 'create many runs: one JSON object per line ({"inputs": {…}, "metadata"?, "idempotency_key"?}), sent 1,000 per request')
     .option('--json', 'print JSON')
-    .action(async (workflowId: string, options: { input: [string, string][]; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (workflowId: string, options: { input: [string, string][]; idempotencyKey?: string; wait?: boolean; json?: boolean; batch?: string }) => {
       try {
         const client = remoteClient();
+        if (options.batch !== undefined) {
+          if (options.input.length > 0 || options.idempotencyKey !== undefined || options.wait) throw new Error('--batch takes its inputs and keys from the file (no --input, --idempotency-key or --wait)');
+          return await runBatchFile(client, workflowId, options.batch, { json: options.json });
+        }
         const workflow = await client.getWorkflow(workflowId);
         const schema = new Map((workflow.inputSchema ?? []).map((item) => [item.variableName, item]));
         const inputs = Object.fromEntries(options.input.map(([key, raw]) => [key, coerceInput(schema.get(key), raw)]));

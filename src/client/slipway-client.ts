@@ -24,6 +24,7 @@ import type {
 import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
 import { secretMethods } from './secrets-client.js';
+import { batchMethods } from './batch-client.js';
 
 export { SlipwayApiError };
 
@@ -107,6 +108,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
   return {
     ...webhookMethods(request),
     ...secretMethods(request),
+    ...batchMethods(request),
     ...scheduleMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {

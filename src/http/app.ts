@@ -25,6 +25,8 @@ import { openApiOptions } from './openapi.js';
 import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
 import { registerRunEventRoutes } from './routes/run-events-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerBatchRoutes } from './routes/batch-routes.js';
+import type { BatchRunsService } from '../service/batch-runs-service.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
@@ -44,6 +46,7 @@ export interface HttpDeps {
   auth: AuthService;
   workflows: WorkflowsService;
   runs: RunsService;
+  batchRuns: BatchRunsService;
   tokens: TokensService;
   webhooks: WebhooksService;
   secrets: SecretsService;
@@ -117,6 +120,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       api.addHook('preValidation', refuseNulCharacters);
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
+      registerBatchRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);

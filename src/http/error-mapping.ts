@@ -27,7 +27,7 @@ export function toAppError(error: unknown): AppError {
         ? 'The request body is not valid JSON.'
         : publicMessage(fastifyError));
     case 413:
-      return new AppError('payload_too_large', 'The request body is larger than 1 MiB.');
+      return new AppError('payload_too_large', 'The request body is larger than 1 MiB (10 MiB for a batch create).');
     case 415:
       return new AppError('unsupported_media_type', 'Send the request body as application/json (a workflow definition also as application/yaml).');
     case 404:

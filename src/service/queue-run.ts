@@ -18,7 +18,9 @@ export type RunTrigger =
   /** A `workflow` step of `parentRunId`: not limited and not counted (the root run was). */
   | { kind: 'child'; parentRunId: string }
   /** A fire of a schedule (SPEC §8): limited like an API run; queued by the store's fire transaction. */
-  | { kind: 'schedule'; scheduleId: string; fireAt: number };
+  | { kind: 'schedule'; scheduleId: string; fireAt: number }
+  /** An item of `POST /workflows/{id}/runs/batch` (SPEC §15): limited like an API run, recorded as `{type: "batch"}`. */
+  | { kind: 'batch' };
 
 export interface QueueRunRequest {
   workspaceId: number;
@@ -97,18 +99,37 @@ export type PreparedRun =
  * the inputs against its input schema. Alone it is the dry run (SPEC §14): nothing stored.
  */
 export async function prepareRun(deps: Omit<QueueRunDeps, 'clock'>, request: Pick<QueueRunRequest, 'workspaceId' | 'workflowId' | 'inputs'>): Promise<PreparedRun> {
+  const published = await preparePublished(deps, request);
+  return published.kind === 'published' ? prepareInputs(published, request.inputs) : published;
+}
+
+/** The first half of `prepareRun`: the workflow and its published definition (read once for a batch). */
+export type PublishedWorkflow =
+  | { kind: 'published'; workflow: Workflow; definition: WorkflowDefinition }
+  | { kind: 'workflow_not_found' }
+  | { kind: 'workflow_not_published'; workflow: Workflow };
+
+export async function preparePublished(deps: Omit<QueueRunDeps, 'clock'>, request: Pick<QueueRunRequest, 'workspaceId' | 'workflowId'>): Promise<PublishedWorkflow> {
   const workflow = await deps.store.getWorkflow(request.workspaceId, request.workflowId);
   if (!workflow) return { kind: 'workflow_not_found' };
   const definition: WorkflowDefinition | null = await deps.workflows.publishedDefinition(workflow);
   if (!definition) return { kind: 'workflow_not_published', workflow };
-  const checked = validateRunInputs(toInputSchema(definition.inputs), request.inputs, { additionalInputs: definition.additionalInputs });
+  return { kind: 'published', workflow, definition };
+}
+
+/** The second half of `prepareRun`: the inputs checked against the published input schema, defaults applied. */
+export function prepareInputs(published: Extract<PublishedWorkflow, { kind: 'published' }>, inputs: Record<string, unknown>): PreparedRun {
+  const { workflow, definition } = published;
+  const checked = validateRunInputs(toInputSchema(definition.inputs), inputs, { additionalInputs: definition.additionalInputs });
   if (!checked.ok) return { kind: 'invalid_inputs', details: checked.details };
   return { kind: 'prepared', workflow, inputs: checked.values };
 }
 
 /** What the trigger decides about the new run's row. */
-function placementOf(trigger: RunTrigger): { parentRunId: string | null; ignoreLimits: boolean } {
+function placementOf(trigger: RunTrigger): Pick<NewRun, 'parentRunId' | 'ignoreLimits' | 'recordedTrigger'> {
   switch (trigger.kind) {
+    case 'batch':
+      return { parentRunId: null, ignoreLimits: false, recordedTrigger: { type: 'batch' } };
     case 'api':
       return { parentRunId: null, ignoreLimits: false };
     case 'child':

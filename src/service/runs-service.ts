@@ -3,7 +3,7 @@ import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
 import type { Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
-import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
+import { prepareRun, queueRun, type QueueRunResult } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -54,7 +54,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':
-        throw preparationError(request, prepared);
+        throw refusalError(request.workflowId, prepared, clock.now());
       default:
         return assertNever(prepared);
     }
@@ -77,38 +77,13 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       case 'replayed':
         return { run: result.run, replayed: true };
       case 'idempotency_conflict':
-        throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':
-        throw preparationError(request, result);
-      case 'daily_limit_exceeded': {
-        const now = clock.now();
-        const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
-        throw new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
-          headers: { 'Retry-After': String(retryAfter) },
-        });
-      }
+      case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
-        throw new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
-          headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
-        });
       case 'child_run_limit':
-        // API runs are roots: the store checks tree budgets for child runs only.
-        throw new AppError('internal_error', `unexpected child-run limit for an API run: ${result.message}`);
-      default:
-        return assertNever(result);
-    }
-  }
-
-  function preparationError(request: CreateRunRequest, result: Exclude<PreparedRun, { kind: 'prepared' }>): AppError {
-    switch (result.kind) {
-      case 'workflow_not_found':
-        return new AppError('not_found', `No workflow "${request.workflowId}" in this workspace.`);
-      case 'workflow_not_published':
-        return new AppError('workflow_not_published', `Workflow "${result.workflow.id}" has no published version.`);
-      case 'invalid_inputs':
-        return new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: result.details });
+        throw refusalError(request.workflowId, result, clock.now());
       default:
         return assertNever(result);
     }
@@ -140,3 +115,35 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;
+
+/** A create that did not create (and did not replay): the error the single create answers, also each refused batch item's. */
+export type CreateRefusal = Exclude<QueueRunResult, { kind: 'created' | 'replayed' }>;
+
+/** The error of a refused create (SPEC §3), with its `Retry-After` for the limits. */
+export function refusalError(workflowId: string, result: CreateRefusal, now: number): AppError {
+  switch (result.kind) {
+    case 'idempotency_conflict':
+      return new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
+    case 'workflow_not_found':
+      return new AppError('not_found', `No workflow "${workflowId}" in this workspace.`);
+    case 'workflow_not_published':
+      return new AppError('workflow_not_published', `Workflow "${result.workflow.id}" has no published version.`);
+    case 'invalid_inputs':
+      return new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: result.details });
+    case 'daily_limit_exceeded': {
+      const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
+      return new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
+        headers: { 'Retry-After': String(retryAfter) },
+      });
+    }
+    case 'concurrent_limit_exceeded':
+      return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
+        headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
+      });
+    case 'child_run_limit':
+      // API and batch runs are roots: the store checks tree budgets for child runs only.
+      return new AppError('internal_error', `unexpected child-run limit for a root run: ${result.message}`);
+    default:
+      return assertNever(result);
+  }
+}

@@ -1,5 +1,5 @@
 import type { RunStatus } from '../core/states.js';
-import type { Run } from './types.js';
+import type { Run, RunTrigger } from './types.js';
 
 /** Runs as the API sees them: created with idempotency and limits, read, listed, canceled. */
 export interface RunStore {
@@ -9,6 +9,12 @@ export interface RunStore {
    * and never create two runs for one key.
    */
   createRun(input: NewRun): Promise<CreateRunResult>;
+  /**
+   * Batch create (SPEC §15): each input judged exactly as `createRun` would judge it, in
+   * order, as if created one after another (later items see the runs and keys of earlier
+   * ones), but written in one transaction (or a few), not one commit per run.
+   */
+  createRuns(inputs: readonly NewRun[]): Promise<CreateRunResult[]>;
   getRun(workspaceId: number, runId: string): Promise<Run | null>;
   findRunByIdempotencyKey(workspaceId: number, key: string): Promise<Run | null>;
   listRuns(workspaceId: number, query: RunListQuery): Promise<{ items: Run[]; total: number }>;
@@ -33,6 +39,8 @@ export interface NewRun {
    * runs in the root's tree (SPEC §16), checked atomically with the insert. Absent: unbounded.
    */
   childRunLimits?: ChildRunLimits;
+  /** The trigger recorded on the row (`{type: "batch"}`); absent: derived (`api`, or `child` with a parent). */
+  recordedTrigger?: RunTrigger;
   now: number;
   /** Start of the current UTC day, for the daily limit. */
   dayStart: number;

@@ -9,6 +9,10 @@ import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
+
+/** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
+class KeyTaken extends Error {}
 
 /**
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
@@ -100,16 +104,36 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
+       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
-        placement.rootRunId, placement.depth, input.now],
+        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger)],
     );
     if (!inserted) return (await existingByKey())!;
     await appendRunEventsPg(client, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now, { bumpedTo: 1 });
     return { kind: 'created', run: toRun(inserted) };
+  }
+
+  /** One transaction per chunk: a few statements for all its items, or item by item when that path does not apply. */
+  async function createChunk(chunk: readonly NewRun[]): Promise<CreateRunResult[]> {
+    const oneByOne = async (client: pg.PoolClient) => {
+      const results: CreateRunResult[] = [];
+      for (const input of chunk) results.push(await createRunIn(client, input));
+      return results;
+    };
+    if (!isPlainRootChunk(chunk)) return transaction(oneByOne);
+    const outcome = await transaction(async (client) => {
+      const written = await createRunChunkIn(client, chunk);
+      // Rolls the chunk back: another request took one of its keys after we read them.
+      if (written.kind === 'key_taken') throw new KeyTaken();
+      return written;
+    }).catch((error: unknown) => {
+      if (error instanceof KeyTaken) return null;
+      throw error;
+    });
+    return outcome ? outcome.results : transaction(oneByOne);
   }
 
   return {
@@ -123,6 +147,21 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
         deps.announceRunEvents(result.run.id);
       }
       return result;
+    },
+
+    async createRuns(inputs) {
+      const results: CreateRunResult[] = [];
+      for (let start = 0; start < inputs.length; start += BATCH_CHUNK_SIZE) {
+        const chunk = inputs.slice(start, start + BATCH_CHUNK_SIZE);
+        results.push(...await createChunk(chunk));
+      }
+      const created = results.filter((result) => result.kind === 'created');
+      if (created.length > 0) {
+        notifyCreated();
+        deps.notifyQueued();
+        for (const result of created) deps.announceRunEvents(result.run.id);
+      }
+      return results;
     },
 
     async getRun(workspaceId, runId) {

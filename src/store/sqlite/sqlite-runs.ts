@@ -53,34 +53,39 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       }
     }
     const row = one(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, run_trigger)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
-      input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now,
+      input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now, toJson(input.recordedTrigger),
     )!;
     appendRunEventsSqlite(deps, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now);
     return { kind: 'created', run: toRun(row) };
   });
 
+  async function createRun(input: NewRun): Promise<CreateRunResult> {
+    const result = await writes.submit((): CreateRunResult => {
+      try {
+        return createRunTx(input);
+      } catch (error) {
+        // Another process inserted the same key between our check and insert: replay it.
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || input.idempotencyKey === null) throw error;
+        return createRunTx(input);
+      }
+    });
+    if (result.kind === 'created') {
+      deps.notifyQueued();
+      deps.announceRunEvents(result.run.id);
+    }
+    return result;
+  }
+
   return {
     createRunInTransaction: createRunTx,
+    createRun,
 
-    async createRun(input) {
-      const result = await writes.submit((): CreateRunResult => {
-        try {
-          return createRunTx(input);
-        } catch (error) {
-          // Another process inserted the same key between our check and insert: replay it.
-          if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || input.idempotencyKey === null) throw error;
-          return createRunTx(input);
-        }
-      });
-      if (result.kind === 'created') {
-        deps.notifyQueued();
-        deps.announceRunEvents(result.run.id);
-      }
-      return result;
-    },
+    // Submitted in one event-loop turn, the items share one group commit (one transaction,
+    // a savepoint each), judged in order: a later item sees the runs and keys of earlier ones.
+    createRuns: (inputs) => Promise.all(inputs.map(createRun)),
 
     async getRun(workspaceId, runId) {
       const found = getRunById(runId);

@@ -1,0 +1,134 @@
+import type pg from 'pg';
+import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
+import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import type { CreateRunResult, NewRun } from '../run-store.js';
+import type { Run } from '../types.js';
+import { RunStatus } from '../../core/states.js';
+import { runStatusEvent } from '../run-events.js';
+
+/** At most this many runs are judged and inserted by one transaction of a batch. */
+export const BATCH_CHUNK_SIZE = 1000;
+
+/**
+ * How one chunk of a batch came out: judged and written with a few statements, or
+ * `key_taken` when another request inserted one of the chunk's idempotency keys between
+ * our read of the keys and our insert (the chunk's transaction must then be rolled back
+ * and judged again, item by item).
+ */
+export type BatchChunkOutcome = { kind: 'written'; results: CreateRunResult[] } | { kind: 'key_taken' };
+
+/** What an item of the chunk is, once judged in order. */
+type Judged = { kind: 'insert' } | { kind: 'same_key_as'; index: number } | { kind: 'decided'; result: CreateRunResult };
+
+/**
+ * Batch create (SPEC §15) of root runs of one workspace, inside the caller's transaction:
+ * the workspace row locked (so every limited create of the workspace waits for this one),
+ * the chunk's keys read in one query, the two counts once, then each item judged in
+ * request order exactly as `createRun` would judge it after the items before it, and the
+ * accepted runs and their QUEUED events written with one multi-row INSERT each.
+ *
+ * @example
+ * const outcome = await createRunChunkIn(client, inputs);
+ * if (outcome.kind === 'key_taken') throw new Error('roll back, judge one by one');
+ */
+export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly NewRun[]): Promise<BatchChunkOutcome> {
+  const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
+  const workspaceId = inputs[0]!.workspaceId;
+  const workspace = toWorkspace((await rows('SELECT * FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [workspaceId]))[0]!);
+  const keys = inputs.map((input) => input.idempotencyKey).filter((key): key is string => key !== null);
+  const existing = new Map<string, Run>();
+  if (keys.length > 0) {
+    for (const row of await rows('SELECT * FROM runs WHERE workspace_id = $1 AND idempotency_key = ANY($2::text[])', [workspaceId, keys])) {
+      existing.set(row.idempotency_key as string, toRun(row));
+    }
+  }
+  let today = 0;
+  if (workspace.dailyRunLimit !== null) {
+    const [counted] = await rows('SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL', [workspaceId, inputs[0]!.dayStart]);
+    today = Number(counted!.n);
+  }
+  let active = 0;
+  if (workspace.concurrentRunLimit !== null) {
+    const [counted] = await rows(
+      `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
+      [workspaceId],
+    );
+    active = Number(counted!.n);
+  }
+
+  const judged: Judged[] = [];
+  const acceptedByKey = new Map<string, number>();
+  let accepted = 0;
+  for (const [index, input] of inputs.entries()) {
+    const key = input.idempotencyKey;
+    const earlier = key === null ? undefined : existing.get(key);
+    if (earlier) {
+      judged.push({ kind: 'decided', result: replayOrConflict(earlier, input.workflowId) });
+      continue;
+    }
+    const sameKeyIndex = key === null ? undefined : acceptedByKey.get(key);
+    if (sameKeyIndex !== undefined) {
+      judged.push({ kind: 'same_key_as', index: sameKeyIndex });
+      continue;
+    }
+    const exceeded = dailyLimitExceeded(workspace, today + accepted) ?? concurrentLimitExceeded(workspace, active + accepted);
+    if (exceeded) {
+      judged.push({ kind: 'decided', result: exceeded });
+      continue;
+    }
+    accepted += 1;
+    if (key !== null) acceptedByKey.set(key, index);
+    judged.push({ kind: 'insert' });
+  }
+
+  const toInsert = inputs.filter((_, index) => judged[index]!.kind === 'insert');
+  const created = new Map<string, Run>();
+  if (toInsert.length > 0) {
+    const inserted = await rows(
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
+       SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now)
+       ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        workspaceId,
+        toInsert.map((input) => input.id),
+        toInsert.map((input) => input.workflowId),
+        toInsert.map((input) => JSON.stringify(input.inputs)),
+        toInsert.map((input) => toJson(input.metadata)),
+        toInsert.map((input) => input.idempotencyKey),
+        toInsert.map((input) => toJson(input.recordedTrigger)),
+        toInsert.map((input) => input.now),
+      ],
+    );
+    if (inserted.length < toInsert.length) return { kind: 'key_taken' };
+    for (const row of inserted) created.set(row.id as string, toRun(row));
+    await client.query(
+      `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
+       SELECT e.run_id, 1, 'run.status', NULL, e.data::json, e.created_at FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e(run_id, data, created_at)`,
+      [
+        toInsert.map((input) => input.id),
+        toInsert.map((input) => JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data)),
+        toInsert.map((input) => input.now),
+      ],
+    );
+  }
+
+  const results = judged.map((item, index): CreateRunResult => {
+    switch (item.kind) {
+      case 'insert':
+        return { kind: 'created', run: created.get(inputs[index]!.id)! };
+      case 'same_key_as':
+        return replayOrConflict(created.get(inputs[item.index]!.id)!, inputs[index]!.workflowId);
+      case 'decided':
+        return item.result;
+    }
+  });
+  return { kind: 'written', results };
+}
+
+/** True when the chunk path applies: root runs of one workspace under its limits (else: item by item). */
+export function isPlainRootChunk(inputs: readonly NewRun[]): boolean {
+  return inputs.length > 0 && inputs.every((input) => input.parentRunId === null && !input.ignoreLimits && !input.childRunLimits && input.workspaceId === inputs[0]!.workspaceId);
+}
