@@ -9,6 +9,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhoo
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createReadinessService } from './service/readiness-service.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
@@ -101,6 +102,7 @@ export function createServices(
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
     secrets: createSecretsService({ store, clock, key: secretKey }),
+    readiness: createReadinessService({ store }),
   };
 }
 

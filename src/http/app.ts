@@ -33,6 +33,7 @@ import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 import { registerSecretRoutes } from './routes/secret-routes.js';
 import type { SecretsService } from '../service/secrets-service.js';
+import type { ReadinessService } from '../service/readiness-service.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -55,6 +56,8 @@ export interface HttpDeps {
   runEvents: RunEventsService;
   workflowGraph: WorkflowGraphService;
   logger: FastifyBaseLogger | false;
+  /** `/readyz`: whether the database answers and is migrated. */
+  readiness: ReadinessService;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
 }
@@ -108,6 +111,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
+    return { status: 'ok' };
+  });
+  // Readiness (SPEC §17): 200 when the database answers and is migrated, else 503 with the error body.
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const readiness = await deps.readiness.check();
+    if (!readiness.ready) return sendError(reply, request, new AppError('service_unavailable', readiness.detail));
     return { status: 'ok' };
   });
 

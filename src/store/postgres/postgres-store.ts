@@ -16,6 +16,7 @@ import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
+import { createPostgresReadiness } from './postgres-readiness.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -144,6 +145,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
     ...events,
+    ...createPostgresReadiness(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

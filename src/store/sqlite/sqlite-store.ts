@@ -16,6 +16,7 @@ import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
+import { createSqliteReadiness } from './sqlite-readiness.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -82,6 +83,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
+    ...createSqliteReadiness(deps),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
