@@ -28,7 +28,7 @@ export function builtinStepTypes(options: BuiltinStepOptions = DEFAULT_STEP_OPTI
     delayStep,
     failStep,
     createHttpStep({ allowPrivate: options.httpAllowPrivate, maxResponseBytes: options.httpMaxResponseBytes }),
-    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey }),
+    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey, allowPrivate: options.httpAllowPrivate }),
     mapStep,
     workflowStep,
   ] as StepType[];
