@@ -23,6 +23,8 @@ import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
 import { createDefinitionScheduleSync } from './service/definition-schedules.js';
 import { createSchedulesService } from './service/schedules-service.js';
+import { createWaitpointsService } from './service/waitpoints-service.js';
+import { API_PREFIX } from './api/prefix.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
 import type { StepType } from './steps/step-type.js';
@@ -68,7 +70,13 @@ export function migrationsSql(database: DatabaseTarget): string {
 export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = [], stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
+  // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
+  const waitpointSettings = { publicUrl: 'http://127.0.0.1:8080', callbackKey: null as Buffer | null };
   return {
+    waitpointSettings,
+    waitpoints: createWaitpointsService({
+      store, clock, apiPrefix: API_PREFIX, publicUrl: () => waitpointSettings.publicUrl, callbackKey: () => waitpointSettings.callbackKey,
+    }),
     stepTypes,
     workflows,
     auth: createAuthService({ store, clock }),
@@ -156,6 +164,13 @@ function runBudgetsOf(budgets: Config['budgets']): RunBudgets {
   };
 }
 
+/** The key callback secrets are derived from: SLIPWAY_SECRET_KEY (hex or base64); null without it (no callback URLs). */
+function waitpointKeyOf(): Buffer | null {
+  const text = process.env.SLIPWAY_SECRET_KEY?.trim();
+  if (!text) return null;
+  return /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+}
+
 export async function startSlipway(options: StartOptions): Promise<SlipwayServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -165,10 +180,13 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
   }));
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
+  services.waitpointSettings.callbackKey = waitpointKeyOf();
+  services.waitpointSettings.publicUrl = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const executor = createRunExecutor({
     store,
     clock,
     stepTypes: services.stepTypes,
+    waitpoints: services.waitpoints.bridge,
     childRuns: createChildRuns({ store, clock, workflows: services.workflows, limits: { maxDepth: config.budgets.maxRunDepth, maxTree: config.budgets.maxRunTree } }),
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
@@ -202,6 +220,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
     app = await buildHttpApp({ ...services, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
     url = await app.listen({ host: config.host, port: config.port });
+    if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
   pool.start();
   dispatcher?.start();

@@ -15,6 +15,7 @@ import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
+import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -80,6 +81,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteWebhooks(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
+    ...createSqliteWaitpoints(deps),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
