@@ -9,6 +9,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhoo
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
@@ -138,7 +139,7 @@ export interface SlipwayServer {
   /** The services the HTTP API uses (with this server's step types). */
   services: ReturnType<typeof createServices>;
   bootstrap: BootstrapResult | null;
-  /** Graceful shutdown: stop accepting, drain the worker pool, close the store. */
+  /** Graceful shutdown: stop claiming, close HTTP and drain the worker pool side by side (bounded by the grace period), close the store. */
   close(): Promise<void>;
 }
 
@@ -236,15 +237,19 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     bootstrap,
     close() {
       closing ??= (async () => {
-        // Event streams and long-polls end first: an open stream would hold app.close() forever.
+        // Shutdown order (docs/ARCHITECTURE.md): stop claiming runs, schedules and deliveries and
+        // end the event streams and long-polls at once (an open stream would hold HTTP close); then,
+        // side by side and each bounded by SLIPWAY_SHUTDOWN_GRACE, close HTTP and drain the in-flight
+        // runs (released at their next step boundary, interrupted at the end of the grace period);
+        // then close the store.
         services.runEvents.close();
-        await app?.close();
-        await firer?.stop();
-        await pool.stop();
-        if (dispatcher) {
-          webhookWakers.delete(dispatcher.wake);
-          await dispatcher.stop();
-        }
+        if (dispatcher) webhookWakers.delete(dispatcher.wake);
+        await Promise.all([
+          pool.stop(),
+          firer?.stop(),
+          dispatcher?.stop(),
+          app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
+        ]);
         await store.close();
       })();
       return closing;

@@ -106,6 +106,10 @@ steps:
     const bad = await put('bad', YAML(), '?publish=maybe');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, 'invalid_request');
+    const badId = await put('has.dot', YAML());
+    assert.equal(badId.status, 400);
+    assert.equal(badId.body.details[0].path, 'params.workflowId');
+    assert.equal((await put('x'.repeat(65), YAML())).status, 400);
     const anonymous = await t.api('PUT', '/workflows/anon', { token: null, rawBody: YAML(), headers: { 'content-type': 'application/yaml' } });
     assert.equal(anonymous.status, 401);
     const elsewhere = await put('elsewhere', YAML());
@@ -132,6 +136,8 @@ steps:
     const syntax = await t.api('POST', '/workflows/validate', { rawBody: 'name: [unclosed\n', headers: { 'content-type': 'application/yaml' } });
     assert.equal(syntax.body.valid, false);
     assert.equal(typeof syntax.body.diagnostics[0].line, 'number');
+    const named = await t.api('POST', '/workflows/validate?workflow_id=other', { rawBody: `id: mine\n${YAML()}`, headers: { 'content-type': 'application/yaml' } });
+    assert.deepEqual(named.body.diagnostics.map((d: any) => [d.path, d.line, d.column]), [['id', 1, 5]]);
     assert.equal((await t.api('GET', '/workflows?limit=100')).body.pagination.total, before);
   });
 

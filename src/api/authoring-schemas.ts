@@ -52,6 +52,12 @@ export const ValidateWorkflowResponse = Type.Object(
 );
 export type ValidateWorkflowResponse = Static<typeof ValidateWorkflowResponse>;
 
+export const ValidateWorkflowQuery = Type.Object(
+  { workflow_id: Type.Optional(Type.String({ minLength: 1, description: 'Validate as if applied as this workflow: a file `id` that differs is a diagnostic at `id`' })) },
+  { additionalProperties: true },
+);
+export type ValidateWorkflowQuery = Static<typeof ValidateWorkflowQuery>;
+
 /** Other query parameters stay ignored, as on every Slate route. */
 export const CreateRunQuery = Type.Object(
   { dry_run: Type.Optional(Type.Boolean({ description: 'Check the request as a create would, and create nothing (200)' })) },

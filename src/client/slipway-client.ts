@@ -178,9 +178,10 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return { ...result.data, created: result.status === 201 };
     },
 
-    /** Every problem applying the definition would report; stores nothing. */
-    async validateWorkflow(definition: string, contentType = 'application/yaml'): Promise<ValidateWorkflowResponse> {
-      return (await request<ValidateWorkflowResponse>('POST', '/workflows/validate', new TextBody(definition, contentType))).data;
+    /** Every problem applying the definition (as `workflowId`, when given) would report; stores nothing. */
+    async validateWorkflow(definition: string, validateOptions: { contentType?: string; workflowId?: string } = {}): Promise<ValidateWorkflowResponse> {
+      const path = `/workflows/validate${query({ workflow_id: validateOptions.workflowId })}`;
+      return (await request<ValidateWorkflowResponse>('POST', path, new TextBody(definition, validateOptions.contentType ?? 'application/yaml'))).data;
     },
 
     /** Checks a run request as a create would (same errors) and creates nothing. */

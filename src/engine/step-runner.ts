@@ -80,7 +80,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
 
   const { signal, cancel: cancelTimeouts } = attemptSignal(env, step, graphSignal);
   // Streamed text (an `llm` step with `stream: true`) becomes coalesced `step.delta` events.
-  const deltas = createDeltaPublisher((text) => env.lease.appendDelta(id, attempt.attempt, text));
+  const deltas = createDeltaPublisher((text) => env.lease.appendDelta(id, attempt.attempt, text), clock);
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,

@@ -33,6 +33,7 @@ import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { registerWaitpointCallbackRoute, registerWaitpointRoutes } from './routes/waitpoint-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
+import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -79,6 +80,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  closeConnectionsWhileClosing(app);
 
   registerBodyParsers(app);
 

@@ -5,6 +5,8 @@ import { parseWorkflowDefinition } from '../workflow/parse-definition.js';
 import { workflowJsonSchema } from '../workflow/workflow-json-schema.js';
 import type { WorkflowsService, WorkflowView } from './workflows-service.js';
 
+const WORKFLOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** One finding of `validate`: an error blocks apply, a warning does not. */
 export interface Diagnostic {
   severity: 'error' | 'warning';
@@ -29,6 +31,12 @@ export interface AppliedDefinition {
 export function createAuthoringService(deps: { store: Store; stepTypes: StepTypeRegistry; workflows: WorkflowsService }) {
   /** Creates or updates workflow `workflowId`; a file `id` that differs is an `invalid_definition` at `id`. */
   async function applyDefinition(input: { workspaceId: number; workflowId: string; text: string; publish: boolean }): Promise<AppliedDefinition> {
+    // Reading accepts an id of any length (it is 404); creating one must keep SPEC §1's form.
+    if (!WORKFLOW_ID.test(input.workflowId)) {
+      throw new AppError('invalid_request', `"${input.workflowId.slice(0, 80)}" is not a workflow id.`, {
+        details: [{ path: 'params.workflowId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }],
+      });
+    }
     const result = await deps.workflows.applyWorkflow(input);
     const view = await deps.workflows.getWorkflow(input.workspaceId, result.workflow.id);
     return { view, created: result.created, publishedVersion: result.publishedVersion };

@@ -17,8 +17,12 @@ const WORKER_HEAP_MB = 512;
 // Plain JavaScript, evaluated in the worker (no TypeScript loader there, no file to find in dist/).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const v8 = require('node:v8');
 const jsonata = require(workerData.jsonataPath);
 const compiled = new Map();
+// Stop well before the heap limit: a worker that reaches it can abort the whole process (nodejs/node#47224).
+const heapCeiling = v8.getHeapStatistics().heap_size_limit * 0.6;
+let nodes = 0;
 parentPort.on('message', async ({ source, scope, maxDepth, maxValueSize, maxListItems }) => {
   try {
     let expression = compiled.get(source);
@@ -26,6 +30,7 @@ parentPort.on('message', async ({ source, scope, maxDepth, maxValueSize, maxList
       expression = jsonata(source, { sequence: maxListItems });
       expression.assign(Symbol.for('jsonata.__evaluate_entry'), (node, input, env) => {
         if (env.base.depth > maxDepth) throw { code: 'D1011' };
+        if ((++nodes & 4095) === 0 && v8.getHeapStatistics().used_heap_size > heapCeiling) throw { code: 'D2015' };
       });
       expression.assign(Symbol.for('jsonata.__evaluate_exit'), (node, input, env, result) => {
         if ((typeof result === 'string' && result.length > maxValueSize) || (Array.isArray(result) && result.length > maxListItems)) throw { code: 'D2015' };

@@ -6,6 +6,7 @@ import {
   ApplyWorkflowResponse,
   DEFINITION_MEDIA_TYPES,
   DefinitionBody,
+  ValidateWorkflowQuery,
   ValidateWorkflowResponse,
   WorkflowDefinitionResponse,
 } from '../../api/authoring-schemas.js';
@@ -57,11 +58,12 @@ export async function registerAuthoringRoutes(app: FastifyInstance, deps: { auth
         summary: 'Validate a workflow definition without storing it (Slipway extension)',
         description: 'Answers 200 with every problem apply would report, each with its severity, path, line and column. Stores nothing.',
         tags: ['authoring'],
+        querystring: ValidateWorkflowQuery,
         consumes: [...DEFINITION_MEDIA_TYPES],
         body: DefinitionBody,
         response: { 200: ValidateWorkflowResponse, ...errorResponses(413, 415) },
       },
-    }, async (request) => deps.authoring.validateDefinition(request.body));
+    }, async (request) => deps.authoring.validateDefinition(request.body, { expectedId: request.query.workflow_id }));
   });
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -75,7 +75,7 @@ export function WorkflowEditorPage({ workflowId }: { workflowId: string }) {
           // An earlier answer is about another text now.
           setSave((state) => (state.kind === 'saving' ? state : { kind: 'idle' }));
         }}
-        validate={async (t) => (await client.validateWorkflow(t)).diagnostics}
+        validate={async (t) => (await client.validateWorkflow(t, { workflowId })).diagnostics}
         onDiagnostics={setDiagnostics}
         diffAgainst={showDiff && base ? base.yaml : null}
       />
