@@ -34,8 +34,12 @@ export const WaitpointSchema = Type.Object(
 );
 export type WaitpointResponse = Static<typeof WaitpointSchema>;
 
-export const WaitpointIdParams = Type.Object({ waitpointId: Type.String({ description: 'The waitpoint id' }) });
-export const WaitpointCallbackParams = Type.Object({ waitpointId: Type.String(), secret: Type.String() });
+const WaitpointId = Type.String({ description: 'The waitpoint id', examples: ['019a0c1e-7b3f-7c4e-9d2a-5b6c7d8e9f02'] });
+export const WaitpointIdParams = Type.Object({ waitpointId: WaitpointId });
+export const WaitpointCallbackParams = Type.Object({
+  waitpointId: WaitpointId,
+  secret: Type.String({ description: 'The last segment of `callback_url`', examples: ['3q2-7wQx9aVb1cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3'] }),
+});
 
 export const ListWaitpointsQuery = Type.Object(
   {
