@@ -35,6 +35,9 @@ import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { withVersionCache } from './store/version-cache.js';
+import { newSecretKeyText, parseSecretKey } from './auth/secret-box.js';
+import { loadSecretKeyText } from './config/secret-key-file.js';
+import { createSecretsService } from './service/secrets-service.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
 
@@ -68,7 +71,23 @@ export function migrationsSql(database: DatabaseTarget): string {
   return database.kind === 'postgres' ? postgresMigrationsSql() : sqliteMigrationsSql();
 }
 
-export function createServices(store: Store, clock: Clock, extraStepTypes: readonly StepType[] = [], stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS) {
+/**
+ * The server's secret key (SPEC §13): SLIPWAY_SECRET_KEY, or on the embedded SQLite default
+ * the `secret.key` file beside the database (created, mode 0600, when `create`); null on
+ * PostgreSQL without SLIPWAY_SECRET_KEY (secrets are then not configured).
+ */
+export function secretKeyOf(config: Readonly<Config>, options: { create: boolean } = { create: true }): Buffer | null {
+  const text = loadSecretKeyText(config.database, config.secretKeyText ?? undefined, { create: options.create, newKey: newSecretKeyText });
+  return text === null ? null : parseSecretKey(text);
+}
+
+export function createServices(
+  store: Store,
+  clock: Clock,
+  extraStepTypes: readonly StepType[] = [],
+  stepOptions: BuiltinStepOptions = DEFAULT_STEP_OPTIONS,
+  secretKey: Buffer | null = null,
+) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
   // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
@@ -89,6 +108,7 @@ export function createServices(store: Store, clock: Clock, extraStepTypes: reado
     webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
+    secrets: createSecretsService({ store, clock, key: secretKey }),
   };
 }
 
@@ -165,13 +185,6 @@ function runBudgetsOf(budgets: Config['budgets']): RunBudgets {
   };
 }
 
-/** The key callback secrets are derived from: SLIPWAY_SECRET_KEY (hex or base64); null without it (no callback URLs). */
-function waitpointKeyOf(): Buffer | null {
-  const text = process.env.SLIPWAY_SECRET_KEY?.trim();
-  if (!text) return null;
-  return /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-}
-
 export async function startSlipway(options: StartOptions): Promise<SlipwayServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -180,8 +193,9 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const store = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
   }));
-  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config));
-  services.waitpointSettings.callbackKey = waitpointKeyOf();
+  const secretKey = secretKeyOf(config);
+  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKey);
+  services.waitpointSettings.callbackKey = secretKey;
   services.waitpointSettings.publicUrl = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const executor = createRunExecutor({
     store,
@@ -191,6 +205,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     childRuns: createChildRuns({ store, clock, workflows: services.workflows, limits: { maxDepth: config.budgets.maxRunDepth, maxTree: config.budgets.maxRunTree } }),
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
+    secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
   });
   const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,

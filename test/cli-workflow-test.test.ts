@@ -143,6 +143,27 @@ cases:
     assert.ok(peer.count('/') >= 1 && peer.count('/one') >= 1, JSON.stringify(peer.requests.map((r) => r.path)));
   });
 
+  it('gives the file\'s secrets to steps and masks them in the output', async () => {
+    writeFileSync(join(dir.path, 'keyed.yaml'), `name: Keyed
+steps:
+  - id: call
+    type: http
+    with: { url: "${peer.url}/keyed", headers: { Authorization: "Bearer {{ secrets.API_KEY }}" } }
+output: "{{ steps.call.output.body }}"
+`);
+    const file = write('keyed.test.yaml', `workflow: ./keyed.yaml
+secrets: { API_KEY: test-value-123 }
+cases:
+  - name: the key reaches the peer
+    expect:
+      status: COMPLETED
+`);
+    const result = await runCli(['test', file, '--allow-network'], { ...env, SLIPWAY_HTTP_ALLOW_PRIVATE: 'true' });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const request = peer.requests.find((r) => r.path === '/keyed');
+    assert.equal(request?.headers.authorization, 'Bearer test-value-123');
+  });
+
   it('reports a broken test file or workflow with its place, as a failure', async () => {
     const broken = write('broken.test.yaml', 'workflow: ./fetch.yaml\ncases:\n  - name: x\n    mocks: { page: { outptu: 1 } }\n');
     const result = await runCli(['test', broken], env);

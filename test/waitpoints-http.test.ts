@@ -4,7 +4,6 @@ import { startTestServer, testBackends, type TestServer } from './support/test-s
 import { waitFor } from './support/wait-for.js';
 
 const KEY = 'a'.repeat(64);
-process.env.SLIPWAY_SECRET_KEY ??= KEY;
 
 const APPROVAL = `
 id: review

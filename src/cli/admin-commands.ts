@@ -3,7 +3,7 @@ import { TOKEN_EXPIRIES, type TokenExpiry } from '../auth/tokens.js';
 import { loadConfig } from '../config/config.js';
 import { systemClock, toIso, toIsoOrNull } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import { createServices, hostStepTypes, openStore, stepOptionsOf } from '../server.js';
+import { createServices, hostStepTypes, openStore, secretKeyOf, stepOptionsOf } from '../server.js';
 import type { ApiToken, Store, Workspace } from '../store/store.js';
 
 type Services = ReturnType<typeof createServices>;
@@ -13,7 +13,7 @@ async function withStore(program: Command, action: (store: Store, services: Serv
   const config = loadConfig({ databaseUrl: program.opts().databaseUrl });
   const store = await openStore(config.database);
   try {
-    await action(store, createServices(store, systemClock, await hostStepTypes(config), stepOptionsOf(config)));
+    await action(store, createServices(store, systemClock, await hostStepTypes(config), stepOptionsOf(config), secretKeyOf(config)));
   } catch (error) {
     if (error instanceof AppError) {
       const details = (error.details ?? []).map((d) => `\n  ${d.path ? `${d.path}: ` : ''}${d.message}`).join('');

@@ -5,6 +5,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
+import { registerSecretCommands } from './secret-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerRunCommand(program);
   registerWebhookCommands(program);
+  registerSecretCommands(program);
   registerScheduleCommands(program);
   registerWorkflowCommands(program);
   registerTestCommand(program);

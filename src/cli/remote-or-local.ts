@@ -3,7 +3,7 @@ import { createSlipwayClient, SlipwayApiError, type SlipwayClient } from '../cli
 import { loadConfig, type DatabaseTarget } from '../config/config.js';
 import { systemClock } from '../core/clock.js';
 import { AppError, type ErrorDetail } from '../core/errors.js';
-import { createServices, hostStepTypes, openStore, stepOptionsOf } from '../server.js';
+import { createServices, hostStepTypes, openStore, secretKeyOf, stepOptionsOf } from '../server.js';
 import type { Store } from '../store/store.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -67,7 +67,7 @@ export async function withRemoteOrLocal<T>(
   process.stderr.write(`slipway: against the database ${describeDatabase(config.database)}\n`);
   const store = await openStore(config.database);
   try {
-    const services = createServices(store, systemClock, await hostStepTypes(config), stepOptionsOf(config));
+    const services = createServices(store, systemClock, await hostStepTypes(config), stepOptionsOf(config), secretKeyOf(config));
     return await explained(() => action({ kind: 'local', store, services, workspaceId: options.workspace! }));
   } finally {
     await store.close();

@@ -23,6 +23,7 @@ import type {
 } from '../api/schemas.js';
 import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
+import { secretMethods } from './secrets-client.js';
 
 export { SlipwayApiError };
 
@@ -105,6 +106,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
 
   return {
     ...webhookMethods(request),
+    ...secretMethods(request),
     ...scheduleMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {

@@ -19,6 +19,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** First wait before a failed webhook delivery is tried again; doubles each time (`SLIPWAY_WEBHOOK_BACKOFF`). */
   webhookBackoffMs: number;
+  /** `SLIPWAY_SECRET_KEY` as given (32 bytes, hex or base64); null: the key file, on SQLite (SPEC §13). */
+  secretKeyText: string | null;
   logLevel: string;
   /** Steps of one run that may execute at once (`SLIPWAY_STEP_CONCURRENCY`). */
   stepConcurrency: number;
@@ -90,6 +92,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
     webhookBackoffMs: duration('SLIPWAY_WEBHOOK_BACKOFF', env.SLIPWAY_WEBHOOK_BACKOFF ?? '5s'),
+    secretKeyText: env.SLIPWAY_SECRET_KEY || null,
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
     stepConcurrency: wholeNumber('SLIPWAY_STEP_CONCURRENCY', env.SLIPWAY_STEP_CONCURRENCY ?? 8, 1, 1000),
     httpAllowPrivate: flag('SLIPWAY_HTTP_ALLOW_PRIVATE', env.SLIPWAY_HTTP_ALLOW_PRIVATE),

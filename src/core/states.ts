@@ -63,6 +63,8 @@ export const StepErrorCode = {
   CHILD_RUN_LIMIT: 'CHILD_RUN_LIMIT',
   /** The step stopped its worker `SLIPWAY_MAX_CLAIMS` times (the run fails). */
   TOO_MANY_CLAIMS: 'TOO_MANY_CLAIMS',
+  /** A `{{ secrets.NAME }}` the workspace does not have (SPEC §13; not retried). */
+  SECRET_NOT_FOUND: 'SECRET_NOT_FOUND',
 } as const;
 export type StepErrorCode = (typeof StepErrorCode)[keyof typeof StepErrorCode];
 

@@ -4,6 +4,7 @@ import type { Run } from '../store/store.js';
 import type { RunBudgets } from './budgets.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { RunLease } from './run-lease.js';
+import type { RunSecrets } from './run-secrets.js';
 
 /** Everything one execution of one claimed run shares between its steps. */
 export interface ExecutionEnv {
@@ -25,6 +26,8 @@ export interface ExecutionEnv {
   random: () => number;
   /** What the run may cost (SPEC §16). */
   budgets: RunBudgets;
+  /** `{{ secrets.NAME }}` resolution and masking for this execution (SPEC §13). */
+  secrets: RunSecrets;
 }
 
 /** The values expressions see: `{inputs, steps, run}`, plus `item` and `index` inside a `map`. */

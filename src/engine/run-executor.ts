@@ -12,6 +12,7 @@ import { createCheckpoints } from './checkpoints.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { runGraph } from './graph-runner.js';
 import type { RunLease } from './run-lease.js';
+import { createRunSecrets, NO_SECRETS, type SecretSource } from './run-secrets.js';
 
 export interface ExecuteOptions {
   /** True once shutdown began: finish the running steps, then release the run. */
@@ -40,13 +41,17 @@ export function createRunExecutor(deps: {
   stepConcurrency?: number;
   random?: () => number;
   budgets?: RunBudgets;
+  /** The workspace secrets steps may use; none when omitted. */
+  secrets?: SecretSource;
 }) {
   const budgets = deps.budgets ?? DEFAULT_RUN_BUDGETS;
   const { store, clock } = deps;
 
   async function execute(run: Run, lease: RunLease, options: ExecuteOptions): Promise<ExecutionResult> {
+    const secrets = createRunSecrets(deps.secrets ?? NO_SECRETS, run.workspaceId);
     const finish = async (status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<ExecutionResult> => {
-      if (!(await lease.finish(status, output, error))) return stoppedResult(lease, clock.now());
+      // No secret value is ever stored in a run's output or error (SPEC §13).
+      if (!(await lease.finish(status, await secrets.mask(output), await secrets.mask(error)))) return stoppedResult(lease, clock.now());
       // A parent waiting on this run through a `workflow` step resumes now rather than at its next poll.
       if (run.parentRunId !== null) await store.wakeRun(run.parentRunId, clock.now()).catch(() => false);
       return { kind: 'finished', status };
@@ -76,6 +81,7 @@ export function createRunExecutor(deps: {
       stepConcurrency: deps.stepConcurrency ?? DEFAULT_STEP_CONCURRENCY,
       random: deps.random ?? Math.random,
       budgets,
+      secrets,
     };
     const scope: Scope = { inputs: run.inputs, steps: {}, run: { id: run.id, workflowId: run.workflowId, metadata: run.metadata } };
     const outcome: GraphOutcome = await runGraph(env, definition.steps, scope, '', lease.signal, true);

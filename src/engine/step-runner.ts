@@ -68,11 +68,14 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   const failWith = (error: RunError, retryable: boolean) => failOrRetry(env, step, stepType, attempt, error, retryable, graphSignal);
 
   if (!stepType) return failWith({ code: StepErrorCode.UNKNOWN_STEP_TYPE, message: `step type "${step.type}" is not registered in this process` }, false);
+  // What the step receives: its input with secrets filled in (the checkpoint keeps placeholders).
+  let runInput: unknown = attempt.input;
   if (!resuming) {
     const prepared = await prepareInput(env, step, stepType, scope);
     if (prepared.kind === 'skip') return finish(StepStatus.SKIPPED, {}, { kind: 'skipped' });
     if (prepared.kind === 'invalid') return failWith(prepared.error, false);
     attempt.input = prepared.input;
+    runInput = prepared.runInput;
     if (!(await save(env, attempt))) return stopped(env);
   }
   // A resumed wait is not re-recorded as RUNNING: if the worker dies while it looks again,
@@ -80,7 +83,8 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
 
   const { signal, cancel: cancelTimeouts } = attemptSignal(env, step, graphSignal);
   // Streamed text (an `llm` step with `stream: true`) becomes coalesced `step.delta` events.
-  const deltas = createDeltaPublisher((text) => env.lease.appendDelta(id, attempt.attempt, text), clock);
+  // Streamed text is masked too; a secret split across two coalesced chunks is not (docs/DECISIONS.md, issue 17).
+  const deltas = createDeltaPublisher(async (text) => env.lease.appendDelta(id, attempt.attempt, await env.secrets.mask(text)), clock);
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
@@ -98,7 +102,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     ...(env.waitpoints ? { waitpoints: env.waitpoints } : {}),
     expressions: { scope, evaluate: (value, extra) => evaluateValue(value, { ...scope, ...extra }, env.budgets.expression) },
   };
-  const outcome = await runWithSignal(() => stepType.run(attempt.input as never, ctx), signal).finally(cancelTimeouts);
+  const outcome = await runWithSignal(() => stepType.run(runInput as never, ctx), signal).finally(cancelTimeouts);
   // No delta may land after the attempt's outcome (which deletes its deltas).
   await deltas.stop();
   // The lease stopped while the step ran: write nothing (an interrupted attempt stays RUNNING, to be redone).
@@ -110,7 +114,9 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     case 'completed': {
       const bytes = oversizeOf(outcome.output, env.budgets.maxOutputBytes);
       if (bytes !== null) return failWith({ code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the output', bytes, env.budgets.maxOutputBytes) }, false);
-      return finish(StepStatus.COMPLETED, { output: outcome.output ?? null }, { kind: 'completed', output: outcome.output ?? null });
+      // Later steps see the output as stored: with any secret value masked.
+      const output = await env.secrets.mask(outcome.output ?? null);
+      return finish(StepStatus.COMPLETED, { output }, { kind: 'completed', output });
     }
     case 'waiting':
       if (!(await save(env, Object.assign(attempt, { status: StepStatus.WAITING, wakeAt: outcome.until })))) return stopped(env);
@@ -157,7 +163,11 @@ async function failOrRetry(
   return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message };
 }
 
-type Prepared = { kind: 'skip' } | { kind: 'input'; input: Record<string, unknown> } | { kind: 'invalid'; error: RunError };
+type Prepared =
+  | { kind: 'skip' }
+  /** `input` as checkpointed (secret placeholders kept); `runInput` as the step receives it. */
+  | { kind: 'input'; input: Record<string, unknown>; runInput: Record<string, unknown> }
+  | { kind: 'invalid'; error: RunError };
 
 /** Step error codes of the budgets of SPEC §16 (never retried). */
 const BUDGET_CODES = BUDGET_STEP_ERROR_CODES;
@@ -173,16 +183,19 @@ async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: S
       const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope, budget);
       if (!condition) return { kind: 'skip' };
     }
-    input = await evaluateWith(step, stepType, scope, budget);
+    input = await evaluateWith(step, stepType, scope, budget, stepType.secretFields === undefined ? null : (raw) => env.secrets.protect(raw));
   } catch (error) {
     if (error instanceof ExpressionLimitError) return { kind: 'invalid', error: { code: error.code, message: error.message } };
     return { kind: 'invalid', error: { code: StepErrorCode.EXPRESSION_FAILED, message: `expression failed: ${(error as Error).message}` } };
   }
   const bytes = oversizeOf(input, env.budgets.maxOutputBytes);
   if (bytes !== null) return { kind: 'invalid', error: { code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the evaluated `with`', bytes, env.budgets.maxOutputBytes) } };
-  const problem = Value.Errors(stepType.input, input).First();
+  const resolved = await env.secrets.resolve(input);
+  if (resolved.kind === 'missing') return { kind: 'invalid', error: { code: StepErrorCode.SECRET_NOT_FOUND, message: `the secret ${resolved.name} is not set in this workspace` } };
+  const runInput = resolved.value as Record<string, unknown>;
+  const problem = Value.Errors(stepType.input, runInput).First();
   if (problem) return { kind: 'invalid', error: { code: StepErrorCode.INVALID_INPUT, message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
-  return { kind: 'input', input };
+  return { kind: 'input', input: env.secrets.forStorage(input) as Record<string, unknown>, runInput };
 }
 
 /**
@@ -204,8 +217,18 @@ function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: Abo
 }
 
 /** Evaluates `with`, except a step type's nested steps (map evaluates them per item) and its `unevaluatedKeys`, which stay as written. */
-async function evaluateWith(step: StepDefinition, stepType: StepType, scope: Scope, budget: ExpressionBudget): Promise<Record<string, unknown>> {
+async function evaluateWith(
+  step: StepDefinition,
+  stepType: StepType,
+  scope: Scope,
+  budget: ExpressionBudget,
+  protectSecrets: ((raw: unknown) => unknown) | null,
+): Promise<Record<string, unknown>> {
   const raw = { ...(step.with ?? {}) };
+  if (protectSecrets) {
+    const fields = stepType.secretFields === 'all' ? Object.keys(raw) : (stepType.secretFields ?? []);
+    for (const key of fields) if (key in raw && key !== stepType.nestedSteps) raw[key] = protectSecrets(raw[key]);
+  }
   const kept = [...(stepType.nestedSteps !== undefined ? [stepType.nestedSteps] : []), ...(stepType.unevaluatedKeys ?? [])];
   const asWritten: Record<string, unknown> = {};
   for (const key of kept) {
@@ -217,6 +240,9 @@ async function evaluateWith(step: StepDefinition, stepType: StepType, scope: Sco
 }
 
 async function save(env: ExecutionEnv, attempt: StepAttempt): Promise<boolean> {
+  // No secret value is stored in a checkpoint (SPEC §13); errors may quote a response that echoed one.
+  attempt.output = await env.secrets.mask(attempt.output);
+  attempt.error = await env.secrets.mask(attempt.error);
   const saved = await env.lease.saveAttempt(attempt);
   if (saved) env.checkpoints.remember(attempt);
   return saved;

@@ -33,6 +33,8 @@ import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 import { registerWaitpointCallbackRoute, registerWaitpointRoutes } from './routes/waitpoint-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
+import { registerSecretRoutes } from './routes/secret-routes.js';
+import type { SecretsService } from '../service/secrets-service.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -46,6 +48,7 @@ export interface HttpDeps {
   runs: RunsService;
   tokens: TokensService;
   webhooks: WebhooksService;
+  secrets: SecretsService;
   authoring: AuthoringService;
   /** The built dashboard (index.html and assets), served at `/`; null or missing: a page saying how to build it. */
   webRoot?: string | null;
@@ -120,6 +123,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);
+      registerSecretRoutes(api, deps);
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);

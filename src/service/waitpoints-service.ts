@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { deriveFromKey } from '../auth/secret-box.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
@@ -37,7 +38,7 @@ export function createWaitpointsService(deps: WaitpointsServiceDeps) {
   /** The callback secret: HMAC-SHA256 of the waitpoint id under the server key, base64url. Never stored. */
   function callbackSecret(waitpointId: string): string | null {
     const key = deps.callbackKey();
-    return key === null ? null : createHmac('sha256', key).update(`slipway:waitpoint-callback:${waitpointId}`).digest('base64url');
+    return key === null ? null : deriveFromKey(key, 'waitpoint-callback', waitpointId);
   }
 
   function view(w: Waitpoint): WaitpointView {

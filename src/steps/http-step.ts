@@ -41,6 +41,8 @@ export function createHttpStep(options: HttpStepOptions) {
     description: 'Sends an HTTP request; output {status, headers, body}.',
     input: HttpInput,
     idempotent: false,
+    // `{{ secrets.NAME }}` may appear anywhere in its `with` (SPEC §13).
+    secretFields: 'all',
     async run(input, ctx): Promise<StepOutcome> {
       let url: URL;
       try {

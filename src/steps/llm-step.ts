@@ -50,6 +50,8 @@ export function createLlmStep(options: LlmStepOptions) {
     description: 'Calls an OpenAI-compatible chat-completions endpoint; output {text, json?, model, usage}.',
     input: LlmInput,
     idempotent: false,
+    // `{{ secrets.NAME }}` may appear anywhere in its `with` (SPEC §13).
+    secretFields: 'all',
     async run(input, ctx): Promise<StepOutcome> {
       if (!input.prompt && !input.messages) return { kind: 'failed', message: 'give with.prompt or with.messages', retryable: false };
       const messages: unknown[] = [];

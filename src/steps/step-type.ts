@@ -48,6 +48,12 @@ export interface StepType<S extends TObject = TObject> {
    * later, through `ctx.expressions`: `wait`'s `match` and `notify`).
    */
   unevaluatedKeys?: readonly string[];
+  /**
+   * Where `{{ secrets.NAME }}` may appear in this type's `with` (SPEC §13): `'all'`, or the
+   * top-level keys that take secrets (e.g. `['apiKey']`). Elsewhere it is an apply-time error.
+   * The step receives the values; its checkpointed input keeps the placeholders.
+   */
+  secretFields?: 'all' | readonly string[];
   run(input: Static<S>, ctx: StepContext): Promise<StepOutcome>;
 }
 

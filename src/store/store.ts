@@ -6,6 +6,7 @@ import type { WebhookStore } from './webhook-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { RunEventStore } from './run-events-store.js';
 import type { WaitpointStore } from './waitpoint-store.js';
+import type { SecretStore } from './secret-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
@@ -13,6 +14,7 @@ export type * from './workflow-store.js';
 export type * from './run-store.js';
 export type * from './lease-store.js';
 export type * from './webhook-store.js';
+export type * from './secret-store.js';
 export type * from './schedule-store.js';
 export type * from './run-events-store.js';
 export type * from './run-events.js';
@@ -29,7 +31,7 @@ export type * from './waitpoint-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, WaitpointStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, WaitpointStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

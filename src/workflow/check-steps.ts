@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parseDuration } from '../core/duration.js';
 import { StepDefinitionSchema, type StepDefinition } from './definition.js';
 import { findExpressionErrors } from './expressions.js';
+import { findSecretProblems } from './secret-references.js';
 import { stepDependencies } from './step-graph.js';
 
 /** What apply needs to know of a step type to validate a definition (a `StepType` has it). */
@@ -14,6 +15,8 @@ export interface StepTypeShape {
   retryable?: boolean;
   /** False when the type does not take a step-level `timeout`. */
   takesTimeout?: boolean;
+  /** Where `{{ secrets.NAME }}` may appear in `with`: every key, or these (SPEC §13). */
+  secretFields?: 'all' | readonly string[];
 }
 
 export type Path = (string | number)[];
@@ -59,6 +62,7 @@ export function checkStepList<E>(steps: readonly StepDefinition[], base: Path, s
     }
     if (typeof step.if === 'string') {
       for (const problem of findExpressionErrors(step.if)) errors.push(at([...here, 'if'], problem.message));
+      for (const problem of findSecretProblems(step.if, false)) errors.push(at([...here, 'if'], problem.message));
     }
   });
   steps.forEach((step, i) => {
@@ -92,6 +96,8 @@ function checkWith<E>(step: StepDefinition, here: Path, shape: StepTypeShape, st
       continue;
     }
     for (const problem of findExpressionErrors(value, [])) errors.push(at([...here, 'with', key, ...problem.path], problem.message));
+    const secretsAllowed = shape.secretFields === 'all' || (shape.secretFields ?? []).includes(key);
+    for (const problem of findSecretProblems(value, secretsAllowed)) errors.push(at([...here, 'with', key, ...problem.path], problem.message));
   }
   return errors;
 }

@@ -4,6 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './definition.js';
 import { checkStepList, formatPath, reservedNameProblem, type Path, type StepTypeShape } from './check-steps.js';
 import { findExpressionErrors } from './expressions.js';
+import { findSecretProblems } from './secret-references.js';
 import { checkScheduleDefinitions } from './schedule-definition.js';
 
 export type { StepTypeShape } from './check-steps.js';
@@ -78,6 +79,7 @@ function checkSteps(
 ): DefinitionError[] {
   const errors = checkStepList(definition.steps, ['steps'], stepTypes, at);
   for (const problem of findExpressionErrors(definition.output ?? null)) errors.push(at(['output', ...problem.path], problem.message));
+  for (const problem of findSecretProblems(definition.output ?? null, false)) errors.push(at(['output', ...problem.path], problem.message));
   return errors;
 }
 

@@ -7,6 +7,7 @@ import { SchedulePage } from './pages/schedule-page.js';
 import { SchedulesPage } from './pages/schedules-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
+import { SecretsPage } from './pages/secrets-page.js';
 import { WebhooksPage } from './pages/webhooks-page.js';
 import { WorkflowEditorPage } from './pages/lazy-editor-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
@@ -61,6 +62,7 @@ const NAV = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/settings/tokens', label: 'API Tokens' },
   { href: '/settings/webhooks', label: 'Webhooks' },
+  { href: '/settings/secrets', label: 'Secrets' },
 ];
 
 function Shell() {
@@ -111,6 +113,7 @@ function Page({ path }: { path: string }) {
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
   if (path === '/settings/webhooks') return <WebhooksPage />;
+  if (path === '/settings/secrets') return <SecretsPage />;
   if (path === '/schedules') return <SchedulesPage />;
   if ((params = match('/schedules/:id', path))) return <SchedulePage scheduleId={params.id!} />;
   if (path === '/' || path === '') return null;

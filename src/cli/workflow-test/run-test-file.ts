@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ export async function runTestFile(path: string, options: TestRunOptions): Promis
   const config = loadConfig({ databaseUrl: `sqlite:${join(dir, 'test.db')}`, concurrency: 1 });
   const store = await openStore(config.database);
   try {
-    const services = createServices(store, systemClock, await hostStepTypes(config), stepOptionsOf(config));
+    const services = createServices(store, systemClock, await hostStepTypes(config), stepOptionsOf(config), randomBytes(32));
     const prepared = await prepare(store, services, loaded.file);
     if (!prepared.ok) return [{ file: path, name: '(test file)', failures: [prepared.message], durationMs: Date.now() - started }];
     const results: CaseResult[] = [];
@@ -72,7 +73,7 @@ interface Prepared {
 
 async function prepare(store: Store, services: Services, file: LoadedTestFile): Promise<Prepared | { ok: false; message: string }> {
   const workspace = await store.createWorkspace({ name: 'slipway test', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now: systemClock.now() });
-  const seeded = await seedSecrets({ store, workspaceId: workspace.id, secrets: file.secrets });
+  const seeded = await seedSecrets({ secrets: services.secrets, workspaceId: workspace.id, values: file.secrets });
   if (!seeded.ok) return seeded;
   try {
     const applied = await services.workflows.applyWorkflow({ workspaceId: workspace.id, text: file.workflowText, publish: true });
@@ -103,6 +104,7 @@ async function runCase(store: Store, services: Services, prepared: Prepared, tes
     clock: systemClock,
     stepTypes: mockedStepTypes(services.stepTypes, mocks, { allowNetwork: options.allowNetwork }),
     childRuns: createChildRuns({ store, clock: systemClock, workflows: services.workflows }),
+    secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
   });
   const errors: unknown[] = [];
   const pool = createWorkerPool(workerPoolDepsOf(store, systemClock, executor), { concurrency: 1, leaseMs: 30_000, pollIntervalMs: 25, shutdownGraceMs: 1000, onError: (e) => errors.push(e) });

@@ -1,12 +1,18 @@
-import type { Store } from '../../store/store.js';
+import { AppError } from '../../core/errors.js';
+import type { SecretsService } from '../../service/secrets-service.js';
 
 /**
- * Puts a test file's `secrets:` into the throwaway database, so `{{ secrets.NAME }}` resolves
- * in its runs (SPEC §13). This build has no secrets store yet (issue 17): a file that names
- * secrets fails with a message saying so rather than running steps without them.
+ * Puts a test file's `secrets:` into the throwaway database (sealed under a throwaway key),
+ * so `{{ secrets.NAME }}` resolves in its runs and is masked in their outputs (SPEC §13).
  */
-export async function seedSecrets(input: { store: Store; workspaceId: number; secrets: Record<string, string> }): Promise<{ ok: true } | { ok: false; message: string }> {
-  const names = Object.keys(input.secrets);
-  if (names.length === 0) return { ok: true };
-  return { ok: false, message: `secrets: ${names.join(', ')} cannot be set: this build of Slipway has no secrets store (SPEC §13)` };
+export async function seedSecrets(input: { secrets: SecretsService; workspaceId: number; values: Record<string, string> }): Promise<{ ok: true } | { ok: false; message: string }> {
+  for (const [name, value] of Object.entries(input.values)) {
+    try {
+      await input.secrets.putSecret(input.workspaceId, name, value);
+    } catch (error) {
+      if (error instanceof AppError) return { ok: false, message: `secrets.${name}: ${error.details?.[0]?.message ?? error.message}` };
+      throw error;
+    }
+  }
+  return { ok: true };
 }

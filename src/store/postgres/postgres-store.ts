@@ -16,6 +16,7 @@ import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWaitpoints } from './postgres-waitpoints.js';
+import { createPostgresSecrets } from './postgres-secrets.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -142,6 +143,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresLeases(deps),
     ...createPostgresWebhooks(deps),
     ...createPostgresWaitpoints(deps),
+    ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
     ...events,
 

@@ -16,6 +16,7 @@ import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
 import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
+import { createSqliteSecrets } from './sqlite-secrets.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -79,6 +80,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...runs,
     ...createSqliteLeases(deps),
     ...createSqliteWebhooks(deps),
+    ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
     ...createSqliteWaitpoints(deps),

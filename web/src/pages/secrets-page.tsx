@@ -1,0 +1,163 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Secret } from '../../../src/api/secret-schemas.js';
+import { useApp } from '../app-context.js';
+import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { formatDate, formatRelative } from '../format.js';
+import { SlipwayApiError } from '../session.js';
+import { useAsync } from '../use-async.js';
+
+/** Settings > Secrets: names and dates, set a value (write-only), delete. Values are never shown. */
+export function SecretsPage() {
+  const { client } = useApp();
+  const secrets = useAsync(() => client.listSecrets(), []);
+  const [deleting, setDeleting] = useState<Secret | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Secrets</h1>
+      </div>
+      <p class="muted">
+        Steps use a secret as <code>{'{{ secrets.NAME }}'}</code> in the <code>with</code> of <code>http</code> and <code>llm</code> steps. Values are
+        encrypted at rest and never shown again, here or in any answer; wherever one would appear in an output, it reads <code>****</code>.
+      </p>
+      <SetSecretForm
+        onSaved={(name) => {
+          setSaved(name);
+          secrets.reload();
+        }}
+      />
+      {saved ? <p role="status" class="notice">Secret {saved} saved.</p> : null}
+      <section class="card" aria-labelledby="secrets-heading">
+        <h2 id="secrets-heading">Secrets of this workspace</h2>
+        {secrets.error ? <ErrorBox error={secrets.error} onRetry={secrets.reload} /> : null}
+        {secrets.loading && !secrets.data ? <Loading label="Loading secrets…" /> : null}
+        {secrets.data && secrets.data.data.length === 0 ? <Empty>No secrets yet.</Empty> : null}
+        {secrets.data && secrets.data.data.length > 0 ? (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Last updated</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col"><span class="sr-only">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {secrets.data.data.map((secret) => (
+                  <tr key={secret.name} data-secret-name={secret.name}>
+                    <td><code>{secret.name}</code></td>
+                    <td title={secret.updated_at}>{formatDate(secret.updated_at)}</td>
+                    <td title={secret.last_used_at ?? ''}>{secret.last_used_at ? formatRelative(secret.last_used_at) : 'never'}</td>
+                    <td>
+                      <button type="button" class="button small danger" onClick={() => setDeleting(secret)} aria-label={`Delete secret ${secret.name}`}>
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+      {deleting ? (
+        <DeleteDialog
+          secret={deleting}
+          onClose={(changed) => {
+            setDeleting(null);
+            if (changed) secrets.reload();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function SetSecretForm({ onSaved }: { onSaved: (name: string) => void }) {
+  const { client } = useApp();
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const [problems, setProblems] = useState<{ name?: string; value?: string }>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setProblems({});
+    if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(name)) return setProblems({ name: 'Capitals, digits and _, starting with a capital (e.g. API_KEY).' });
+    if (value.length < 8) return setProblems({ value: 'At least 8 characters: shorter values cannot be masked safely.' });
+    setBusy(true);
+    try {
+      await client.putSecret(name, value);
+      setValue('');
+      setName('');
+      onSaved(name);
+    } catch (err) {
+      const detail = err instanceof SlipwayApiError ? err.body.details?.[0] : undefined;
+      if (detail?.path.endsWith('name')) setProblems({ name: detail.message });
+      else if (detail?.path.endsWith('value')) setProblems({ value: detail.message });
+      else setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="set-secret-heading">
+      <h2 id="set-secret-heading">Set a secret</h2>
+      <p class="muted small">Setting an existing name replaces its value.</p>
+      <div class="form-row">
+        <div class={`field${problems.name ? ' has-error' : ''}`}>
+          <label for="secret-name">Name</label>
+          <input id="secret-name" value={name} placeholder="API_KEY" autocomplete="off" spellcheck={false} onInput={(e) => setName((e.target as HTMLInputElement).value)}
+            aria-invalid={problems.name ? true : undefined} aria-describedby={problems.name ? 'secret-name-error' : undefined} />
+          {problems.name ? <p class="field-error" id="secret-name-error">{problems.name}</p> : null}
+        </div>
+        <div class={`field${problems.value ? ' has-error' : ''}`}>
+          <label for="secret-value">Value</label>
+          <input id="secret-value" type="password" value={value} autocomplete="new-password" onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+            aria-invalid={problems.value ? true : undefined} aria-describedby={problems.value ? 'secret-value-error' : undefined} />
+          {problems.value ? <p class="field-error" id="secret-value-error">{problems.value}</p> : null}
+        </div>
+        <div class="field field-button">
+          <button type="submit" class="button primary" disabled={busy}>{busy ? 'Saving…' : 'Save secret'}</button>
+        </div>
+      </div>
+      {error ? <ErrorBox error={error} /> : null}
+    </form>
+  );
+}
+
+function DeleteDialog({ secret, onClose }: { secret: Secret; onClose: (changed: boolean) => void }) {
+  const { client } = useApp();
+  const ref = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => ref.current?.showModal(), []);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await client.deleteSecret(secret.name);
+      ref.current?.close();
+      onClose(true);
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  return (
+    <dialog ref={ref} class="dialog" aria-labelledby="delete-secret-heading" onClose={() => onClose(false)}>
+      <h2 id="delete-secret-heading">Delete secret {secret.name}?</h2>
+      <p>Steps that use <code>{`{{ secrets.${secret.name} }}`}</code> will fail with SECRET_NOT_FOUND. This cannot be undone.</p>
+      {error ? <ErrorBox error={error} /> : null}
+      <div class="dialog-actions">
+        <button type="button" class="button" onClick={() => ref.current?.close()} disabled={busy}>Keep it</button>
+        <button type="button" class="button danger" onClick={remove} disabled={busy}>{busy ? 'Deleting…' : 'Delete secret'}</button>
+      </div>
+    </dialog>
+  );
+}
