@@ -30,7 +30,7 @@ export function builtinStepTypes(options: BuiltinStepOptions = DEFAULT_STEP_OPTI
     delayStep,
     failStep,
     httpStep,
-    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey }),
+    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey, allowPrivate: options.httpAllowPrivate }),
     mapStep,
     workflowStep,
     createWaitStep(httpStep as StepType),
