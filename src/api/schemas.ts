@@ -185,6 +185,10 @@ const runDetailFields = {
     { type: Type.String({ description: '`api`, `schedule` (with schedule_id, fire_at), `child` (with parent_run_id), …' }) },
     { additionalProperties: true, description: 'What started the run' },
   )),
+  usage: Type.Optional(Nullable(Type.Object(
+    { input_tokens: Type.Integer(), output_tokens: Type.Integer() },
+    { description: 'LLM token totals of the run\'s completed llm steps (GET of one run with include=details; null without llm steps)' },
+  ))),
 };
 
 export const RunWithDetailsSchema = Type.Object(

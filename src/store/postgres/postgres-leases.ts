@@ -7,6 +7,7 @@ import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.
 import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
@@ -137,6 +138,7 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
           [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
         )).rows as Row[];
         if (!row) return false;
+        await closeRunWaitpointsPg(client, runId, input.error?.code, input.now);
         await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
         return true;
       });

@@ -9,6 +9,7 @@ import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
 const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STARTING', 'RUNNING')`;
@@ -121,6 +122,7 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         );
         if (!done) return false;
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
+        closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
         appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
         return true;
       });
