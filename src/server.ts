@@ -17,6 +17,8 @@ import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstra
 import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
+import { createRunControlService } from './service/run-control-service.js';
+import { createBulkRuns } from './service/bulk-runs.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWebhooksService } from './service/webhooks-service.js';
@@ -88,7 +90,10 @@ export function createServices(
 ) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
+  const runControl = createRunControlService({ store, clock });
   return {
+    runControl,
+    bulkRuns: createBulkRuns({ store, clock, runControl }),
     stepTypes,
     workflows,
     auth: createAuthService({ store, clock }),
@@ -194,12 +199,14 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
     secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
+    abortGraceMs: config.abortGraceMs,
   });
   const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    abortGraceMs: config.abortGraceMs,
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 

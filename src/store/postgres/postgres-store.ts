@@ -1,3 +1,4 @@
+import { createPostgresRunControl } from './postgres-run-control.js';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
@@ -143,6 +144,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresWebhooks(deps),
     ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
+    ...createPostgresRunControl({ ...deps, createRunIn }),
     ...events,
 
     onRunsQueued(listen) {
