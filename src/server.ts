@@ -9,6 +9,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhoo
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createReadinessService } from './service/readiness-service.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
@@ -26,6 +27,8 @@ import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
 import { createDefinitionScheduleSync } from './service/definition-schedules.js';
 import { createSchedulesService } from './service/schedules-service.js';
+import { createWaitpointsService } from './service/waitpoints-service.js';
+import { API_PREFIX } from './api/prefix.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
 import type { StepType } from './steps/step-type.js';
@@ -91,9 +94,15 @@ export function createServices(
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
   const runControl = createRunControlService({ store, clock });
+  // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
+  const waitpointSettings = { publicUrl: 'http://127.0.0.1:8080', callbackKey: null as Buffer | null };
   return {
     runControl,
     bulkRuns: createBulkRuns({ store, clock, runControl }),
+    waitpointSettings,
+    waitpoints: createWaitpointsService({
+      store, clock, apiPrefix: API_PREFIX, publicUrl: () => waitpointSettings.publicUrl, callbackKey: () => waitpointSettings.callbackKey,
+    }),
     stepTypes,
     workflows,
     auth: createAuthService({ store, clock }),
@@ -106,6 +115,7 @@ export function createServices(
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
     secrets: createSecretsService({ store, clock, key: secretKey }),
+    readiness: createReadinessService({ store }),
   };
 }
 
@@ -190,11 +200,15 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const store = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
   }));
-  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKeyOf(config));
+  const secretKey = secretKeyOf(config);
+  const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKey);
+  services.waitpointSettings.callbackKey = secretKey;
+  services.waitpointSettings.publicUrl = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const executor = createRunExecutor({
     store,
     clock,
     stepTypes: services.stepTypes,
+    waitpoints: services.waitpoints.bridge,
     childRuns: createChildRuns({ store, clock, workflows: services.workflows, limits: { maxDepth: config.budgets.maxRunDepth, maxTree: config.budgets.maxRunTree } }),
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
@@ -231,6 +245,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
     app = await buildHttpApp({ ...services, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
     url = await app.listen({ host: config.host, port: config.port });
+    if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
   pool.start();
   dispatcher?.start();

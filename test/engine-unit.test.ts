@@ -76,7 +76,7 @@ beforeEach(() => {
   store = createFakeEngineStore();
   const executor = createRunExecutor({ store, clock: fake.clock, stepTypes: createStepRegistry([gateStep, flakyStep] as StepType[]), childRuns: noChildRuns, random: () => 1 });
   pool = createWorkerPool(workerPoolDepsOf(store, fake.clock, executor), {
-    concurrency: 2, leaseMs: LEASE_MS, pollIntervalMs: 1000, shutdownGraceMs: GRACE_MS, workerId: 'w1',
+    concurrency: 2, leaseMs: LEASE_MS, pollIntervalMs: 60_000, shutdownGraceMs: GRACE_MS, workerId: 'w1',
   });
 });
 

@@ -189,6 +189,29 @@ for (const backend of testBackends()) {
       assert.equal(bad.body.details[0].path, 'query.wait');
     });
 
+    it('ends open streams and long-polls at shutdown', async () => {
+      const idle = await startTestServer({ backend, concurrency: 0 });
+      await idle.publish(THREE_STEPS);
+      const created = await idle.api('POST', '/workflows/three-steps/runs', { body: { inputs: {} } });
+      const url = `${idle.url}${API_PREFIX}/workflow-runs/${created.body.run_id}/events`;
+      const streams = Array.from({ length: 3 }, () => readSse(url, { headers: { authorization: `Bearer ${idle.token}` }, timeoutMs: 30_000 }));
+      const polled = idle.api('GET', `/workflow-runs/${created.body.run_id}?wait=60`);
+      // Wait until the readers are subscribed (the stream replays QUEUED, then follows).
+      for (const deadline = Date.now() + 20_000; idle.services.runEvents.watchedRuns() === 0 && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(idle.services.runEvents.watchedRuns(), 1, 'one subscription for the run, however many readers');
+      await idle.close();
+      for (const stream of await Promise.all(streams)) {
+        assert.equal(stream.closedByServer, true);
+        assert.deepEqual(stream.events.map((e) => e.data.status), ['QUEUED']);
+      }
+      const answer = await polled;
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.status, 'QUEUED', 'the long-poll answered with the current state');
+    });
+
     it('leaves the plain Slate answers unchanged without wait', async () => {
       const created = await t.api('POST', '/workflows/three-steps/runs?cachebuster=1', { body: { inputs: {} } });
       assert.equal(created.status, 202);

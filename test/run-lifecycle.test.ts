@@ -63,10 +63,10 @@ for (const backend of testBackends()) describe(`run lifecycle (SPEC §4) [${back
     // While it waits, the run is released: no lease owner, no worker slot, due at the wake time.
     const stored = await waitFor(async () => {
       const current = await t.server.store.getRun(t.workspaceId, runId);
-      return current?.leaseOwner === null && current;
-    }, { intervalMs: 5, what: 'the waiting run is released' });
+      // The pool frees the slot just after the release commits: wait for both.
+      return current?.leaseOwner === null && t.server.pool.activeRuns === 0 && current;
+    }, { intervalMs: 5, what: 'the waiting run is released and holds no slot' });
     assert.equal(stored.status, 'RUNNING');
-    assert.equal(t.server.pool.activeRuns, 0);
     assert.ok(stored.leaseExpiresAt! >= stored.startedAt! + 300);
     const run = await t.waitForStatus(runId, ['COMPLETED', 'FAILED']);
     assert.deepEqual(run.output, { mode: 'wait', paused: 'COMPLETED' });

@@ -190,6 +190,10 @@ const runDetailFields = {
     { run_id: Type.String(), from_step: Nullable(Type.String({ description: 'A step id, `@failed`, or null for a full replay' })) },
     { description: 'The run this one replays (SPEC §11)' },
   )),
+  usage: Type.Optional(Nullable(Type.Object(
+    { input_tokens: Type.Integer(), output_tokens: Type.Integer() },
+    { description: 'LLM token totals of the run\'s completed llm steps (GET of one run with include=details; null without llm steps)' },
+  ))),
 };
 
 export const RunWithDetailsSchema = Type.Object(

@@ -33,6 +33,8 @@ export interface Config {
   /** OpenAI-compatible API of `llm` steps (`SLIPWAY_LLM_BASE_URL`, `SLIPWAY_LLM_API_KEY`). */
   llmBaseUrl: string;
   llmApiKey: string | null;
+  /** Base of the absolute URLs waitpoints hand out (`SLIPWAY_PUBLIC_URL`); null: the address `serve` listens on. */
+  publicUrl: string | null;
   /** Modules that export host step types (`SLIPWAY_STEP_TYPES`, comma-separated paths). */
   stepTypeModules: string[];
   /** What one workflow may cost (SPEC §16, docs/CONFIGURATION.md "Budgets"). */
@@ -100,6 +102,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     httpMaxResponseBytes: wholeNumber('SLIPWAY_HTTP_MAX_RESPONSE_BYTES', env.SLIPWAY_HTTP_MAX_RESPONSE_BYTES ?? 10 * 1024 * 1024, 1, 2 ** 31),
     llmBaseUrl: absoluteUrl('SLIPWAY_LLM_BASE_URL', env.SLIPWAY_LLM_BASE_URL ?? 'https://api.openai.com/v1'),
     llmApiKey: env.SLIPWAY_LLM_API_KEY || null,
+    publicUrl: env.SLIPWAY_PUBLIC_URL ? absoluteUrl('SLIPWAY_PUBLIC_URL', env.SLIPWAY_PUBLIC_URL) : null,
     stepTypeModules: (env.SLIPWAY_STEP_TYPES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     budgets: loadBudgets(env),
   };

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
+import type { ChildRuns, StepTypeRegistry, Waitpoints } from '../steps/step-type.js';
 import type { Run } from '../store/store.js';
 import type { RunBudgets } from './budgets.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -14,6 +14,8 @@ export interface ExecutionEnv {
   clock: Clock;
   stepTypes: StepTypeRegistry;
   childRuns: ChildRuns;
+  /** Waitpoints for `wait` steps; absent where the host wired none. */
+  waitpoints?: Waitpoints;
   checkpoints: Checkpoints;
   /** When the whole run times out, or null. */
   deadline: number | null;

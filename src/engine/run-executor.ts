@@ -3,7 +3,7 @@ import { assertNever } from '../core/assert-never.js';
 import { parseDuration } from '../core/duration.js';
 import type { ExecutionResult, GraphOutcome } from '../core/outcomes.js';
 import { RunErrorCode, RunStatus } from '../core/states.js';
-import type { ChildRuns, StepTypeRegistry } from '../steps/step-type.js';
+import type { ChildRuns, StepTypeRegistry, Waitpoints } from '../steps/step-type.js';
 import type { Run, RunError, Store } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { evaluateValue, ExpressionLimitError } from '../workflow/expressions.js';
@@ -37,6 +37,7 @@ export function createRunExecutor(deps: {
   clock: Clock;
   stepTypes: StepTypeRegistry;
   childRuns: ChildRuns;
+  waitpoints?: Waitpoints;
   stepConcurrency?: number;
   random?: () => number;
   budgets?: RunBudgets;
@@ -75,6 +76,7 @@ export function createRunExecutor(deps: {
       clock,
       stepTypes: deps.stepTypes,
       childRuns: deps.childRuns,
+      ...(deps.waitpoints ? { waitpoints: deps.waitpoints } : {}),
       checkpoints: createCheckpoints(await store.listStepAttempts(run.id)),
       deadline,
       isDraining: options.isDraining,

@@ -99,6 +99,8 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     childRuns: env.childRuns,
     limits: { mapItems: env.budgets.maxMapItems },
     streamText: (text) => deltas.push(text),
+    ...(env.waitpoints ? { waitpoints: env.waitpoints } : {}),
+    expressions: { scope, evaluate: (value, extra) => evaluateValue(value, { ...scope, ...extra }, env.budgets.expression) },
   };
   const outcome = await runWithSignal(() => stepType.run(runInput as never, ctx), signal).finally(cancelTimeouts);
   // No delta may land after the attempt's outcome (which deletes its deltas).
@@ -214,7 +216,7 @@ function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: Abo
   return { signal: AbortSignal.any(limits), cancel: () => timers.forEach((cancel) => cancel()) };
 }
 
-/** Evaluates `with`, except a step type's nested steps, which stay as written (map evaluates them per item). */
+/** Evaluates `with`, except a step type's nested steps (map evaluates them per item) and its `unevaluatedKeys`, which stay as written. */
 async function evaluateWith(
   step: StepDefinition,
   stepType: StepType,
@@ -227,12 +229,14 @@ async function evaluateWith(
     const fields = stepType.secretFields === 'all' ? Object.keys(raw) : (stepType.secretFields ?? []);
     for (const key of fields) if (key in raw && key !== stepType.nestedSteps) raw[key] = protectSecrets(raw[key]);
   }
-  const nestedKey = stepType.nestedSteps;
-  const nested = nestedKey !== undefined ? raw[nestedKey] : undefined;
-  if (nestedKey !== undefined) delete raw[nestedKey];
+  const kept = [...(stepType.nestedSteps !== undefined ? [stepType.nestedSteps] : []), ...(stepType.unevaluatedKeys ?? [])];
+  const asWritten: Record<string, unknown> = {};
+  for (const key of kept) {
+    if (key in raw) asWritten[key] = raw[key];
+    delete raw[key];
+  }
   const input = (await evaluateValue(raw, scope, budget)) as Record<string, unknown>;
-  if (nestedKey !== undefined && nested !== undefined) input[nestedKey] = nested;
-  return input;
+  return Object.assign(input, asWritten);
 }
 
 async function save(env: ExecutionEnv, attempt: StepAttempt): Promise<boolean> {

@@ -17,6 +17,7 @@ import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowGraphService } from '../service/workflow-graph-service.js';
 import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
+import type { WaitpointsService } from '../service/waitpoints-service.js';
 import { authHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBodyParsers } from './body-parsers.js';
@@ -33,9 +34,11 @@ import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
+import { registerWaitpointCallbackRoute, registerWaitpointRoutes } from './routes/waitpoint-routes.js';
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 import { registerSecretRoutes } from './routes/secret-routes.js';
 import type { SecretsService } from '../service/secrets-service.js';
+import type { ReadinessService } from '../service/readiness-service.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -59,7 +62,10 @@ export interface HttpDeps {
   workflowGraph: WorkflowGraphService;
   runControl: RunControlService;
   bulkRuns: BulkRuns;
+  waitpoints: WaitpointsService;
   logger: FastifyBaseLogger | false;
+  /** `/readyz`: whether the database answers and is migrated. */
+  readiness: ReadinessService;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
 }
@@ -115,6 +121,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
     return { status: 'ok' };
   });
+  // Readiness (SPEC §17): 200 when the database answers and is migrated, else 503 with the error body.
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const readiness = await deps.readiness.check();
+    if (!readiness.ready) return sendError(reply, request, new AppError('service_unavailable', readiness.detail));
+    return { status: 'ok' };
+  });
 
   await app.register(
     async (api) => {
@@ -130,6 +142,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
+      registerWaitpointRoutes(api, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+  // The waitpoint callback takes no bearer token: the secret in its URL is the credential (SPEC §7).
+  await app.register(
+    async (api) => {
+      api.addHook('preValidation', refuseNulCharacters);
+      registerWaitpointCallbackRoute(api, deps);
     },
     { prefix: API_PREFIX },
   );

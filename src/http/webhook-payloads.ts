@@ -1,6 +1,7 @@
 import { toIso } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 import type { WebhookDelivery } from '../store/webhook-store.js';
+import { runUsageOf } from '../service/run-usage.js';
 import { toRunWithDetails } from './presenters.js';
 
 /**
@@ -13,5 +14,5 @@ export async function runWebhookPayload(store: Store, delivery: Pick<WebhookDeli
   if (delivery.runId === null) return null;
   const run = await store.getRun(delivery.workspaceId, delivery.runId);
   if (!run) return null;
-  return JSON.stringify({ type: delivery.event, timestamp: toIso(run.completedAt ?? delivery.createdAt), data: toRunWithDetails(run) });
+  return JSON.stringify({ type: delivery.event, timestamp: toIso(run.completedAt ?? delivery.createdAt), data: { ...toRunWithDetails(run), usage: runUsageOf(await store.listStepAttempts(run.id)) } });
 }

@@ -10,6 +10,8 @@ export interface RunEventsOptions {
   pollIntervalMs?: number;
   /** Bytes a stream may have waiting for a slow reader before it is closed (the client resumes). Default 1 MiB. */
   maxBufferedBytes?: number;
+  /** How long a stream past its cap waits for the reader to catch up before it is closed. Default 10 s. */
+  slowReaderMs?: number;
   /** The longest a stream lives; the client then resumes with Last-Event-ID. Default 1 h. */
   maxStreamMs?: number;
   /** A comment line this often keeps proxies from closing an idle stream. Default 15 s. */
@@ -19,6 +21,7 @@ export interface RunEventsOptions {
 /** The bounds every event stream is held to (SPEC §9). */
 export interface StreamLimits {
   maxBufferedBytes: number;
+  slowReaderMs: number;
   maxStreamMs: number;
   keepAliveMs: number;
 }
@@ -121,6 +124,7 @@ export function createRunEventsService(deps: { store: Store }, options: RunEvent
 
   const limits: StreamLimits = {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    slowReaderMs: options.slowReaderMs ?? 10_000,
     maxStreamMs: options.maxStreamMs ?? 60 * 60_000,
     keepAliveMs: options.keepAliveMs ?? 15_000,
   };

@@ -5,6 +5,7 @@ import type { CreateRunResult, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
+import { runUsageOf, type RunUsage } from './run-usage.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -125,7 +126,12 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     return store.listRuns(workspaceId, query);
   }
 
-  return { createRun, dryRunCreate, getRun, cancelRun, listRuns };
+  /** LLM token totals of a run, from its completed llm attempts (SPEC §13). */
+  async function getRunUsage(runId: string): Promise<RunUsage | null> {
+    return runUsageOf(await store.listStepAttempts(runId));
+  }
+
+  return { createRun, dryRunCreate, getRun, cancelRun, listRuns, getRunUsage };
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;

@@ -5,6 +5,7 @@ import { createLlmStep } from './llm-step.js';
 import { mapStep } from './map-step.js';
 import type { StepType, StepTypeRegistry } from './step-type.js';
 import { transformStep } from './transform.js';
+import { createWaitStep } from './wait-step.js';
 import { workflowStep } from './workflow-step.js';
 
 /** What the configurable built-ins need from configuration. */
@@ -23,14 +24,16 @@ export const DEFAULT_STEP_OPTIONS: BuiltinStepOptions = {
 };
 
 export function builtinStepTypes(options: BuiltinStepOptions = DEFAULT_STEP_OPTIONS): StepType[] {
+  const httpStep = createHttpStep({ allowPrivate: options.httpAllowPrivate, maxResponseBytes: options.httpMaxResponseBytes });
   return [
     transformStep,
     delayStep,
     failStep,
-    createHttpStep({ allowPrivate: options.httpAllowPrivate, maxResponseBytes: options.httpMaxResponseBytes }),
-    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey }),
+    httpStep,
+    createLlmStep({ baseUrl: options.llmBaseUrl, apiKey: options.llmApiKey, allowPrivate: options.httpAllowPrivate }),
     mapStep,
     workflowStep,
+    createWaitStep(httpStep as StepType),
   ] as StepType[];
 }
 

@@ -1,26 +1,31 @@
 import { Type } from '@sinclair/typebox';
-import { readChatStream } from './llm-stream.js';
+import { callChatCompletions, checkProviderUrl, type ChatResult } from './llm-call.js';
 import { defineStepType, type StepOutcome } from './step-type.js';
+
+export { retryAfterMs } from './llm-call.js';
 
 export interface LlmStepOptions {
   /** `SLIPWAY_LLM_BASE_URL`, e.g. `https://api.openai.com/v1`; `/chat/completions` is appended. */
   baseUrl: string;
-  /** `SLIPWAY_LLM_API_KEY`; sent as a bearer token when set. */
+  /** `SLIPWAY_LLM_API_KEY`; sent as a bearer token when set, never to a step's own `baseUrl`. */
   apiKey: string | null;
-  /** Tries per attempt for 429 and 5xx answers (with backoff honouring Retry-After). */
+  /** SLIPWAY_HTTP_ALLOW_PRIVATE: a step's own `baseUrl` may reach private addresses. */
+  allowPrivate?: boolean;
+  /** Tries per attempt for 429 and 5xx answers of a single model (with backoff honouring Retry-After). */
   maxTries?: number;
   /** Backoff before the second try when the provider sends no Retry-After. */
   backoffMs?: number;
+  /** One call's time limit; past it a model list moves on to the next model. */
+  requestTimeoutMs?: number;
 }
 
-/** A Retry-After longer than this is not waited out inside the step; the step fails (its `retry` may apply). */
-const MAX_RETRY_AFTER_MS = 60_000;
-
 const Message = Type.Object({ role: Type.String(), content: Type.Unknown() });
+const ModelName = Type.String({ minLength: 1 });
 
 const LlmInput = Type.Object(
   {
-    model: Type.String({ minLength: 1 }),
+    /** A model, or models tried in order: a 429, 5xx or time-out moves to the next at once. */
+    model: Type.Union([ModelName, Type.Array(ModelName, { minItems: 1, maxItems: 10 })]),
     prompt: Type.Optional(Type.String()),
     system: Type.Optional(Type.String()),
     messages: Type.Optional(Type.Array(Message, { minItems: 1 })),
@@ -30,21 +35,25 @@ const LlmInput = Type.Object(
     responseSchema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     /** Read the answer as the provider's SSE stream and publish it as `step.delta` events while it arrives. */
     stream: Type.Optional(Type.Boolean()),
+    /** Another OpenAI-compatible provider (through the address guard); it never receives the server's key. */
+    baseUrl: Type.Optional(Type.String({ minLength: 1 })),
+    /** Bearer token for the provider, e.g. `{{ secrets.OPENAI_API_KEY }}`. */
+    apiKey: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
 
 /**
- * `llm`: one OpenAI-compatible chat completion. Output `{text, json?, model, usage}`;
- * `json` is the parsed answer when a `responseSchema` was given. 429 and 5xx answers are
- * tried again inside the attempt, waiting what `Retry-After` asks (or an exponential backoff).
- * With `stream: true` the answer is read as the provider's SSE stream and its text handed to
- * `ctx.streamText` as it arrives (the engine coalesces it into `step.delta` events); the
- * output is the same, the whole text checkpointed once the stream ends.
+ * `llm`: one OpenAI-compatible chat completion (SPEC §5, §13). Output `{text, json?, model,
+ * usage}`: `usage` is `{input_tokens, output_tokens, model}` with the provider's own object
+ * under `usage.raw`; `json` is the parsed answer when a `responseSchema` was given. With one
+ * model, 429 and 5xx answers are tried again inside the attempt (Retry-After or backoff);
+ * with a list of models, such an answer (or a time-out) moves to the next model at once.
+ * `baseUrl` and `apiKey` choose another provider; the server's `SLIPWAY_LLM_API_KEY` goes
+ * only to the server's `SLIPWAY_LLM_BASE_URL`. With `stream: true` the answer's text is
+ * handed to `ctx.streamText` as it arrives.
  */
 export function createLlmStep(options: LlmStepOptions) {
-  const maxTries = options.maxTries ?? 4;
-  const backoffMs = options.backoffMs ?? 1000;
   return defineStepType({
     type: 'llm',
     description: 'Calls an OpenAI-compatible chat-completions endpoint; output {text, json?, model, usage}.',
@@ -54,59 +63,66 @@ export function createLlmStep(options: LlmStepOptions) {
     secretFields: 'all',
     async run(input, ctx): Promise<StepOutcome> {
       if (!input.prompt && !input.messages) return { kind: 'failed', message: 'give with.prompt or with.messages', retryable: false };
-      const messages: unknown[] = [];
-      if (input.system) messages.push({ role: 'system', content: input.system });
-      if (input.messages) messages.push(...input.messages);
-      if (input.prompt) messages.push({ role: 'user', content: input.prompt });
-      const request: Record<string, unknown> = { model: input.model, messages };
-      if (input.temperature !== undefined) request.temperature = input.temperature;
-      if (input.maxTokens !== undefined) request.max_tokens = input.maxTokens;
-      if (input.responseSchema) {
-        request.response_format = { type: 'json_schema', json_schema: { name: 'response', schema: input.responseSchema, strict: true } };
+      if (input.baseUrl !== undefined) {
+        const refused = await checkProviderUrl(input.baseUrl, options.allowPrivate ?? false);
+        if (refused) return { kind: 'failed', message: refused, retryable: false };
       }
-      if (input.stream) {
-        request.stream = true;
-        request.stream_options = { include_usage: true };
-      }
-      const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+      const baseUrl = input.baseUrl ?? options.baseUrl;
+      const apiKey = input.apiKey ?? (input.baseUrl === undefined ? options.apiKey : null);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-
-      for (let tryNumber = 1; ; tryNumber++) {
-        let response: Response;
-        try {
-          response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(request), signal: ctx.signal });
-        } catch (error) {
-          if (ctx.signal.aborted) throw error;
-          return { kind: 'failed', message: `LLM provider at ${url} unreachable: ${(error as Error).message}`, retryable: true };
+      if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+      const models = typeof input.model === 'string' ? [input.model] : input.model;
+      const failures: string[] = [];
+      for (const model of models) {
+        const result: ChatResult = await callChatCompletions({
+          url: `${baseUrl.replace(/\/+$/, '')}/chat/completions`,
+          headers,
+          request: chatRequest(input, model),
+          stream: input.stream === true,
+          signal: ctx.signal,
+          now: ctx.now,
+          onText: (text) => ctx.streamText?.(text),
+          maxTries: models.length > 1 ? 1 : (options.maxTries ?? 4),
+          backoffMs: options.backoffMs ?? 1000,
+          timeoutMs: options.requestTimeoutMs ?? 120_000,
+        });
+        switch (result.kind) {
+          case 'answered':
+            return { kind: 'completed', output: toOutput(result, model, Boolean(input.responseSchema)) };
+          case 'fatal':
+            return { kind: 'failed', message: result.message, retryable: false };
+          case 'transient':
+            failures.push(models.length > 1 ? `${model}: ${result.message}` : result.message);
+            break;
         }
-        if (response.ok && input.stream && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-          const streamed = await readChatStream(response, (text) => ctx.streamText?.(text));
-          return { kind: 'completed', output: withJson({ text: streamed.text, model: streamed.model ?? input.model, usage: streamed.usage }, Boolean(input.responseSchema)) };
-        }
-        const text = await response.text();
-        if (response.ok) return { kind: 'completed', output: toOutput(text, input.model, Boolean(input.responseSchema)) };
-        const transient = response.status === 429 || response.status >= 500;
-        const message = `LLM provider answered ${response.status}: ${text.slice(0, 300)}`;
-        if (!transient) return { kind: 'failed', message, retryable: false };
-        const waitMs = retryAfterMs(response.headers.get('retry-after'), ctx.now()) ?? backoffMs * 2 ** (tryNumber - 1);
-        if (tryNumber >= maxTries || waitMs > MAX_RETRY_AFTER_MS) return { kind: 'failed', message, retryable: true };
-        await sleep(waitMs, ctx.signal);
       }
+      return { kind: 'failed', message: failures.join('; '), retryable: true };
     },
   });
 }
 
-function toOutput(text: string, requestedModel: string, wantsJson: boolean) {
-  const body = JSON.parse(text) as { model?: string; usage?: unknown; choices?: { message?: { content?: string | null } }[] };
-  const content = body.choices?.[0]?.message?.content ?? '';
-  return withJson({ text: content, model: body.model ?? requestedModel, usage: body.usage ?? null }, wantsJson);
+function chatRequest(input: { prompt?: string; system?: string; messages?: unknown[]; temperature?: number; maxTokens?: number; responseSchema?: Record<string, unknown>; stream?: boolean }, model: string) {
+  const messages: unknown[] = [];
+  if (input.system) messages.push({ role: 'system', content: input.system });
+  if (input.messages) messages.push(...input.messages);
+  if (input.prompt) messages.push({ role: 'user', content: input.prompt });
+  const request: Record<string, unknown> = { model, messages };
+  if (input.temperature !== undefined) request.temperature = input.temperature;
+  if (input.maxTokens !== undefined) request.max_tokens = input.maxTokens;
+  if (input.responseSchema) request.response_format = { type: 'json_schema', json_schema: { name: 'response', schema: input.responseSchema, strict: true } };
+  if (input.stream) {
+    request.stream = true;
+    request.stream_options = { include_usage: true };
+  }
+  return request;
 }
 
-function withJson(output: Record<string, unknown>, wantsJson: boolean): Record<string, unknown> {
+function toOutput(result: { text: string; model: string | null; usage: unknown }, requestedModel: string, wantsJson: boolean) {
+  const model = result.model ?? requestedModel;
+  const output: Record<string, unknown> = { text: result.text, model, usage: normalizeUsage(result.usage, model) };
   if (wantsJson) {
     try {
-      output.json = JSON.parse(output.text as string);
+      output.json = JSON.parse(result.text);
     } catch {
       output.json = null;
     }
@@ -114,25 +130,13 @@ function withJson(output: Record<string, unknown>, wantsJson: boolean): Record<s
   return output;
 }
 
-/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now; null when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number): number | null {
-  if (header === null || header.trim() === '') return null;
-  if (/^\d+(\.\d+)?$/.test(header.trim())) return Math.round(Number(header) * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** Token usage in one shape whatever the provider says (OpenAI's prompt/completion tokens, or input/output). */
+export function normalizeUsage(raw: unknown, model: string): { input_tokens: number; output_tokens: number; model: string; raw: unknown } | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const u = raw as Record<string, unknown>;
+  const count = (...keys: string[]) => {
+    for (const key of keys) if (typeof u[key] === 'number') return u[key] as number;
+    return 0;
+  };
+  return { input_tokens: count('prompt_tokens', 'input_tokens'), output_tokens: count('completion_tokens', 'output_tokens'), model, raw };
 }

@@ -41,6 +41,13 @@ export interface StepType<S extends TObject = TObject> {
   nestedSteps?: string;
   /** May the step carry a `retry` policy? Default true. */
   retryable?: boolean;
+  /** May the step carry a step-level `timeout`? Default true (`wait` says false: it has `with.timeout`). */
+  takesTimeout?: boolean;
+  /**
+   * `with` keys the engine does not evaluate before `run` (the step evaluates them itself,
+   * later, through `ctx.expressions`: `wait`'s `match` and `notify`).
+   */
+  unevaluatedKeys?: readonly string[];
   /**
    * Where `{{ secrets.NAME }}` may appear in this type's `with` (SPEC §13): `'all'`, or the
    * top-level keys that take secrets (e.g. `['apiKey']`). Elsewhere it is an apply-time error.
@@ -82,6 +89,50 @@ export interface StepContext {
    * for callers that run step types outside the engine.
    */
   streamText?(text: string): void;
+  /** Waitpoints for `wait` steps (implemented by the service layer); absent outside the engine. */
+  waitpoints?: Waitpoints;
+  /** The step's expression scope `{inputs, steps, run}` and an evaluator over it plus `extra`, within the run's budget. */
+  expressions?: { scope: Record<string, unknown>; evaluate(value: unknown, extra: Record<string, unknown>): Promise<unknown> };
+}
+
+/** Waitpoints as `wait` steps see them (SPEC §7); the service layer implements them over the store. */
+export interface Waitpoints {
+  /** Opens the waitpoint of one step attempt, once per `key`: opening again returns the same one. */
+  open(request: WaitpointOpenRequest): Promise<WaitpointState>;
+  /** Times out an OPEN waitpoint (its own `timeout` passed); returns its state either way. */
+  timeOut(workspaceId: number, waitpointId: string): Promise<WaitpointState>;
+  /** The notify request was sent, or failed with `error` (kept on the waitpoint). */
+  markNotified(waitpointId: string, error: string | null): Promise<void>;
+}
+
+export interface WaitpointOpenRequest {
+  runId: string;
+  workspaceId: number;
+  workflowId: string;
+  stepId: string;
+  key: string;
+  kind: 'approval' | 'callback' | 'event';
+  prompt: string | null;
+  fields: unknown[] | null;
+  event: string | null;
+  match: string | null;
+  matchScope: Record<string, unknown> | null;
+  expiresAt: number | null;
+}
+
+export interface WaitpointState {
+  id: string;
+  kind: 'approval' | 'callback' | 'event';
+  status: 'OPEN' | 'COMPLETED' | 'TIMED_OUT' | 'CANCELED';
+  decision: string | null;
+  data: unknown;
+  completedBy: string | null;
+  completedAt: number | null;
+  expiresAt: number | null;
+  /** True once the notify request was sent or tried. */
+  notified: boolean;
+  callbackUrl: string | null;
+  approveUrl: string;
 }
 
 /** Child runs started by `workflow` steps (implemented by the service layer). */

@@ -6,7 +6,9 @@ import type { WorkflowStore } from './workflow-store.js';
 import type { WebhookStore } from './webhook-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { RunEventStore } from './run-events-store.js';
+import type { WaitpointStore } from './waitpoint-store.js';
 import type { SecretStore } from './secret-store.js';
+import type { ReadinessStore } from './readiness-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
@@ -18,6 +20,8 @@ export type * from './secret-store.js';
 export type * from './schedule-store.js';
 export type * from './run-events-store.js';
 export type * from './run-events.js';
+export type * from './readiness-store.js';
+export type * from './waitpoint-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
@@ -30,7 +34,7 @@ export type * from './run-events.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, RunControlStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, WaitpointStore, RunControlStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

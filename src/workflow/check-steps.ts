@@ -13,6 +13,8 @@ export interface StepTypeShape {
   nestedSteps?: string;
   /** False when the type does not take a `retry` policy. */
   retryable?: boolean;
+  /** False when the type does not take a step-level `timeout`. */
+  takesTimeout?: boolean;
   /** Where `{{ secrets.NAME }}` may appear in `with`: every key, or these (SPEC §13). */
   secretFields?: 'all' | readonly string[];
 }
@@ -51,6 +53,7 @@ export function checkStepList<E>(steps: readonly StepDefinition[], base: Path, s
     } else {
       errors.push(...checkWith(step, here, shape, stepTypes, at));
       if (step.retry && shape.retryable === false) errors.push(at([...here, 'retry'], `step type "${step.type}" takes no retry policy`));
+      if (step.timeout !== undefined && shape.takesTimeout === false) errors.push(at([...here, 'timeout'], `step type "${step.type}" takes no step-level timeout; use with.timeout`));
     }
     for (const [value, path] of [[step.timeout, 'timeout'], [step.retry?.delay, 'retry.delay'], [step.retry?.maxDelay, 'retry.maxDelay']] as const) {
       if (value !== undefined && parseDuration(value) === null) {

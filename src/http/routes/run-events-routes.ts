@@ -89,10 +89,9 @@ async function streamEvents(reply: FastifyReply, deps: RunEventRouteDeps, runId:
   });
   const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), limits.keepAliveMs);
   let cursor = after;
+  let cut = false;
   try {
     while (!stop.aborted) {
-      // A reader that does not keep up is dropped rather than buffered without bound.
-      if (raw.writableLength > limits.maxBufferedBytes) break;
       if (!pending) {
         await untilSignalled(stop, (resolve) => (wake = resolve));
         wake = null;
@@ -105,8 +104,14 @@ async function streamEvents(reply: FastifyReply, deps: RunEventRouteDeps, runId:
         raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${event.data}\n\n`);
         cursor = event.seq;
         if (isTerminalStatusEvent(event)) ended = true;
+        // Past the cap, wait for the reader to catch up; one that does not is dropped (it resumes
+        // with Last-Event-ID) rather than buffered without bound: at most the cap plus one event.
+        if (!ended && raw.writableLength > limits.maxBufferedBytes && !(await drained(raw, stop, limits.slowReaderMs))) {
+          cut = true;
+          break;
+        }
       }
-      if (ended) break;
+      if (ended || cut) break;
       if (events.length === BATCH) pending = true;
       // Resuming after the end of a finished run: nothing more will come.
       else if (events.length === 0 && endedAtConnect) break;
@@ -117,6 +122,26 @@ async function streamEvents(reply: FastifyReply, deps: RunEventRouteDeps, runId:
     unsubscribe();
     clearInterval(keepAlive);
     raw.off('close', onClose);
-    raw.end();
+    // A reader cut off at the cap gets no more bytes: what it has not read is freed at once (it
+    // resumes after the last whole event it saw). Everyone else gets the buffered rest, then the end.
+    if (cut) raw.destroy();
+    else raw.end();
   }
+}
+
+/** True once `raw` has drained its buffer; false after `timeoutMs` or when `stop` aborts. */
+function drained(raw: NodeJS.WritableStream, stop: AbortSignal, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (value: boolean) => {
+      clearTimeout(timer);
+      raw.off('drain', onDrain);
+      stop.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    const onDrain = () => finish(true);
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    raw.on('drain', onDrain);
+    stop.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -115,7 +115,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     let run = await deps.runs.getRun(request.caller.workspaceId, request.params.runId);
     const wait = request.query.wait;
     if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
-    return request.query.include === 'details' ? toRunWithDetails(run) : toRunResponse(run);
+    if (request.query.include !== 'details') return toRunResponse(run);
+    return { ...toRunWithDetails(run), usage: await deps.runs.getRunUsage(run.id) };
   });
 
   api.post('/workflow-runs/:runId/cancel', routeSchema({

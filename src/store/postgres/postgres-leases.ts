@@ -8,6 +8,7 @@ import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 import { afterRunFailedPg } from './postgres-run-control.js';
+import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
@@ -138,6 +139,7 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
           [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
         )).rows as Row[];
         if (!row) return false;
+        await closeRunWaitpointsPg(client, runId, input.error?.code, input.now);
         await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
         return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.error?.code ?? '', input.now) : new Set<string>();

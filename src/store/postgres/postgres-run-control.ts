@@ -8,6 +8,7 @@ import { type Row, toJson, toRun } from '../rows.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 
 type Touched = Set<string>;
@@ -26,6 +27,7 @@ async function endAbortedPg(client: pg.PoolClient, runId: string, by: string, no
      SELECT id, event_seq FROM done`,
     [toJson(error), now, runId, runWebhookEvent(RunStatus.FAILED)]);
   if (!done) return false;
+  await closeRunWaitpointsPg(client, runId, RunErrorCode.ABORTED, now);
   await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now, { bumpedTo: Number(done.event_seq) });
   touched.add(runId);
   await afterRunFailedPg(client, runId, RunErrorCode.ABORTED, now, touched);

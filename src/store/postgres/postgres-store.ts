@@ -16,7 +16,9 @@ import { createRunEventAnnouncer } from '../run-event-announcer.js';
 import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
+import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
+import { createPostgresReadiness } from './postgres-readiness.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -142,10 +144,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...runs,
     ...createPostgresLeases(deps),
     ...createPostgresWebhooks(deps),
+    ...createPostgresWaitpoints(deps),
     ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
     ...createPostgresRunControl({ ...deps, createRunIn }),
     ...events,
+    ...createPostgresReadiness(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

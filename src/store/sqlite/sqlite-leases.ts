@@ -10,6 +10,7 @@ import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 import { afterRunFailedSync } from './sqlite-run-control.js';
+import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
 const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STARTING', 'RUNNING')`;
@@ -122,6 +123,7 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         );
         if (!done) return false;
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
+        closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
         appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
         return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.error?.code ?? '', input.now) : new Set<string>();

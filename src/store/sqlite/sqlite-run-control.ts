@@ -8,6 +8,7 @@ import { runRef } from '../webhook-rows.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 type Deps = Pick<SqliteDeps, 'one' | 'all' | 'run'>;
 type Touched = Set<string>;
@@ -25,6 +26,7 @@ function endAbortedSync(deps: Deps, runId: string, by: string, now: number, touc
   );
   if (!done) return false;
   recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(RunStatus.FAILED)!, now);
+  closeRunWaitpointsSqlite(deps, runId, RunErrorCode.ABORTED, now);
   appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now);
   touched.add(runId);
   afterRunFailedSync(deps, runId, RunErrorCode.ABORTED, now, touched);

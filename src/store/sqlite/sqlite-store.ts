@@ -16,7 +16,9 @@ import { createSqliteSchedules } from './sqlite-schedules.js';
 import { createSqliteTenancy } from './sqlite-tenancy.js';
 import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
+import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
+import { createSqliteReadiness } from './sqlite-readiness.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -84,6 +86,8 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteRunControl({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
+    ...createSqliteReadiness(deps),
+    ...createSqliteWaitpoints(deps),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
