@@ -3,7 +3,7 @@ import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import type { Run, Store } from '../store/store.js';
 import { newRunOf, prepareInputs, preparePublished } from './queue-run.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, refusalError } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf } from './runs-service.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 /** SPEC §15: a batch has 1 to this many items. */
@@ -41,7 +41,7 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
       });
     }
     const published = await preparePublished(deps, request);
-    if (published.kind !== 'published') throw refusalError(request.workflowId, published, clock.now());
+    if (published.kind !== 'published') throw preparationErrorOf(request.workflowId, published);
 
     const outcomes: (BatchItemOutcome | null)[] = [];
     const toCreate: { index: number; run: ReturnType<typeof newRunOf> }[] = [];
@@ -53,7 +53,7 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
       }
       const prepared = prepareInputs(published, checked.inputs);
       if (prepared.kind !== 'prepared') {
-        outcomes.push(refused(refusalError(request.workflowId, prepared, clock.now())));
+        outcomes.push(refused(preparationErrorOf(request.workflowId, prepared)));
         continue;
       }
       outcomes.push(null);
@@ -73,7 +73,7 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         case 'daily_limit_exceeded':
         case 'concurrent_limit_exceeded':
         case 'child_run_limit':
-          outcomes[index] = refused(refusalError(request.workflowId, result, clock.now()));
+          outcomes[index] = refused(createRunErrorOf(clock, result));
           break;
         default:
           assertNever(result);

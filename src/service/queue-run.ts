@@ -19,6 +19,8 @@ export type RunTrigger =
   | { kind: 'child'; parentRunId: string }
   /** A fire of a schedule (SPEC §8): limited like an API run; queued by the store's fire transaction. */
   | { kind: 'schedule'; scheduleId: string; fireAt: number }
+  /** `POST /workflow-runs/{id}/replay` (SPEC §11): limited like an API run; queued by the store's `createReplayRun`. */
+  | { kind: 'replay'; sourceRunId: string; fromStep: string | null }
   /** An item of `POST /workflows/{id}/runs/batch` (SPEC §15): limited like an API run, recorded as `{type: "batch"}`. */
   | { kind: 'batch' };
 
@@ -135,6 +137,7 @@ function placementOf(trigger: RunTrigger): Pick<NewRun, 'parentRunId' | 'ignoreL
     case 'child':
       return { parentRunId: trigger.parentRunId, ignoreLimits: true };
     case 'schedule':
+    case 'replay':
       return { parentRunId: null, ignoreLimits: false };
     default:
       return assertNever(trigger);

@@ -1,9 +1,9 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
-import type { Run, Store } from '../store/store.js';
+import type { CreateRunResult, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
-import { prepareRun, queueRun, type QueueRunResult } from './queue-run.js';
+import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 import { runUsageOf, type RunUsage } from './run-usage.js';
 
@@ -55,7 +55,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':
-        throw refusalError(request.workflowId, prepared, clock.now());
+        throw preparationError(request, prepared);
       default:
         return assertNever(prepared);
     }
@@ -77,17 +77,22 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
         return { run: result.run, replayed: false };
       case 'replayed':
         return { run: result.run, replayed: true };
-      case 'idempotency_conflict':
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':
+        throw preparationError(request, result);
+      case 'idempotency_conflict':
       case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
       case 'child_run_limit':
-        throw refusalError(request.workflowId, result, clock.now());
+        throw createRunErrorOf(clock, result);
       default:
         return assertNever(result);
     }
+  }
+
+  function preparationError(request: CreateRunRequest, result: Exclude<PreparedRun, { kind: 'prepared' }>): AppError {
+    return preparationErrorOf(request.workflowId, result);
   }
 
   async function getRun(workspaceId: number, runId: string): Promise<Run> {
@@ -122,21 +127,16 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
-/** A create that did not create (and did not replay): the error the single create answers, also each refused batch item's. */
-export type CreateRefusal = Exclude<QueueRunResult, { kind: 'created' | 'replayed' }>;
-
-/** The error of a refused create (SPEC §3), with its `Retry-After` for the limits. */
-export function refusalError(workflowId: string, result: CreateRefusal, now: number): AppError {
+/** The API error of a root run's create the store refused (an API run, a replay). */
+export function createRunErrorOf(
+  clock: Clock,
+  result: Extract<CreateRunResult, { kind: 'idempotency_conflict' | 'daily_limit_exceeded' | 'concurrent_limit_exceeded' | 'child_run_limit' }>,
+): AppError {
   switch (result.kind) {
     case 'idempotency_conflict':
       return new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
-    case 'workflow_not_found':
-      return new AppError('not_found', `No workflow "${workflowId}" in this workspace.`);
-    case 'workflow_not_published':
-      return new AppError('workflow_not_published', `Workflow "${result.workflow.id}" has no published version.`);
-    case 'invalid_inputs':
-      return new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: result.details });
     case 'daily_limit_exceeded': {
+      const now = clock.now();
       const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
       return new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
         headers: { 'Retry-After': String(retryAfter) },
@@ -147,8 +147,22 @@ export function refusalError(workflowId: string, result: CreateRefusal, now: num
         headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
       });
     case 'child_run_limit':
-      // API and batch runs are roots: the store checks tree budgets for child runs only.
+      // Root runs: the store checks tree budgets for child runs only.
       return new AppError('internal_error', `unexpected child-run limit for a root run: ${result.message}`);
+    default:
+      return assertNever(result);
+  }
+}
+
+/** The API error of a run that could not be prepared (unknown or unpublished workflow, bad inputs): single, replay and batch creates. */
+export function preparationErrorOf(workflowId: string, result: Exclude<PreparedRun, { kind: 'prepared' }>): AppError {
+  switch (result.kind) {
+    case 'workflow_not_found':
+      return new AppError('not_found', `No workflow "${workflowId}" in this workspace.`);
+    case 'workflow_not_published':
+      return new AppError('workflow_not_published', `Workflow "${result.workflow.id}" has no published version.`);
+    case 'invalid_inputs':
+      return new AppError('invalid_inputs', 'The inputs do not match the workflow\'s input schema.', { details: result.details });
     default:
       return assertNever(result);
   }
