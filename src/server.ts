@@ -21,6 +21,8 @@ import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstra
 import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
+import { createRunControlService } from './service/run-control-service.js';
+import { createBulkRuns } from './service/bulk-runs.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWebhooksService } from './service/webhooks-service.js';
@@ -94,9 +96,12 @@ export function createServices(
 ) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
+  const runControl = createRunControlService({ store, clock });
   // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
   const waitpointSettings = { publicUrl: 'http://127.0.0.1:8080', callbackKey: null as Buffer | null };
   return {
+    runControl,
+    bulkRuns: createBulkRuns({ store, clock, runControl }),
     waitpointSettings,
     waitpoints: createWaitpointsService({
       store, clock, apiPrefix: API_PREFIX, publicUrl: () => waitpointSettings.publicUrl, callbackKey: () => waitpointSettings.callbackKey,
@@ -216,12 +221,14 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
     secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
+    abortGraceMs: config.abortGraceMs,
   });
   const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    abortGraceMs: config.abortGraceMs,
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 

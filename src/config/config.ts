@@ -17,6 +17,8 @@ export interface Config {
   leaseMs: number;
   pollIntervalMs: number;
   shutdownGraceMs: number;
+  /** How long an aborted run's steps may take to stop before the run ends anyway (`SLIPWAY_ABORT_GRACE`, SPEC §11). */
+  abortGraceMs: number;
   /** First wait before a failed webhook delivery is tried again; doubles each time (`SLIPWAY_WEBHOOK_BACKOFF`). */
   webhookBackoffMs: number;
   /** `SLIPWAY_SECRET_KEY` as given (32 bytes, hex or base64); null: the key file, on SQLite (SPEC §13). */
@@ -97,6 +99,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     leaseMs: duration('SLIPWAY_LEASE_TIMEOUT', env.SLIPWAY_LEASE_TIMEOUT ?? '30s'),
     pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
+    abortGraceMs: duration('SLIPWAY_ABORT_GRACE', env.SLIPWAY_ABORT_GRACE ?? '10s'),
     webhookBackoffMs: duration('SLIPWAY_WEBHOOK_BACKOFF', env.SLIPWAY_WEBHOOK_BACKOFF ?? '5s'),
     secretKeyText: env.SLIPWAY_SECRET_KEY || null,
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',

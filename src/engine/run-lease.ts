@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { LeaseStop } from '../core/outcomes.js';
-import type { RunStatus } from '../core/states.js';
+import { RunErrorCode, type RunStatus } from '../core/states.js';
 import type { LeaseRef, LeaseStore } from '../store/lease-store.js';
 import type { RunEventStore } from '../store/run-events-store.js';
 import type { RunError, StepAttempt } from '../store/store.js';
@@ -41,6 +41,18 @@ export interface RunLease extends LeaseRef {
   renew(): Promise<boolean>;
   /** Shutdown's grace period ended: abort the running steps; only `release` still writes. */
   interrupt(): void;
+  /**
+   * An abort of the run was requested by `by` (SPEC §11): the signal fires with reason
+   * `aborted`; from then on only `finishAborted` writes.
+   */
+  abort(by: string): void;
+  /** Ends an aborted run FAILED with `ABORTED` ("aborted by <by>"), under the claim. */
+  finishAborted(): Promise<boolean>;
+}
+
+/** The error an aborted run ends with (SPEC §11). */
+export function abortedRunError(by: string): RunError {
+  return { code: RunErrorCode.ABORTED, message: `aborted by ${by}` };
 }
 
 export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseMs: number }, claim: LeaseRef): RunLease {
@@ -48,11 +60,17 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
   const ref: LeaseRef = { runId: claim.runId, workerId: claim.workerId, claimToken: claim.claimToken };
   const controller = new AbortController();
   let reason: LeaseStop | null = null;
+  let abortedBy = '';
+  const stopMessages: Record<LeaseStop, () => string> = {
+    lost: () => 'lease lost',
+    interrupted: () => 'worker shutting down',
+    aborted: () => `aborted by ${abortedBy}`,
+  };
 
   function stop(why: LeaseStop) {
     if (reason !== null) return;
     reason = why;
-    controller.abort(new Error(why === 'lost' ? 'lease lost' : 'worker shutting down'));
+    controller.abort(new Error(stopMessages[why]()));
   }
 
   /** A refused guarded write means another claim holds the run: the lease is lost. */
@@ -78,5 +96,13 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
     renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),
     interrupt: () => stop('interrupted'),
+    abort: (by) => {
+      if (reason !== null) return;
+      abortedBy = by;
+      stop('aborted');
+    },
+    finishAborted: () => reason !== 'aborted'
+      ? Promise.resolve(false)
+      : guarded(() => writes.finishRun({ lease: ref, status: 'FAILED', output: null, error: abortedRunError(abortedBy), now: clock.now() })),
   };
 }

@@ -10,6 +10,8 @@ import type { AuthService } from '../service/auth-service.js';
 import type { RunEventsService } from '../service/run-events-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
+import type { RunControlService } from '../service/run-control-service.js';
+import type { BulkRuns } from '../service/bulk-runs.js';
 import type { SchedulesService } from '../service/schedules-service.js';
 import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowGraphService } from '../service/workflow-graph-service.js';
@@ -26,6 +28,7 @@ import { openApiOptions } from './openapi.js';
 import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
 import { registerRunEventRoutes } from './routes/run-events-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerRunControlRoutes } from './routes/run-control-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
@@ -57,6 +60,8 @@ export interface HttpDeps {
   schedules: SchedulesService;
   runEvents: RunEventsService;
   workflowGraph: WorkflowGraphService;
+  runControl: RunControlService;
+  bulkRuns: BulkRuns;
   waitpoints: WaitpointsService;
   logger: FastifyBaseLogger | false;
   /** `/readyz`: whether the database answers and is migrated. */
@@ -138,6 +143,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       api.addHook('preValidation', refuseNulCharacters);
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
+      registerRunControlRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);

@@ -1,3 +1,4 @@
+import type { RunControlStore } from './run-control-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { RunStore } from './run-store.js';
 import type { TenancyStore } from './tenancy-store.js';
@@ -33,7 +34,7 @@ export type * from './waitpoint-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, WaitpointStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, WaitpointStore, RunControlStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { createPostgresRunControl } from './postgres-run-control.js';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
@@ -146,6 +147,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresWaitpoints(deps),
     ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
+    ...createPostgresRunControl({ ...deps, createRunIn }),
     ...events,
     ...createPostgresReadiness(deps),
 

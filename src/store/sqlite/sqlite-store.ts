@@ -1,3 +1,4 @@
+import { createSqliteRunControl } from './sqlite-run-control.js';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 
@@ -83,6 +84,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteWebhooks(deps),
     ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
+    ...createSqliteRunControl({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
     ...createSqliteReadiness(deps),
     ...createSqliteWaitpoints(deps),
