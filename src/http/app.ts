@@ -76,6 +76,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH, querystringParser: parseQueryString },
     frameworkErrors,
     clientErrorHandler,
+    // Request logs never carry a waitpoint's callback secret (SPEC §7).
+    childLoggerFactory: (logger, bindings, options) => logger.child(bindings, { ...options, serializers: { ...options.serializers, req: redactedRequest } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
   const allowedMethods = trackRouteMethods(app);
@@ -140,6 +142,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
   return app;
+}
+
+/** The request as logged: its URL with a waitpoint callback's secret replaced. */
+export function redactedRequest(request: { method: string; url: string; host?: string; ip?: string }) {
+  return { method: request.method, url: redactCallbackSecret(request.url), host: request.host, remoteAddress: request.ip };
+}
+
+export function redactCallbackSecret(url: string): string {
+  return url.replace(/(\/waitpoints\/[^/?#]*\/callback\/)[^/?#]*/, '$1[redacted]');
 }
 
 /** Query strings as Slate's clients send them (SPEC §3): an empty parameter (`?search=`) counts as absent. */
