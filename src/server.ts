@@ -10,6 +10,9 @@ import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
+import { createMetrics } from './service/metrics.js';
+import { withMetrics } from './service/metered-store.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
@@ -159,6 +162,8 @@ export async function hostStepTypes(config: Readonly<Config>, extra: readonly St
 export interface SlipwayServer {
   /** `http://host:port` actually bound (port 0 picks a free one). */
   url: string;
+  /** Where `/metrics` is served; null without `--metrics-port`. */
+  metricsUrl: string | null;
   store: Store;
   pool: WorkerPool;
   /** Fires due schedules; null when the process runs no workers (`--concurrency 0`). */
@@ -197,9 +202,12 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
   // One published-version cache in front of either backend, shared by the services and the engine.
-  const store = withVersionCache(await openStore(config.database, {
+  const storeWithCache = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
   }));
+  // Metrics (SPEC §17) only when a metrics port is asked for: the counters are fed by a store wrapper.
+  const metrics = config.metricsPort === null ? null : createMetrics({ countQueuedRuns: () => storeWithCache.countQueuedRuns() });
+  const store = metrics ? withMetrics(storeWithCache, metrics) : storeWithCache;
   const secretKey = secretKeyOf(config);
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKey);
   services.waitpointSettings.callbackKey = secretKey;
@@ -243,10 +251,11 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
   if (options.http) {
     bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
-    app = await buildHttpApp({ ...services, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
+    app = await buildHttpApp({ ...services, observeRequest: metrics ? (route, status, seconds) => metrics.httpDuration.observe({ route, status: String(status) }, seconds) : undefined, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
     url = await app.listen({ host: config.host, port: config.port });
     if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
+  const metricsServer = metrics && config.metricsPort !== null ? await startMetricsServer(metrics.registry, { host: config.metricsHost, port: config.metricsPort }) : null;
   pool.start();
   dispatcher?.start();
   firer?.start();
@@ -254,6 +263,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   let closing: Promise<void> | null = null;
   return {
     url,
+    metricsUrl: metricsServer?.url ?? null,
     store,
     pool,
     firer,
@@ -273,6 +283,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
           firer?.stop(),
           dispatcher?.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
+          metricsServer?.close(),
         ]);
         await store.close();
       })();

@@ -39,6 +39,10 @@ export interface Config {
   stepTypeModules: string[];
   /** What one workflow may cost (SPEC §16, docs/CONFIGURATION.md "Budgets"). */
   budgets: BudgetConfig;
+  /** Prometheus port (`--metrics-port` / `SLIPWAY_METRICS_PORT`); null: no metrics (SPEC §17). */
+  metricsPort: number | null;
+  /** Address of the metrics port (`--metrics-host` / `SLIPWAY_METRICS_HOST`, default 127.0.0.1). */
+  metricsHost: string;
 }
 
 /** The budgets of SPEC §16; exceeding one fails the step (not retried) with its code. */
@@ -73,6 +77,8 @@ export interface ConfigOverrides {
   host?: string;
   port?: string | number;
   concurrency?: string | number;
+  metricsPort?: string | number;
+  metricsHost?: string;
 }
 
 /**
@@ -105,6 +111,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     publicUrl: env.SLIPWAY_PUBLIC_URL ? absoluteUrl('SLIPWAY_PUBLIC_URL', env.SLIPWAY_PUBLIC_URL) : null,
     stepTypeModules: (env.SLIPWAY_STEP_TYPES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     budgets: loadBudgets(env),
+    metricsPort: (overrides.metricsPort ?? env.SLIPWAY_METRICS_PORT) === undefined || (overrides.metricsPort ?? env.SLIPWAY_METRICS_PORT) === ''
+      ? null
+      : wholeNumber('metrics port (--metrics-port / SLIPWAY_METRICS_PORT)', overrides.metricsPort ?? env.SLIPWAY_METRICS_PORT!, 0, 65535),
+    metricsHost: overrides.metricsHost ?? env.SLIPWAY_METRICS_HOST ?? '127.0.0.1',
   };
   return Object.freeze(config);
 }

@@ -66,6 +66,8 @@ export interface HttpDeps {
   logger: FastifyBaseLogger | false;
   /** `/readyz`: whether the database answers and is migrated. */
   readiness: ReadinessService;
+  /** Called once per answered request with its route template (SPEC §17 `slipway_http_request_duration_seconds`). */
+  observeRequest?: (route: string, status: number, seconds: number) => void;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
 }
@@ -92,6 +94,13 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
   closeConnectionsWhileClosing(app);
+  const observeRequest = deps.observeRequest;
+  if (observeRequest) {
+    // The route template, never the path (run ids would make one series per run); no route: `unmatched`.
+    app.addHook('onResponse', async (request, reply) => {
+      observeRequest(request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
 
   registerBodyParsers(app);
 

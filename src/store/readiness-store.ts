@@ -9,6 +9,8 @@ export interface ReadinessStore {
    * Never throws: a database that cannot be reached is a returned `unreachable`.
    */
   checkReadiness(): Promise<Readiness>;
+  /** Runs waiting to be claimed, across workspaces (the `slipway_queue_depth` gauge); an index-only count. */
+  countQueuedRuns(): Promise<number>;
 }
 
 /** Shared verdict of both dialects: ready when no expected migration is missing. */

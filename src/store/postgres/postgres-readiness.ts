@@ -22,5 +22,9 @@ export function createPostgresReadiness(deps: Pick<PostgresDeps, 'query'>): Read
       }
       return missingMigrations(expected, applied);
     },
+    async countQueuedRuns() {
+      // An index-only scan of the partial index runs_queued.
+      return Number((await deps.query("SELECT count(*) AS n FROM runs WHERE status = 'QUEUED'"))[0]!.n);
+    },
   };
 }

@@ -19,5 +19,9 @@ export function createSqliteReadiness(deps: Pick<SqliteDeps, 'all'>): ReadinessS
       }
       return missingMigrations(expected, applied);
     },
+    async countQueuedRuns() {
+      // Counted on the partial index runs_queued alone.
+      return Number(deps.all("SELECT count(*) AS n FROM runs INDEXED BY runs_queued WHERE status = 'QUEUED'")[0]!.n);
+    },
   };
 }
