@@ -1,5 +1,5 @@
 import { StepStatus } from '../core/states.js';
-import type { Store } from '../store/store.js';
+import type { CreateRunResult, Store } from '../store/store.js';
 import type { Metrics } from './metrics.js';
 
 /** What a finished run's counter needs, remembered from its claim. */
@@ -19,24 +19,15 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
   return {
     ...store,
     async createRun(input) {
-      const result = await store.createRun(input);
-      switch (result.kind) {
-        case 'created':
-          metrics.runsCreated.inc({ workspace: String(result.run.workspaceId), workflow: result.run.workflowId });
-          break;
-        case 'daily_limit_exceeded':
-          metrics.limitRejections.inc({ limit: 'daily_runs' });
-          break;
-        case 'concurrent_limit_exceeded':
-          metrics.limitRejections.inc({ limit: 'concurrent_runs' });
-          break;
-        case 'child_run_limit':
-          metrics.limitRejections.inc({ limit: 'child_runs' });
-          break;
-        case 'replayed':
-        case 'idempotency_conflict':
-          break;
-      }
+      return countCreate(metrics, await store.createRun(input));
+    },
+    async createReplayRun(input) {
+      return countCreate(metrics, await store.createReplayRun(input));
+    },
+    async abortRun(input) {
+      const result = await store.abortRun(input);
+      // A queued run is canceled at once; a running one finishes through its worker.
+      if (result.kind === 'canceled') metrics.runsFinished.inc({ workspace: String(input.workspaceId), workflow: result.run.workflowId, status: 'CANCELED' });
       return result;
     },
     async cancelQueuedRun(workspaceId, runId, now) {
@@ -78,6 +69,27 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
       return recorded;
     },
   };
+}
+
+function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult {
+  switch (result.kind) {
+    case 'created':
+      metrics.runsCreated.inc({ workspace: String(result.run.workspaceId), workflow: result.run.workflowId });
+      break;
+    case 'daily_limit_exceeded':
+      metrics.limitRejections.inc({ limit: 'daily_runs' });
+      break;
+    case 'concurrent_limit_exceeded':
+      metrics.limitRejections.inc({ limit: 'concurrent_runs' });
+      break;
+    case 'child_run_limit':
+      metrics.limitRejections.inc({ limit: 'child_runs' });
+      break;
+    case 'replayed':
+    case 'idempotency_conflict':
+      break;
+  }
+  return result;
 }
 
 function countTokens(metrics: Metrics, output: unknown): void {
