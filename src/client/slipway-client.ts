@@ -24,6 +24,7 @@ import type {
 } from '../api/schemas.js';
 import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
+import { runControlMethods } from './run-control-client.js';
 import { secretMethods } from './secrets-client.js';
 
 export { SlipwayApiError };
@@ -109,6 +110,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     ...webhookMethods(request),
     ...secretMethods(request),
     ...scheduleMethods(request, query),
+    ...runControlMethods(request),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;
