@@ -39,6 +39,8 @@ import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 import { registerSecretRoutes } from './routes/secret-routes.js';
 import type { SecretsService } from '../service/secrets-service.js';
 import type { ReadinessService } from '../service/readiness-service.js';
+import type { StepLogsService } from '../service/step-logs-service.js';
+import { registerStepLogRoutes } from './routes/step-log-routes.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -66,6 +68,7 @@ export interface HttpDeps {
   logger: FastifyBaseLogger | false;
   /** `/readyz`: whether the database answers and is migrated. */
   readiness: ReadinessService;
+  stepLogs: StepLogsService;
   /** Called once per answered request with its route template (SPEC §17 `slipway_http_request_duration_seconds`). */
   observeRequest?: (route: string, status: number, seconds: number) => void;
   /** Answers /healthz with 200 once true. */
@@ -151,6 +154,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
+      registerStepLogRoutes(api, deps);
       registerWaitpointRoutes(api, deps);
     },
     { prefix: API_PREFIX },
