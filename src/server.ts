@@ -9,6 +9,11 @@ import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhoo
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
+import { createReadinessService } from './service/readiness-service.js';
+import { createStepLogsService } from './service/step-logs-service.js';
+import { createMetrics } from './service/metrics.js';
+import { withMetrics } from './service/metered-store.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
 import { createAuthoringService } from './service/authoring-service.js';
@@ -17,6 +22,8 @@ import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstra
 import { createRunEventsService } from './service/run-events-service.js';
 import { createRunStepsService } from './service/run-steps-service.js';
 import { createRunsService } from './service/runs-service.js';
+import { createRunControlService } from './service/run-control-service.js';
+import { createBulkRuns } from './service/bulk-runs.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
 import { createWebhooksService } from './service/webhooks-service.js';
@@ -90,9 +97,12 @@ export function createServices(
 ) {
   const stepTypes = createStepRegistry(extraStepTypes, stepOptions);
   const workflows = createWorkflowsService({ store, clock, stepTypes, afterPublish: createDefinitionScheduleSync({ store, clock }) });
+  const runControl = createRunControlService({ store, clock });
   // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
   const waitpointSettings = { publicUrl: 'http://127.0.0.1:8080', callbackKey: null as Buffer | null };
   return {
+    runControl,
+    bulkRuns: createBulkRuns({ store, clock, runControl }),
     waitpointSettings,
     waitpoints: createWaitpointsService({
       store, clock, apiPrefix: API_PREFIX, publicUrl: () => waitpointSettings.publicUrl, callbackKey: () => waitpointSettings.callbackKey,
@@ -109,6 +119,8 @@ export function createServices(
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
     secrets: createSecretsService({ store, clock, key: secretKey }),
+    readiness: createReadinessService({ store }),
+    stepLogs: createStepLogsService({ store }),
   };
 }
 
@@ -152,6 +164,8 @@ export async function hostStepTypes(config: Readonly<Config>, extra: readonly St
 export interface SlipwayServer {
   /** `http://host:port` actually bound (port 0 picks a free one). */
   url: string;
+  /** Where `/metrics` is served; null without `--metrics-port`. */
+  metricsUrl: string | null;
   store: Store;
   pool: WorkerPool;
   /** Fires due schedules; null when the process runs no workers (`--concurrency 0`). */
@@ -182,6 +196,7 @@ function runBudgetsOf(budgets: Config['budgets']): RunBudgets {
     maxOutputBytes: budgets.maxOutputBytes,
     maxMapItems: budgets.maxMapItems,
     maxClaims: budgets.maxClaims,
+    maxLogLines: budgets.maxLogLines,
   };
 }
 
@@ -190,9 +205,12 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
   // One published-version cache in front of either backend, shared by the services and the engine.
-  const store = withVersionCache(await openStore(config.database, {
+  const storeWithCache = withVersionCache(await openStore(config.database, {
     onError: (error) => (logger ? logger.warn({ err: error }, 'database connection error') : undefined),
   }));
+  // Metrics (SPEC §17) only when a metrics port is asked for: the counters are fed by a store wrapper.
+  const metrics = config.metricsPort === null ? null : createMetrics({ countQueuedRuns: () => storeWithCache.countQueuedRuns() });
+  const store = metrics ? withMetrics(storeWithCache, metrics) : storeWithCache;
   const secretKey = secretKeyOf(config);
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKey);
   services.waitpointSettings.callbackKey = secretKey;
@@ -206,12 +224,14 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     stepConcurrency: config.stepConcurrency,
     budgets: runBudgetsOf(config.budgets),
     secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
+    abortGraceMs: config.abortGraceMs,
   });
   const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    abortGraceMs: config.abortGraceMs,
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 
@@ -234,10 +254,11 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
   if (options.http) {
     bootstrap = await bootstrapEmptyDatabase({ store, clock, ...services, examplesDir: options.examplesDir === undefined ? EXAMPLES_DIR : options.examplesDir });
-    app = await buildHttpApp({ ...services, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
+    app = await buildHttpApp({ ...services, observeRequest: metrics ? (route, status, seconds) => metrics.httpDuration.observe({ route, status: String(status) }, seconds) : undefined, webRoot: options.webRoot === undefined ? WEB_DIR : options.webRoot, logger: logger === false ? false : logger.child({ component: 'http' }) });
     url = await app.listen({ host: config.host, port: config.port });
     if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
+  const metricsServer = metrics && config.metricsPort !== null ? await startMetricsServer(metrics.registry, { host: config.metricsHost, port: config.metricsPort }) : null;
   pool.start();
   dispatcher?.start();
   firer?.start();
@@ -245,6 +266,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   let closing: Promise<void> | null = null;
   return {
     url,
+    metricsUrl: metricsServer?.url ?? null,
     store,
     pool,
     firer,
@@ -264,6 +286,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
           firer?.stop(),
           dispatcher?.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
+          metricsServer?.close(),
         ]);
         await store.close();
       })();

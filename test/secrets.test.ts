@@ -113,6 +113,10 @@ for (const backend of testBackends()) {
         assert.equal(answer.status, 200, path);
         assert.ok(!JSON.stringify(answer.body).includes(VALUE), `${path} must not contain the value`);
       }
+      const events = await t.api('GET', `/workflow-runs/${run.run_id}/events`, { headers: { accept: 'text/event-stream' } });
+      assert.equal(events.status, 200);
+      assert.match(String(events.body), /step\.completed/);
+      assert.ok(!String(events.body).includes(VALUE), 'the event stream must not contain the value');
       assert.ok(!(await databaseText(t)).includes(VALUE), 'the database holds no clear value');
       const used = await t.api('GET', '/secrets');
       assert.ok(used.body.data.find((s: { name: string }) => s.name === 'API_KEY').last_used_at);

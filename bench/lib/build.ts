@@ -34,6 +34,8 @@ export async function buildSlipway(): Promise<void> {
     logLevel: 'error',
   });
   for (const file of files.filter((f) => !f.endsWith('.ts'))) cpSync(file, join(BUILD_DIR, relative(ROOT, file)));
+  // The CLI reads its version from the package.json one level above src/, as in dist/.
+  cpSync(join(ROOT, 'package.json'), join(BUILD_DIR, 'package.json'));
 }
 
 function walk(dir: string): string[] {

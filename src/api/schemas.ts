@@ -185,6 +185,11 @@ const runDetailFields = {
     { type: Type.String({ description: '`api`, `schedule` (with schedule_id, fire_at), `child` (with parent_run_id), …' }) },
     { additionalProperties: true, description: 'What started the run' },
   )),
+  cancel_reason: Type.Optional(Type.Literal('aborted', { description: 'A CANCELED run canceled by `POST …/abort` (SPEC §11)' })),
+  replayed_from: Type.Optional(Type.Object(
+    { run_id: Type.String(), from_step: Nullable(Type.String({ description: 'A step id, `@failed`, or null for a full replay' })) },
+    { description: 'The run this one replays (SPEC §11)' },
+  )),
   usage: Type.Optional(Nullable(Type.Object(
     { input_tokens: Type.Integer(), output_tokens: Type.Integer() },
     { description: 'LLM token totals of the run\'s completed llm steps (GET of one run with include=details; null without llm steps)' },
@@ -286,6 +291,7 @@ export const StepRecordSchema = Type.Object(
     finished_at: Nullable(Timestamp),
     output: Type.Unknown({ description: 'Set when COMPLETED, else null' }),
     error: Nullable(RunError),
+    reused_from: Type.Optional(Type.String({ description: 'A replay copied this step\'s checkpoint from that run and did not execute it (SPEC §11)' })),
   },
   { $id: 'StepRecord' },
 );

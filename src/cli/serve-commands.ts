@@ -11,12 +11,15 @@ export function registerServeCommands(program: Command) {
     .option('--host <host>', 'address to listen on (SLIPWAY_HOST)')
     .option('--port <port>', 'port to listen on (SLIPWAY_PORT)')
     .option('--concurrency <n>', 'run slots of the embedded worker pool; 0 = API alone (SLIPWAY_CONCURRENCY)')
-    .action(async (options: { host?: string; port?: string; concurrency?: string }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at /metrics on this port (SLIPWAY_METRICS_PORT; off by default)')
+    .option('--metrics-host <host>', 'address of the metrics port (SLIPWAY_METRICS_HOST, default 127.0.0.1)')
+    .action(async (options: { host?: string; port?: string; concurrency?: string; metricsPort?: string; metricsHost?: string }) => {
       const config = loadConfig({ ...options, databaseUrl: program.opts().databaseUrl });
       const server = await startSlipway({ config, http: true });
       // Before the ready line: whoever reads it may send SIGTERM at once.
       shutdownOnSignals(server.close);
       if (server.bootstrap) printBootstrap(server.bootstrap, server.url);
+      if (server.metricsUrl) process.stdout.write(`slipway metrics on ${server.metricsUrl}/metrics\n`);
       process.stdout.write(`slipway serving on ${server.url} (database ${describe(config.database)}, ${config.concurrency} run slots)\n`);
     });
 
@@ -24,10 +27,13 @@ export function registerServeCommands(program: Command) {
     .command('worker')
     .description('run workers alone (no HTTP), claiming runs from the database')
     .option('--concurrency <n>', 'run slots (SLIPWAY_CONCURRENCY)')
-    .action(async (options: { concurrency?: string }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at /metrics on this port (SLIPWAY_METRICS_PORT; off by default)')
+    .option('--metrics-host <host>', 'address of the metrics port (SLIPWAY_METRICS_HOST, default 127.0.0.1)')
+    .action(async (options: { concurrency?: string; metricsPort?: string; metricsHost?: string }) => {
       const config = loadConfig({ ...options, databaseUrl: program.opts().databaseUrl });
       const server = await startSlipway({ config, http: false });
       shutdownOnSignals(server.close); // before the ready line, as above
+      if (server.metricsUrl) process.stdout.write(`slipway metrics on ${server.metricsUrl}/metrics\n`);
       process.stdout.write(`slipway worker ${server.pool.workerId} running (${config.concurrency} run slots)\n`);
     });
 

@@ -17,6 +17,8 @@ export interface Config {
   leaseMs: number;
   pollIntervalMs: number;
   shutdownGraceMs: number;
+  /** How long an aborted run's steps may take to stop before the run ends anyway (`SLIPWAY_ABORT_GRACE`, SPEC §11). */
+  abortGraceMs: number;
   /** First wait before a failed webhook delivery is tried again; doubles each time (`SLIPWAY_WEBHOOK_BACKOFF`). */
   webhookBackoffMs: number;
   /** `SLIPWAY_SECRET_KEY` as given (32 bytes, hex or base64); null: the key file, on SQLite (SPEC §13). */
@@ -37,6 +39,10 @@ export interface Config {
   stepTypeModules: string[];
   /** What one workflow may cost (SPEC §16, docs/CONFIGURATION.md "Budgets"). */
   budgets: BudgetConfig;
+  /** Prometheus port (`--metrics-port` / `SLIPWAY_METRICS_PORT`); null: no metrics (SPEC §17). */
+  metricsPort: number | null;
+  /** Address of the metrics port (`--metrics-host` / `SLIPWAY_METRICS_HOST`, default 127.0.0.1). */
+  metricsHost: string;
 }
 
 /** The budgets of SPEC §16; exceeding one fails the step (not retried) with its code. */
@@ -55,6 +61,8 @@ export interface BudgetConfig {
   maxRunTree: number;
   /** Times a step may stop its worker before the run fails (`SLIPWAY_MAX_CLAIMS`, 10). */
   maxClaims: number;
+  /** Step log lines kept per run (`SLIPWAY_MAX_LOG_LINES`, 1,000; SPEC §17); later lines are dropped. */
+  maxLogLines: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/slipway.db';
@@ -71,6 +79,8 @@ export interface ConfigOverrides {
   host?: string;
   port?: string | number;
   concurrency?: string | number;
+  metricsPort?: string | number;
+  metricsHost?: string;
 }
 
 /**
@@ -91,6 +101,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     leaseMs: duration('SLIPWAY_LEASE_TIMEOUT', env.SLIPWAY_LEASE_TIMEOUT ?? '30s'),
     pollIntervalMs: duration('SLIPWAY_POLL_INTERVAL', env.SLIPWAY_POLL_INTERVAL ?? '500ms'),
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
+    abortGraceMs: duration('SLIPWAY_ABORT_GRACE', env.SLIPWAY_ABORT_GRACE ?? '10s'),
     webhookBackoffMs: duration('SLIPWAY_WEBHOOK_BACKOFF', env.SLIPWAY_WEBHOOK_BACKOFF ?? '5s'),
     secretKeyText: env.SLIPWAY_SECRET_KEY || null,
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
@@ -102,6 +113,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     publicUrl: env.SLIPWAY_PUBLIC_URL ? absoluteUrl('SLIPWAY_PUBLIC_URL', env.SLIPWAY_PUBLIC_URL) : null,
     stepTypeModules: (env.SLIPWAY_STEP_TYPES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     budgets: loadBudgets(env),
+    metricsPort: (overrides.metricsPort ?? env.SLIPWAY_METRICS_PORT) === undefined || (overrides.metricsPort ?? env.SLIPWAY_METRICS_PORT) === ''
+      ? null
+      : wholeNumber('metrics port (--metrics-port / SLIPWAY_METRICS_PORT)', overrides.metricsPort ?? env.SLIPWAY_METRICS_PORT!, 0, 65535),
+    metricsHost: overrides.metricsHost ?? env.SLIPWAY_METRICS_HOST ?? '127.0.0.1',
   };
   return Object.freeze(config);
 }
@@ -115,6 +130,7 @@ function loadBudgets(env: NodeJS.ProcessEnv): BudgetConfig {
     maxRunDepth: wholeNumber('SLIPWAY_MAX_RUN_DEPTH', env.SLIPWAY_MAX_RUN_DEPTH ?? 8, 0, 1000),
     maxRunTree: wholeNumber('SLIPWAY_MAX_RUN_TREE', env.SLIPWAY_MAX_RUN_TREE ?? 1000, 0, 10_000_000),
     maxClaims: wholeNumber('SLIPWAY_MAX_CLAIMS', env.SLIPWAY_MAX_CLAIMS ?? 10, 1, 1000),
+    maxLogLines: wholeNumber('SLIPWAY_MAX_LOG_LINES', env.SLIPWAY_MAX_LOG_LINES ?? 1000, 0, 1_000_000),
   });
 }
 

@@ -42,7 +42,9 @@ export type StepResult =
   | { kind: 'waiting'; until: number }
   | { kind: 'timed_out' }
   | { kind: 'lost' }
-  | { kind: 'interrupted' };
+  | { kind: 'interrupted' }
+  /** The run was aborted (SPEC §11): the lease's signal fired with reason `aborted`. */
+  | { kind: 'aborted' };
 
 /** How running a graph of steps ended. `released`: shutdown began, the running steps ended, nothing new started. */
 export type GraphOutcome =
@@ -52,7 +54,8 @@ export type GraphOutcome =
   | { kind: 'timed_out' }
   | { kind: 'released' }
   | { kind: 'lost' }
-  | { kind: 'interrupted' };
+  | { kind: 'interrupted' }
+  | { kind: 'aborted' };
 
 /** How one execution of a claimed run ended, for the worker pool's bookkeeping. */
 export type ExecutionResult =
@@ -65,5 +68,8 @@ export type ExecutionResult =
   /** Cut short by shutdown and released (its RUNNING attempts are redone on resume). */
   | { kind: 'interrupted' };
 
-/** Why a lease's signal aborted. */
-export type LeaseStop = 'lost' | 'interrupted';
+/**
+ * Why a lease's signal aborted. `aborted`: an abort of the run was requested (SPEC §11);
+ * the lease still holds and its one remaining write is finishing the run FAILED/ABORTED.
+ */
+export type LeaseStop = 'lost' | 'interrupted' | 'aborted';

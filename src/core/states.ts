@@ -34,6 +34,8 @@ export const RunErrorCode = {
   START_FAILED: 'START_FAILED',
   WORKFLOW_FAILED: 'WORKFLOW_FAILED',
   TIMEOUT: 'TIMEOUT',
+  /** Stopped by `POST …/abort` (SPEC §11), or as a child of a run that failed. */
+  ABORTED: 'ABORTED',
 } as const;
 export type RunErrorCode = (typeof RunErrorCode)[keyof typeof RunErrorCode];
 

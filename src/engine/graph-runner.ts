@@ -28,7 +28,7 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
   let failure: GraphOutcome | null = null;
   /** The first failure wins, except that the lease stopping (lost, interrupted) overrides any other. */
   const fail = (outcome: GraphOutcome, reason: string) => {
-    if (failure === null || outcome.kind === 'lost' || outcome.kind === 'interrupted') failure = outcome;
+    if (failure === null || outcome.kind === 'lost' || outcome.kind === 'interrupted' || outcome.kind === 'aborted') failure = outcome;
     if (!stop.signal.aborted) stop.abort(new Error(reason));
   };
 
@@ -53,7 +53,7 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
   for (;;) {
     const now = env.clock.now();
     const leaseStop = env.lease.stopReason();
-    if (leaseStop !== null) fail({ kind: leaseStop }, leaseStop === 'lost' ? 'lease lost' : 'worker shutting down');
+    if (leaseStop !== null) fail({ kind: leaseStop }, env.lease.signal.reason instanceof Error ? env.lease.signal.reason.message : leaseStop);
     if (failure === null && env.deadline !== null && now >= env.deadline) fail({ kind: 'timed_out' }, 'the run timed out');
     if (failure === null && !draining()) {
       for (const step of steps) {
@@ -101,6 +101,9 @@ export async function runGraph(env: ExecutionEnv, steps: readonly StepDefinition
       case 'interrupted':
         fail({ kind: 'interrupted' }, 'worker shutting down');
         break;
+      case 'aborted':
+        fail({ kind: 'aborted' }, 'run aborted');
+        break;
       default:
         assertNever(result);
     }
@@ -135,6 +138,7 @@ async function runNestedGraph(
     case 'released':
     case 'lost':
     case 'interrupted':
+    case 'aborted':
       return { kind: 'stopped' };
     default:
       return assertNever(outcome);

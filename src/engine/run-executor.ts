@@ -43,6 +43,8 @@ export function createRunExecutor(deps: {
   budgets?: RunBudgets;
   /** The workspace secrets steps may use; none when omitted. */
   secrets?: SecretSource;
+  /** `SLIPWAY_ABORT_GRACE`: how long an aborted run's steps may take to stop before the run ends anyway. */
+  abortGraceMs?: number;
 }) {
   const budgets = deps.budgets ?? DEFAULT_RUN_BUDGETS;
   const { store, clock } = deps;
@@ -84,7 +86,8 @@ export function createRunExecutor(deps: {
       secrets,
     };
     const scope: Scope = { inputs: run.inputs, steps: {}, run: { id: run.id, workflowId: run.workflowId, metadata: run.metadata } };
-    const outcome: GraphOutcome = await runGraph(env, definition.steps, scope, '', lease.signal, true);
+    const graph = runGraph(env, definition.steps, scope, '', lease.signal, true);
+    const outcome: GraphOutcome = await withinAbortGrace(graph, lease, clock, deps.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
     switch (outcome.kind) {
       case 'completed':
         return completeRun(definition, scope, budgets, finish, fail);
@@ -104,6 +107,8 @@ export function createRunExecutor(deps: {
         return stoppedResult(lease, clock.now());
       case 'lost':
         return { kind: 'lost' };
+      case 'aborted':
+        return (await lease.finishAborted()) ? { kind: 'finished', status: RunStatus.FAILED } : { kind: 'lost' };
       default:
         return assertNever(outcome);
     }
@@ -113,6 +118,24 @@ export function createRunExecutor(deps: {
 }
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
+
+export const DEFAULT_ABORT_GRACE_MS = 10_000;
+
+/**
+ * The graph's outcome, or `aborted` once the run has been aborted for `graceMs` and its
+ * steps still have not returned (SPEC §11: the run ends within the grace whatever its steps do).
+ */
+function withinAbortGrace(graph: Promise<GraphOutcome>, lease: RunLease, clock: Clock, graceMs: number): Promise<GraphOutcome> {
+  let cancel: () => void = () => {};
+  const onAbort = () => new Promise<GraphOutcome>((resolve) => {
+    const arm = () => {
+      if (lease.stopReason() === 'aborted') cancel = clock.timer(graceMs, () => resolve({ kind: 'aborted' }));
+    };
+    if (lease.signal.aborted) arm();
+    else lease.signal.addEventListener('abort', arm, { once: true });
+  });
+  return Promise.race([graph, onAbort()]).finally(() => cancel());
+}
 
 /**
  * A write under the lease was refused or skipped because the lease stopped: lost (write

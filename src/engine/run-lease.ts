@@ -1,14 +1,16 @@
 import type { Clock } from '../core/clock.js';
 import type { LeaseStop } from '../core/outcomes.js';
-import type { RunStatus } from '../core/states.js';
+import { RunErrorCode, type RunStatus } from '../core/states.js';
 import type { LeaseRef, LeaseStore } from '../store/lease-store.js';
 import type { RunEventStore } from '../store/run-events-store.js';
-import type { RunError, StepAttempt } from '../store/store.js';
+import type { NewStepLogLine, RunError, StepAttempt, StepLogStore } from '../store/store.js';
 
 /** The guarded writes a lease makes; each is fenced in SQL by the claim token. */
 export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>
   // Optional so that fakes of the engine's tests need not stream; without it deltas are dropped.
-  & Partial<Pick<RunEventStore, 'appendStepDelta'>>;
+  & Partial<Pick<RunEventStore, 'appendStepDelta'>>
+  // Optional too: without it log lines are dropped.
+  & Partial<Pick<StepLogStore, 'appendStepLogs'>>;
 
 /**
  * One claim of one run, handed by the worker pool to the executor: who holds it, the
@@ -34,6 +36,8 @@ export interface RunLease extends LeaseRef {
    * not mark the lease lost: only checkpoints and status writes decide that.
    */
   appendDelta(stepId: string, attempt: number, text: string): Promise<boolean>;
+  /** Appends step log lines (already masked), at most `maxLines` per run; nothing once the lease stopped. */
+  appendLogs(lines: readonly NewStepLogLine[], maxLines: number): Promise<number>;
   /** Gives the run up, claimable again at `availableAt`. Allowed after an interruption (that is how it ends). */
   release(availableAt: number): Promise<boolean>;
   finish(status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<boolean>;
@@ -41,6 +45,18 @@ export interface RunLease extends LeaseRef {
   renew(): Promise<boolean>;
   /** Shutdown's grace period ended: abort the running steps; only `release` still writes. */
   interrupt(): void;
+  /**
+   * An abort of the run was requested by `by` (SPEC §11): the signal fires with reason
+   * `aborted`; from then on only `finishAborted` writes.
+   */
+  abort(by: string): void;
+  /** Ends an aborted run FAILED with `ABORTED` ("aborted by <by>"), under the claim. */
+  finishAborted(): Promise<boolean>;
+}
+
+/** The error an aborted run ends with (SPEC §11). */
+export function abortedRunError(by: string): RunError {
+  return { code: RunErrorCode.ABORTED, message: `aborted by ${by}` };
 }
 
 export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseMs: number }, claim: LeaseRef): RunLease {
@@ -48,11 +64,17 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
   const ref: LeaseRef = { runId: claim.runId, workerId: claim.workerId, claimToken: claim.claimToken };
   const controller = new AbortController();
   let reason: LeaseStop | null = null;
+  let abortedBy = '';
+  const stopMessages: Record<LeaseStop, () => string> = {
+    lost: () => 'lease lost',
+    interrupted: () => 'worker shutting down',
+    aborted: () => `aborted by ${abortedBy}`,
+  };
 
   function stop(why: LeaseStop) {
     if (reason !== null) return;
     reason = why;
-    controller.abort(new Error(why === 'lost' ? 'lease lost' : 'worker shutting down'));
+    controller.abort(new Error(stopMessages[why]()));
   }
 
   /** A refused guarded write means another claim holds the run: the lease is lost. */
@@ -74,9 +96,19 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     markRunning: () => whileRunning(() => writes.markRunRunning(ref, clock.now())),
     appendDelta: async (stepId, attempt, text) =>
       reason === null && writes.appendStepDelta !== undefined && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
+    appendLogs: async (lines, maxLines) =>
+      reason === null && writes.appendStepLogs !== undefined ? writes.appendStepLogs(ref.runId, lines, maxLines) : 0,
     finish: (status, output, error) => whileRunning(() => writes.finishRun({ lease: ref, status, output, error, now: clock.now() })),
     release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
     renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),
     interrupt: () => stop('interrupted'),
+    abort: (by) => {
+      if (reason !== null) return;
+      abortedBy = by;
+      stop('aborted');
+    },
+    finishAborted: () => reason !== 'aborted'
+      ? Promise.resolve(false)
+      : guarded(() => writes.finishRun({ lease: ref, status: 'FAILED', output: null, error: abortedRunError(abortedBy), now: clock.now() })),
   };
 }

@@ -5,7 +5,8 @@ import { assertNever } from '../core/assert-never.js';
 import { leaseOf, type ClaimRunsInput } from '../store/lease-store.js';
 import type { Run, Store } from '../store/store.js';
 import { startLeaseKeeper } from './lease-keeper.js';
-import type { RunExecutor } from './run-executor.js';
+import { DEFAULT_ABORT_GRACE_MS, type RunExecutor } from './run-executor.js';
+import type { RunControlStore } from '../store/run-control-store.js';
 import { createRunLease, type LeaseWrites, type RunLease } from './run-lease.js';
 
 export interface WorkerPoolOptions {
@@ -18,6 +19,8 @@ export interface WorkerPoolOptions {
   shutdownGraceMs: number;
   workerId?: string;
   onError?: (error: unknown) => void;
+  /** `SLIPWAY_ABORT_GRACE`: an aborted run still active this long after the request is ended by the pool's sweep. */
+  abortGraceMs?: number;
 }
 
 /** The few functions the pool needs (STYLE principle 18), not the whole store. */
@@ -30,15 +33,24 @@ export interface WorkerPoolDeps {
   leaseWrites: LeaseWrites;
   clock: Clock;
   executor: Pick<RunExecutor, 'execute'>;
+  /** Abort requests (SPEC §11): seen by each run's lease keeper; overdue ones ended by the sweep. Absent: no abort support. */
+  abortControl?: Pick<RunControlStore, 'abortRequestOf' | 'endOverdueAborts'>;
 }
 
 /** The pool's functions taken from a store, as composition code wires them. */
 export function workerPoolDepsOf(
-  store: Pick<Store, 'claimRuns' | 'onRunsQueued'> & LeaseWrites,
+  store: Pick<Store, 'claimRuns' | 'onRunsQueued'> & LeaseWrites & Partial<Pick<Store, 'abortRequestOf' | 'endOverdueAborts'>>,
   clock: Clock,
   executor: Pick<RunExecutor, 'execute'>,
 ): WorkerPoolDeps {
-  return { claim: (input) => store.claimRuns(input), onQueued: (listener) => store.onRunsQueued(listener), leaseWrites: store, clock, executor };
+  const { abortRequestOf, endOverdueAborts } = store;
+  const abortControl = abortRequestOf && endOverdueAborts
+    ? { abortRequestOf: abortRequestOf.bind(store), endOverdueAborts: endOverdueAborts.bind(store) }
+    : undefined;
+  return {
+    claim: (input) => store.claimRuns(input), onQueued: (listener) => store.onRunsQueued(listener), leaseWrites: store, clock, executor,
+    ...(abortControl ? { abortControl } : {}),
+  };
 }
 
 /**
@@ -93,7 +105,9 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
 
   function execute(run: Run) {
     const lease = createRunLease({ writes: deps.leaseWrites, clock, leaseMs: options.leaseMs }, leaseOf(run));
-    const stopKeeper = startLeaseKeeper({ lease, clock, leaseMs: options.leaseMs });
+    const stopKeeper = startLeaseKeeper({
+      lease, clock, leaseMs: options.leaseMs, ...(deps.abortControl ? { abortRequestOf: deps.abortControl.abortRequestOf } : {}),
+    });
     const promise = deps.executor
       .execute(run, lease, { isDraining: () => stopping.signal.aborted })
       .then(afterExecution)
@@ -135,12 +149,27 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     }
   }
 
+  /**
+   * Ends runs whose abort was requested more than the grace ago and that are still active,
+   * whichever process executes them (it may have died or be stuck): SPEC §11.
+   */
+  async function abortSweepLoop(abortControl: NonNullable<WorkerPoolDeps['abortControl']>) {
+    const graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+    const every = Math.max(50, Math.min(1000, Math.floor(graceMs / 4)));
+    while (!stopping.signal.aborted) {
+      await clock.sleep(every, stopping.signal);
+      if (stopping.signal.aborted) return;
+      await abortControl.endOverdueAborts(clock.now(), graceMs).catch((error: unknown) => options.onError?.(error));
+    }
+  }
+
   return {
     workerId,
     start() {
       if (options.concurrency <= 0 || loop) return;
       unsubscribe = deps.onQueued(wake);
       loop = claimLoop();
+      if (deps.abortControl) void abortSweepLoop(deps.abortControl);
     },
     /** Wakes the claim loop now, e.g. after this process queued a run. */
     wake,

@@ -10,6 +10,8 @@ import type { AuthService } from '../service/auth-service.js';
 import type { RunEventsService } from '../service/run-events-service.js';
 import type { RunStepsService } from '../service/run-steps-service.js';
 import type { RunsService } from '../service/runs-service.js';
+import type { RunControlService } from '../service/run-control-service.js';
+import type { BulkRuns } from '../service/bulk-runs.js';
 import type { SchedulesService } from '../service/schedules-service.js';
 import type { TokensService } from '../service/tokens-service.js';
 import type { WorkflowGraphService } from '../service/workflow-graph-service.js';
@@ -26,6 +28,7 @@ import { openApiOptions } from './openapi.js';
 import { registerAuthoringRoutes, registerDefinitionSchemaRoute } from './routes/authoring-routes.js';
 import { registerRunEventRoutes } from './routes/run-events-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerRunControlRoutes } from './routes/run-control-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerRunStepRoutes } from './routes/run-step-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
@@ -35,6 +38,9 @@ import { registerWaitpointCallbackRoute, registerWaitpointRoutes } from './route
 import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 import { registerSecretRoutes } from './routes/secret-routes.js';
 import type { SecretsService } from '../service/secrets-service.js';
+import type { ReadinessService } from '../service/readiness-service.js';
+import type { StepLogsService } from '../service/step-logs-service.js';
+import { registerStepLogRoutes } from './routes/step-log-routes.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -56,8 +62,15 @@ export interface HttpDeps {
   schedules: SchedulesService;
   runEvents: RunEventsService;
   workflowGraph: WorkflowGraphService;
+  runControl: RunControlService;
+  bulkRuns: BulkRuns;
   waitpoints: WaitpointsService;
   logger: FastifyBaseLogger | false;
+  /** `/readyz`: whether the database answers and is migrated. */
+  readiness: ReadinessService;
+  stepLogs: StepLogsService;
+  /** Called once per answered request with its route template (SPEC §17 `slipway_http_request_duration_seconds`). */
+  observeRequest?: (route: string, status: number, seconds: number) => void;
   /** Answers /healthz with 200 once true. */
   isReady?: () => boolean;
 }
@@ -86,6 +99,13 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
   closeConnectionsWhileClosing(app);
+  const observeRequest = deps.observeRequest;
+  if (observeRequest) {
+    // The route template, never the path (run ids would make one series per run); no route: `unmatched`.
+    app.addHook('onResponse', async (request, reply) => {
+      observeRequest(request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
 
   registerBodyParsers(app);
 
@@ -115,6 +135,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (deps.isReady && !deps.isReady()) return sendError(reply, request, new AppError('service_unavailable', 'Starting up.'));
     return { status: 'ok' };
   });
+  // Readiness (SPEC §17): 200 when the database answers and is migrated, else 503 with the error body.
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const readiness = await deps.readiness.check();
+    if (!readiness.ready) return sendError(reply, request, new AppError('service_unavailable', readiness.detail));
+    return { status: 'ok' };
+  });
 
   await app.register(
     async (api) => {
@@ -122,6 +148,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       api.addHook('preValidation', refuseNulCharacters);
       registerWorkflowRoutes(api, deps);
       registerRunRoutes(api, deps);
+      registerRunControlRoutes(api, deps);
       registerTokenRoutes(api, deps);
       registerRunStepRoutes(api, deps);
       registerWebhookRoutes(api, deps);
@@ -129,6 +156,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
+      registerStepLogRoutes(api, deps);
       registerWaitpointRoutes(api, deps);
     },
     { prefix: API_PREFIX },

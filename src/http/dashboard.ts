@@ -62,7 +62,7 @@ export type DashboardFallback = (request: FastifyRequest, reply: FastifyReply) =
 function wantsPage(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = request.url.split('?')[0] ?? '';
-  if (path.startsWith(API_PREFIX) || path === '/healthz') return false;
+  if (path.startsWith(API_PREFIX) || path === '/healthz' || path === '/readyz') return false;
   // A missing file (e.g. /assets/old.js) is a 404, not the page.
   if (/\.[A-Za-z0-9]+$/.test(path)) return false;
   // Browsers navigating ask for text/html; API clients and curl (*/*) get the JSON 404.

@@ -18,7 +18,9 @@ export type RunTrigger =
   /** A `workflow` step of `parentRunId`: not limited and not counted (the root run was). */
   | { kind: 'child'; parentRunId: string }
   /** A fire of a schedule (SPEC §8): limited like an API run; queued by the store's fire transaction. */
-  | { kind: 'schedule'; scheduleId: string; fireAt: number };
+  | { kind: 'schedule'; scheduleId: string; fireAt: number }
+  /** `POST /workflow-runs/{id}/replay` (SPEC §11): limited like an API run; queued by the store's `createReplayRun`. */
+  | { kind: 'replay'; sourceRunId: string; fromStep: string | null };
 
 export interface QueueRunRequest {
   workspaceId: number;
@@ -114,6 +116,7 @@ function placementOf(trigger: RunTrigger): { parentRunId: string | null; ignoreL
     case 'child':
       return { parentRunId: trigger.parentRunId, ignoreLimits: true };
     case 'schedule':
+    case 'replay':
       return { parentRunId: null, ignoreLimits: false };
     default:
       return assertNever(trigger);

@@ -13,6 +13,8 @@ export interface StepView {
   finishedAt: number | null;
   output: unknown;
   error: RunError | null;
+  /** The run a replay copied this step's checkpoint from (SPEC §11). */
+  reusedFrom?: string;
 }
 
 /** The step records of a run: every step of its pinned version, then the sub-steps `map` recorded. */
@@ -33,7 +35,8 @@ export function createRunStepsService(deps: { store: Store }) {
     }
     const rest = [...byStep.entries()].sort(([, a], [, b]) => a[0]!.startedAt - b[0]!.startedAt);
     for (const [id, attempts] of rest) views.push(toView(id, attempts[0]!.stepType, attempts, run.status));
-    return views;
+    const reused = run.trigger.type === 'replay' ? await deps.store.reusedStepsOf(run.id) : new Map<string, string>();
+    return views.map((view) => (reused.has(view.id) ? { ...view, reusedFrom: reused.get(view.id)! } : view));
   }
 
   /** One step of a run with the input of its newest attempt; `not_found` for an unknown run or step. */

@@ -1,7 +1,7 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
-import type { Run, Store } from '../store/store.js';
+import type { CreateRunResult, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
@@ -77,26 +77,15 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
         return { run: result.run, replayed: false };
       case 'replayed':
         return { run: result.run, replayed: true };
-      case 'idempotency_conflict':
-        throw new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':
         throw preparationError(request, result);
-      case 'daily_limit_exceeded': {
-        const now = clock.now();
-        const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
-        throw new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
-          headers: { 'Retry-After': String(retryAfter) },
-        });
-      }
+      case 'idempotency_conflict':
+      case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
-        throw new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
-          headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
-        });
       case 'child_run_limit':
-        // API runs are roots: the store checks tree budgets for child runs only.
-        throw new AppError('internal_error', `unexpected child-run limit for an API run: ${result.message}`);
+        throw createRunErrorOf(clock, result);
       default:
         return assertNever(result);
     }
@@ -146,3 +135,30 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;
+
+/** The API error of a root run's create the store refused (an API run, a replay). */
+export function createRunErrorOf(
+  clock: Clock,
+  result: Extract<CreateRunResult, { kind: 'idempotency_conflict' | 'daily_limit_exceeded' | 'concurrent_limit_exceeded' | 'child_run_limit' }>,
+): AppError {
+  switch (result.kind) {
+    case 'idempotency_conflict':
+      return new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
+    case 'daily_limit_exceeded': {
+      const now = clock.now();
+      const retryAfter = Math.ceil((startOfUtcDay(now) + 86_400_000 - now) / 1000);
+      return new AppError('daily_run_limit_exceeded', `This workspace may create ${result.limit} runs per day (UTC); the limit resets at 00:00 UTC.`, {
+        headers: { 'Retry-After': String(retryAfter) },
+      });
+    }
+    case 'concurrent_limit_exceeded':
+      return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
+        headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
+      });
+    case 'child_run_limit':
+      // Root runs: the store checks tree budgets for child runs only.
+      return new AppError('internal_error', `unexpected child-run limit for a root run: ${result.message}`);
+    default:
+      return assertNever(result);
+  }
+}

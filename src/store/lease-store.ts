@@ -12,7 +12,7 @@ export interface LeaseStore {
   /**
    * Claims up to `limit` runs for `workerId`: first runs whose lease has expired
    * (crashed workers, due waits), then QUEUED runs, oldest first, never one of
-   * `excludeRunIds`. A QUEUED run moves to STARTING with its version pinned (the
+   * `excludeRunIds`. A QUEUED run moves to STARTING with its version pinned (the one a replay was created with, else the
    * workflow's default version then) and an execution id. Each claimed run gets a
    * lease until `now + leaseMs` and a fresh `claimToken`.
    */

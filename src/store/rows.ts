@@ -99,6 +99,7 @@ export function toRun(row: Row): Run {
     claimCount: Number(row.claim_count),
     trigger: toRunTrigger(row),
     claimToken: (row.claim_token as string | null) ?? null,
+    cancelReason: (row.cancel_reason as string | null) ?? null,
   };
 }
 

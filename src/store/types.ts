@@ -112,6 +112,8 @@ export interface Run {
   trigger: RunTrigger;
   /** Fresh for every claim; every guarded write of the engine names it. Null when free. */
   claimToken: string | null;
+  /** Why a CANCELED run was canceled when not by `POST …/cancel`: `aborted` (SPEC §11). */
+  cancelReason?: string | null;
 }
 
 /** What started a run: `{type: "api"}`, `{type: "child", parent_run_id}`, `{type: "schedule", schedule_id, fire_at}`, … */

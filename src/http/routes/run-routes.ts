@@ -68,7 +68,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     const wait = request.query.wait;
     if (wait !== undefined) {
       const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
-      if (ended && isTerminal(ended.status)) return reply.status(200).send(toRunWithDetails(ended));
+      if (ended && isTerminal(ended.status)) return reply.status(200).send({ ...toRunWithDetails(ended), usage: await deps.runs.getRunUsage(ended.id) });
     }
     return reply.status(202).send(toCreateRunResponse(run));
   });

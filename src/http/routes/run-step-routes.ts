@@ -50,5 +50,6 @@ function toStepRecord(s: StepView) {
     finished_at: toIsoOrNull(s.finishedAt),
     output: s.output ?? null,
     error: s.error,
+    ...(s.reusedFrom !== undefined ? { reused_from: s.reusedFrom } : {}),
   };
 }

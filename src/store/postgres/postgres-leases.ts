@@ -7,6 +7,7 @@ import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.
 import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { afterRunFailedPg } from './postgres-run-control.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
@@ -59,8 +60,8 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
              UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
                lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
                event_seq = r.event_seq + 1,
-               workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
-                                   WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id)
+               workflow_version = coalesce(r.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
+                                   WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id))
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
              RETURNING r.*`,
             [input.workerId, leaseUntil, input.now, room, executionIds],
@@ -140,10 +141,11 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         if (!row) return false;
         await closeRunWaitpointsPg(client, runId, input.error?.code, input.now);
         await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
-        return true;
+        // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
+        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.error?.code ?? '', input.now) : new Set<string>();
       });
-      if (finished) deps.announceRunEvents(runId);
-      return finished;
+      if (finished !== false) for (const id of [runId, ...finished]) deps.announceRunEvents(id);
+      return finished !== false;
     },
 
     async saveStepAttempt(lease, a) {

@@ -1,3 +1,4 @@
+import { createPostgresRunControl } from './postgres-run-control.js';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
@@ -17,6 +18,8 @@ import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
+import { createPostgresReadiness } from './postgres-readiness.js';
+import { createPostgresStepLogs } from './postgres-step-logs.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -145,7 +148,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresWaitpoints(deps),
     ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
+    ...createPostgresRunControl({ ...deps, createRunIn }),
     ...events,
+    ...createPostgresReadiness(deps),
+    ...createPostgresStepLogs(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

@@ -9,6 +9,7 @@ import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+import { afterRunFailedSync } from './sqlite-run-control.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
@@ -44,8 +45,8 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       const row = one(
         `UPDATE runs SET status = 'STARTING', execution_id = ?, started_at = ?, updated_at = ?,
            lease_owner = ?, claim_token = ?, lease_expires_at = ?, claim_count = claim_count + 1,
-           workflow_version = (SELECT NULLIF(w.default_version, 0) FROM workflows w
-                               WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id)
+           workflow_version = coalesce(runs.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
+                               WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id))
          WHERE id = ? AND status = 'QUEUED' RETURNING *`,
         input.newExecutionId(), input.now, input.now, input.workerId, newUuid(), leaseUntil, id,
       )!;
@@ -124,10 +125,11 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
         appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
-        return true;
+        // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
+        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.error?.code ?? '', input.now) : new Set<string>();
       });
-      if (finished) deps.announceRunEvents(lease.runId);
-      return finished;
+      if (finished !== false) for (const runId of [lease.runId, ...finished]) deps.announceRunEvents(runId);
+      return finished !== false;
     },
 
     async saveStepAttempt(lease, attempt) {

@@ -1,3 +1,4 @@
+import { createSqliteRunControl } from './sqlite-run-control.js';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 
@@ -17,6 +18,8 @@ import { createSqliteWorkflows } from './sqlite-workflows.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
 import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
+import { createSqliteReadiness } from './sqlite-readiness.js';
+import { createSqliteStepLogs } from './sqlite-step-logs.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -82,7 +85,10 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteWebhooks(deps),
     ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
+    ...createSqliteRunControl({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
+    ...createSqliteReadiness(deps),
+    ...createSqliteStepLogs(deps),
     ...createSqliteWaitpoints(deps),
 
     onRunsQueued(listener) {

@@ -1,0 +1,101 @@
+import { StepStatus } from '../core/states.js';
+import type { CreateRunResult, Store } from '../store/store.js';
+import type { Metrics } from './metrics.js';
+
+/** What a finished run's counter needs, remembered from its claim. */
+interface ClaimedRun {
+  workspace: string;
+  workflow: string;
+}
+
+/**
+ * Feeds the counters where the state changes are written (SPEC §17): a run created,
+ * claimed for the first time (queue wait), a step attempt finished, a run finished or
+ * canceled, a webhook delivery attempt recorded. Only writes that took effect count
+ * (a lost race writes nothing and counts nothing).
+ */
+export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
+  const claimed = new Map<string, ClaimedRun>();
+  return {
+    ...store,
+    async createRun(input) {
+      return countCreate(metrics, await store.createRun(input));
+    },
+    async createReplayRun(input) {
+      return countCreate(metrics, await store.createReplayRun(input));
+    },
+    async abortRun(input) {
+      const result = await store.abortRun(input);
+      // A queued run is canceled at once; a running one finishes through its worker.
+      if (result.kind === 'canceled') metrics.runsFinished.inc({ workspace: String(input.workspaceId), workflow: result.run.workflowId, status: 'CANCELED' });
+      return result;
+    },
+    async cancelQueuedRun(workspaceId, runId, now) {
+      const result = await store.cancelQueuedRun(workspaceId, runId, now);
+      if (result.kind === 'canceled') metrics.runsFinished.inc({ workspace: String(workspaceId), workflow: result.run.workflowId, status: 'CANCELED' });
+      return result;
+    },
+    async claimRuns(input) {
+      const runs = await store.claimRuns(input);
+      for (const run of runs) {
+        claimed.set(run.id, { workspace: String(run.workspaceId), workflow: run.workflowId });
+        if (run.claimCount === 1) metrics.queueWait.observe(Math.max(0, input.now - run.createdAt) / 1000);
+      }
+      return runs;
+    },
+    async releaseRun(lease, availableAt, now) {
+      const released = await store.releaseRun(lease, availableAt, now);
+      claimed.delete(lease.runId);
+      return released;
+    },
+    async finishRun(input) {
+      const finished = await store.finishRun(input);
+      const run = claimed.get(input.lease.runId);
+      claimed.delete(input.lease.runId);
+      if (finished && run) metrics.runsFinished.inc({ ...run, status: input.status });
+      return finished;
+    },
+    async saveStepAttempt(lease, attempt) {
+      const saved = await store.saveStepAttempt(lease, attempt);
+      if (saved && attempt.finishedAt !== null && (attempt.status === StepStatus.COMPLETED || attempt.status === StepStatus.FAILED)) {
+        metrics.stepDuration.observe({ type: attempt.stepType }, Math.max(0, attempt.finishedAt - attempt.startedAt) / 1000);
+        if (attempt.stepType === 'llm' && attempt.status === StepStatus.COMPLETED) countTokens(metrics, attempt.output);
+      }
+      return saved;
+    },
+    async recordDeliveryAttempt(record) {
+      const recorded = await store.recordDeliveryAttempt(record);
+      if (recorded) metrics.webhookDeliveries.inc({ outcome: record.outcome.kind });
+      return recorded;
+    },
+  };
+}
+
+function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult {
+  switch (result.kind) {
+    case 'created':
+      metrics.runsCreated.inc({ workspace: String(result.run.workspaceId), workflow: result.run.workflowId });
+      break;
+    case 'daily_limit_exceeded':
+      metrics.limitRejections.inc({ limit: 'daily_runs' });
+      break;
+    case 'concurrent_limit_exceeded':
+      metrics.limitRejections.inc({ limit: 'concurrent_runs' });
+      break;
+    case 'child_run_limit':
+      metrics.limitRejections.inc({ limit: 'child_runs' });
+      break;
+    case 'replayed':
+    case 'idempotency_conflict':
+      break;
+  }
+  return result;
+}
+
+function countTokens(metrics: Metrics, output: unknown): void {
+  const usage = (output as { usage?: { input_tokens?: unknown; output_tokens?: unknown; model?: unknown } } | null)?.usage;
+  if (!usage) return;
+  const model = typeof usage.model === 'string' ? usage.model : 'unknown';
+  if (typeof usage.input_tokens === 'number') metrics.llmTokens.inc({ model, kind: 'input' }, usage.input_tokens);
+  if (typeof usage.output_tokens === 'number') metrics.llmTokens.inc({ model, kind: 'output' }, usage.output_tokens);
+}
