@@ -10,6 +10,7 @@ import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
+import { createStepLogsService } from './service/step-logs-service.js';
 import { createMetrics } from './service/metrics.js';
 import { withMetrics } from './service/metered-store.js';
 import { startMetricsServer } from './http/metrics-server.js';
@@ -121,6 +122,7 @@ export function createServices(
     authoring: createAuthoringService({ store, stepTypes, workflows }),
     secrets: createSecretsService({ store, clock, key: secretKey }),
     readiness: createReadinessService({ store }),
+    stepLogs: createStepLogsService({ store }),
   };
 }
 
@@ -196,6 +198,7 @@ function runBudgetsOf(budgets: Config['budgets']): RunBudgets {
     maxOutputBytes: budgets.maxOutputBytes,
     maxMapItems: budgets.maxMapItems,
     maxClaims: budgets.maxClaims,
+    maxLogLines: budgets.maxLogLines,
   };
 }
 

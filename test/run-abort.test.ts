@@ -192,4 +192,23 @@ for (const backend of testBackends()) describe(`run control: abort across proces
     assert.equal(run.status, 'FAILED');
     assert.equal(run.error.code, 'ABORTED');
   });
+
+  it('ends an aborted run whose executor was killed: any process with workers does it after the grace', async () => {
+    await worker?.stop();
+    const created = await t.api('POST', '/workflows/slow-http/runs', { body: { inputs: { base: peer.url } } });
+    const runId = created.body.run_id as string;
+    const seen = peer.count('/never');
+    // A lease far longer than the test waits: no takeover can end this run, only the abort sweep.
+    const env = { SLIPWAY_DATABASE_URL: t.databaseUrl, SLIPWAY_POLL_INTERVAL: '100ms', SLIPWAY_LEASE_TIMEOUT: '10m', SLIPWAY_HTTP_ALLOW_PRIVATE: 'true' };
+    const doomed = await startSlipwayProcess(['worker', '--concurrency', '1'], { env: { ...env, SLIPWAY_ABORT_GRACE: '10m' } });
+    await waitFor(() => peer.count('/never') > seen, { what: 'the step is executing in the doomed worker' });
+    await doomed.stop('SIGKILL');
+    assert.equal((await t.api('POST', `/workflow-runs/${runId}/abort`)).status, 202);
+    worker = await startSlipwayProcess(['worker', '--concurrency', '1'], { env: { ...env, SLIPWAY_ABORT_GRACE: '1s' } });
+    const run = await t.waitForStatus(runId, ['FAILED', 'COMPLETED'], t.token, 60_000);
+    assert.equal(run.status, 'FAILED');
+    assert.equal(run.error.code, 'ABORTED');
+    const details = await t.api('GET', `/workflow-runs/${runId}?include=details`);
+    assert.ok(details.body.completed_at, 'ended, not left RUNNING under the dead lease');
+  });
 });

@@ -21,6 +21,7 @@ export const AbortRunResponse = Type.Object(
   },
   { $id: 'AbortRunResponse' },
 );
+export type AbortRunResponse = Static<typeof AbortRunResponse>;
 
 export const BulkRunsBody = Type.Object(
   {

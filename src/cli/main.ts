@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
+import { registerRunControlCommands } from './run-control-commands.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerSecretCommands } from './secret-commands.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerAdminCommands(program);
   registerRunCommand(program);
+  registerRunControlCommands(program);
   registerWebhookCommands(program);
   registerSecretCommands(program);
   registerScheduleCommands(program);

@@ -1,4 +1,5 @@
 import type { RunStepResponse } from '../api/run-step-schemas.js';
+import type { RunLogsResponse } from '../api/step-log-schemas.js';
 import { API_PREFIX } from '../api/prefix.js';
 import type { ApplyWorkflowResponse, DryRunResponse, ValidateWorkflowResponse, WorkflowDefinitionResponse } from '../api/authoring-schemas.js';
 import { isErrorBody, SlipwayApiError } from './api-error.js';
@@ -23,6 +24,7 @@ import type {
 } from '../api/schemas.js';
 import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
+import { runControlMethods } from './run-control-client.js';
 import { secretMethods } from './secrets-client.js';
 import { batchMethods } from './batch-client.js';
 
@@ -110,6 +112,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     ...secretMethods(request),
     ...batchMethods(request),
     ...scheduleMethods(request, query),
+    ...runControlMethods(request),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;
@@ -132,6 +135,17 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
 
     async getRun(runId: string): Promise<Run> {
       return (await request<Run>('GET', `/workflow-runs/${encodeURIComponent(runId)}`)).data;
+    },
+
+    /**
+     * The run's step log lines, oldest first (SPEC §17); page with `after` = the last `seq` seen.
+     * @example const { data } = await client.getRunLogs(runId, { step_id: 'fetch', after: 0, limit: 100 });
+     */
+    async getRunLogs(runId: string, query: { step_id?: string; after?: number; limit?: number } = {}): Promise<RunLogsResponse> {
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+      const qs = params.size > 0 ? `?${params}` : '';
+      return (await request<RunLogsResponse>('GET', `/workflow-runs/${encodeURIComponent(runId)}/logs${qs}`)).data;
     },
 
     /** The run's steps (a Slipway extension): status, attempts, output and error of each. */

@@ -61,6 +61,8 @@ export interface BudgetConfig {
   maxRunTree: number;
   /** Times a step may stop its worker before the run fails (`SLIPWAY_MAX_CLAIMS`, 10). */
   maxClaims: number;
+  /** Step log lines kept per run (`SLIPWAY_MAX_LOG_LINES`, 1,000; SPEC §17); later lines are dropped. */
+  maxLogLines: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/slipway.db';
@@ -128,6 +130,7 @@ function loadBudgets(env: NodeJS.ProcessEnv): BudgetConfig {
     maxRunDepth: wholeNumber('SLIPWAY_MAX_RUN_DEPTH', env.SLIPWAY_MAX_RUN_DEPTH ?? 8, 0, 1000),
     maxRunTree: wholeNumber('SLIPWAY_MAX_RUN_TREE', env.SLIPWAY_MAX_RUN_TREE ?? 1000, 0, 10_000_000),
     maxClaims: wholeNumber('SLIPWAY_MAX_CLAIMS', env.SLIPWAY_MAX_CLAIMS ?? 10, 1, 1000),
+    maxLogLines: wholeNumber('SLIPWAY_MAX_LOG_LINES', env.SLIPWAY_MAX_LOG_LINES ?? 1000, 0, 1_000_000),
   });
 }
 

@@ -13,6 +13,8 @@ export interface RunBudgets {
   maxMapItems: number;
   /** Times a step may stop its worker (crash, kill, stall) before the run fails (`SLIPWAY_MAX_CLAIMS`). */
   maxClaims: number;
+  /** Most step log lines kept per run (`SLIPWAY_MAX_LOG_LINES`, 1,000); default when absent. */
+  maxLogLines?: number;
 }
 
 export const DEFAULT_RUN_BUDGETS: Readonly<RunBudgets> = Object.freeze({

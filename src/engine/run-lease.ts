@@ -3,12 +3,14 @@ import type { LeaseStop } from '../core/outcomes.js';
 import { RunErrorCode, type RunStatus } from '../core/states.js';
 import type { LeaseRef, LeaseStore } from '../store/lease-store.js';
 import type { RunEventStore } from '../store/run-events-store.js';
-import type { RunError, StepAttempt } from '../store/store.js';
+import type { NewStepLogLine, RunError, StepAttempt, StepLogStore } from '../store/store.js';
 
 /** The guarded writes a lease makes; each is fenced in SQL by the claim token. */
 export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>
   // Optional so that fakes of the engine's tests need not stream; without it deltas are dropped.
-  & Partial<Pick<RunEventStore, 'appendStepDelta'>>;
+  & Partial<Pick<RunEventStore, 'appendStepDelta'>>
+  // Optional too: without it log lines are dropped.
+  & Partial<Pick<StepLogStore, 'appendStepLogs'>>;
 
 /**
  * One claim of one run, handed by the worker pool to the executor: who holds it, the
@@ -34,6 +36,8 @@ export interface RunLease extends LeaseRef {
    * not mark the lease lost: only checkpoints and status writes decide that.
    */
   appendDelta(stepId: string, attempt: number, text: string): Promise<boolean>;
+  /** Appends step log lines (already masked), at most `maxLines` per run; nothing once the lease stopped. */
+  appendLogs(lines: readonly NewStepLogLine[], maxLines: number): Promise<number>;
   /** Gives the run up, claimable again at `availableAt`. Allowed after an interruption (that is how it ends). */
   release(availableAt: number): Promise<boolean>;
   finish(status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<boolean>;
@@ -92,6 +96,8 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     markRunning: () => whileRunning(() => writes.markRunRunning(ref, clock.now())),
     appendDelta: async (stepId, attempt, text) =>
       reason === null && writes.appendStepDelta !== undefined && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
+    appendLogs: async (lines, maxLines) =>
+      reason === null && writes.appendStepLogs !== undefined ? writes.appendStepLogs(ref.runId, lines, maxLines) : 0,
     finish: (status, output, error) => whileRunning(() => writes.finishRun({ lease: ref, status, output, error, now: clock.now() })),
     release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
     renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),

@@ -5,7 +5,7 @@ import { parseDuration } from '../core/duration.js';
 import type { NestedOutcome, StepOutcome, StepResult } from '../core/outcomes.js';
 import { BUDGET_STEP_ERROR_CODES, StepErrorCode, StepStatus } from '../core/states.js';
 import type { StepContext, StepType } from '../steps/step-type.js';
-import type { RunError, StepAttempt } from '../store/store.js';
+import type { NewStepLogLine, RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
 import { evaluateValue, type ExpressionBudget, ExpressionLimitError } from '../workflow/expressions.js';
 import { OUTPUT_TOO_LARGE, oversizeOf, tooLargeMessage } from './budgets.js';
@@ -85,6 +85,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
   // Streamed text (an `llm` step with `stream: true`) becomes coalesced `step.delta` events.
   // Streamed text is masked too; a secret split across two coalesced chunks is not (docs/DECISIONS.md, issue 17).
   const deltas = createDeltaPublisher(async (text) => env.lease.appendDelta(id, attempt.attempt, await env.secrets.mask(text)), clock);
+  const logs = createLogBuffer(env, id, attempt.attempt);
   const ctx: StepContext = {
     runId: env.run.id,
     workspaceId: env.run.workspaceId,
@@ -99,12 +100,15 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     childRuns: env.childRuns,
     limits: { mapItems: env.budgets.maxMapItems },
     streamText: (text) => deltas.push(text),
+    log: (level, message, fields) => logs.push(level, message, fields),
     ...(env.waitpoints ? { waitpoints: env.waitpoints } : {}),
     expressions: { scope, evaluate: (value, extra) => evaluateValue(value, { ...scope, ...extra }, env.budgets.expression) },
   };
   const outcome = await runWithSignal(() => stepType.run(runInput as never, ctx), signal).finally(cancelTimeouts);
   // No delta may land after the attempt's outcome (which deletes its deltas).
   await deltas.stop();
+  if (outcome.kind === 'waiting') logs.push('info', `waiting until ${new Date(outcome.until).toISOString()}`);
+  await logs.flush();
   // The lease stopped while the step ran: write nothing (an interrupted attempt stays RUNNING, to be redone).
   if (env.lease.stopReason() !== null) return stopped(env);
   if (env.deadline !== null && clock.now() >= env.deadline) {
@@ -158,6 +162,12 @@ async function failOrRetry(
   const retry = retryable && stepType?.retryable !== false && !graphSignal.aborted && failures < maxAttempts(step.retry);
   const wakeAt = retry ? now + retryDelayMs(step.retry, failures, env.random) : null;
   if (!(await save(env, Object.assign(attempt, { status: StepStatus.FAILED, error, finishedAt: now, wakeAt })))) return stopped(env);
+  const line = wakeAt !== null
+    ? `attempt ${attempt.attempt} failed (${error.code}); retrying at ${new Date(wakeAt).toISOString()}`
+    : `attempt ${attempt.attempt} failed (${error.code}); no retry left`;
+  const retryLog = createLogBuffer(env, attempt.stepId, attempt.attempt);
+  retryLog.push(wakeAt !== null ? 'warn' : 'error', line, { message: error.message });
+  await retryLog.flush();
   // A budget's code goes into the run's error message, so the message names the budget.
   const message = BUDGET_CODES.has(error.code) ? `${error.code}: ${error.message}` : error.message;
   return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message };
@@ -269,4 +279,31 @@ async function runWithSignal(run: () => Promise<StepOutcome>, signal: AbortSigna
 function abortMessage(signal: AbortSignal): string {
   const reason = signal.reason as Error | undefined;
   return reason?.name === 'TimeoutError' ? 'the step timed out' : `the step was interrupted (${reason?.message ?? 'aborted'})`;
+}
+
+/** Most lines of one run's log unless SLIPWAY_MAX_LOG_LINES says otherwise. */
+export const DEFAULT_MAX_LOG_LINES = 1000;
+
+/**
+ * An attempt's log lines, kept in memory while it runs and written (masked, SPEC §13) when it
+ * ends. A failed write loses the lines, never the step.
+ */
+function createLogBuffer(env: ExecutionEnv, stepId: string, attempt: number) {
+  const lines: NewStepLogLine[] = [];
+  const maxLines = env.budgets.maxLogLines ?? DEFAULT_MAX_LOG_LINES;
+  return {
+    push(level: NewStepLogLine['level'], message: string, fields?: Record<string, unknown>) {
+      if (lines.length >= maxLines) return;
+      lines.push({ stepId, attempt, level, message: String(message), fields: fields ?? null, at: env.clock.now() });
+    },
+    async flush() {
+      if (lines.length === 0) return;
+      const batch = lines.splice(0);
+      try {
+        await env.lease.appendLogs(await env.secrets.mask(batch), maxLines);
+      } catch {
+        // Logs are best effort: the step's outcome is what counts.
+      }
+    },
+  };
 }

@@ -41,6 +41,8 @@ import { refuseNulCharacters, strictValidatorCompiler } from './validation.js';
 import { registerSecretRoutes } from './routes/secret-routes.js';
 import type { SecretsService } from '../service/secrets-service.js';
 import type { ReadinessService } from '../service/readiness-service.js';
+import type { StepLogsService } from '../service/step-logs-service.js';
+import { registerStepLogRoutes } from './routes/step-log-routes.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -69,6 +71,7 @@ export interface HttpDeps {
   logger: FastifyBaseLogger | false;
   /** `/readyz`: whether the database answers and is migrated. */
   readiness: ReadinessService;
+  stepLogs: StepLogsService;
   /** Called once per answered request with its route template (SPEC §17 `slipway_http_request_duration_seconds`). */
   observeRequest?: (route: string, status: number, seconds: number) => void;
   /** Answers /healthz with 200 once true. */
@@ -89,6 +92,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH, querystringParser: parseQueryString },
     frameworkErrors,
     clientErrorHandler,
+    // Request logs never carry a waitpoint's callback secret (SPEC §7).
+    childLoggerFactory: (logger, bindings, options) => logger.child(bindings, { ...options, serializers: { ...options.serializers, req: redactedRequest } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
   const allowedMethods = trackRouteMethods(app);
@@ -155,6 +160,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       registerScheduleRoutes(api, deps);
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
+      registerStepLogRoutes(api, deps);
       registerWaitpointRoutes(api, deps);
     },
     { prefix: API_PREFIX },
@@ -168,6 +174,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
   return app;
+}
+
+/** The request as logged: its URL with a waitpoint callback's secret replaced. */
+export function redactedRequest(request: { method: string; url: string; host?: string; ip?: string }) {
+  return { method: request.method, url: redactCallbackSecret(request.url), host: request.host, remoteAddress: request.ip };
+}
+
+export function redactCallbackSecret(url: string): string {
+  return url.replace(/(\/waitpoints\/[^/?#]*\/callback\/)[^/?#]*/, '$1[redacted]');
 }
 
 /** Query strings as Slate's clients send them (SPEC §3): an empty parameter (`?search=`) counts as absent. */

@@ -66,6 +66,7 @@ export function createHttpStep(options: HttpStepOptions) {
       if (timeoutMs === null) return { kind: 'failed', message: `with.timeout "${input.timeout}" is not a duration`, retryable: false };
       const method = (input.method ?? 'GET').toUpperCase();
 
+      ctx.log('info', `${method} ${redactUrl(url)}`);
       let response;
       try {
         response = await sendHttpRequest({
@@ -82,8 +83,10 @@ export function createHttpStep(options: HttpStepOptions) {
         const err = error as Error;
         const blocked = err.name === 'BlockedAddressError';
         const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : err.message;
+        ctx.log('error', `${method} ${redactUrl(url)}: ${reason.replaceAll(url.href, redactUrl(url))}`);
         return { kind: 'failed', message: `${method} ${redactUrl(url)}: ${reason.replaceAll(url.href, redactUrl(url))}`, retryable: !blocked && !(error instanceof ResponseTooLargeError) };
       }
+      ctx.log(response.status >= 400 ? 'warn' : 'info', `${response.status} ${response.statusText}`.trim(), { bytes: response.body.length });
       const text = response.body.toString('utf8');
       const isJson = /[/+]json\b/i.test(response.headers['content-type'] ?? '');
       let parsed: unknown = text;

@@ -89,6 +89,11 @@ export interface StepContext {
    * for callers that run step types outside the engine.
    */
   streamText?(text: string): void;
+  /**
+   * Writes a line to the step's log (SPEC §17: `GET /workflow-runs/{runId}/logs`), masked like
+   * outputs; lines are kept in order, at most SLIPWAY_MAX_LOG_LINES per run. Never throws.
+   */
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
   /** Waitpoints for `wait` steps (implemented by the service layer); absent outside the engine. */
   waitpoints?: Waitpoints;
   /** The step's expression scope `{inputs, steps, run}` and an evaluator over it plus `extra`, within the run's budget. */

@@ -53,7 +53,8 @@ export function createWaitStep(httpStep: StepType): StepType<typeof WaitInput> {
         workspaceId: ctx.workspaceId,
         workflowId: ctx.workflowId,
         stepId: ctx.stepId,
-        key: `${ctx.runId}:${ctx.stepId}:${ctx.attempt}`,
+        // One waitpoint per step of a run (a wait takes no retries): an attempt cut short by a crash finds it again.
+        key: `${ctx.runId}:${ctx.stepId}`,
         kind: input.kind,
         prompt: input.prompt ?? null,
         fields: input.kind === 'approval' ? (input.fields ?? null) : null,

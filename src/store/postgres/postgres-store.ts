@@ -19,6 +19,7 @@ import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
+import { createPostgresStepLogs } from './postgres-step-logs.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -150,6 +151,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresRunControl({ ...deps, createRunIn }),
     ...events,
     ...createPostgresReadiness(deps),
+    ...createPostgresStepLogs(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

@@ -19,6 +19,7 @@ import { createSqliteWebhooks } from './sqlite-webhooks.js';
 import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
 import { createSqliteReadiness } from './sqlite-readiness.js';
+import { createSqliteStepLogs } from './sqlite-step-logs.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -87,6 +88,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteRunControl({ ...deps, createRunInTransaction }),
     ...createSqliteEvents(deps, announcer),
     ...createSqliteReadiness(deps),
+    ...createSqliteStepLogs(deps),
     ...createSqliteWaitpoints(deps),
 
     onRunsQueued(listener) {

@@ -14,6 +14,7 @@ import { formatDate, formatDuration, TERMINAL_STATUSES } from '../format.js';
 import { navigate } from '../router.js';
 import { useAsync } from '../use-async.js';
 import { StepTimeline } from './step-timeline.js';
+import { RunControlActions } from './run-control.js';
 
 const isLive = (run: RunWithDetails | undefined) => !run || !TERMINAL_STATUSES.includes(run.status);
 
@@ -115,6 +116,7 @@ export function RunPage({ runId }: { runId: string }) {
           <button type="button" class="button" onClick={rerun} disabled={busy !== null} title="Start a new run with the same inputs">
             {busy === 'rerun' ? 'Starting…' : 'Re-run'}
           </button>
+          <RunControlActions run={r} onChanged={run.reload} />
         </div>
       </div>
       {actionError ? <ErrorBox error={actionError} /> : null}

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import type { RunWithDetails } from '../../../src/api/schemas.js';
 import { useApp } from '../app-context.js';
 import { Link } from '../components/link.js';
@@ -7,6 +8,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatRelative, RUN_STATUSES } from '../format.js';
 import { setQuery, useLocation } from '../router.js';
 import { useAsync } from '../use-async.js';
+import { BulkActions } from './bulk-actions.js';
 
 const PAGE_SIZE = 20;
 /** Live updates: the list is polled while the page is open (the API has no push channel). */
@@ -25,6 +27,14 @@ export function RunsPage() {
     [status, workflowId, page],
     { pollMs: POLL_MS },
   );
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const toggle = (runId: string) => {
+    const next = new Set(selected);
+    if (next.has(runId)) next.delete(runId);
+    else next.add(runId);
+    setSelected(next);
+  };
+  const filter = { ...(status && { status: [status as RunWithDetails['status']] }), ...(workflowId && { workflow_id: workflowId }) };
 
   return (
     <section>
@@ -64,7 +74,10 @@ export function RunsPage() {
           {status || workflowId ? <p>No run matches these filters.</p> : <p>No runs yet. Open a workflow and press Run to start one.</p>}
         </Empty>
       ) : null}
-      {list.data && list.data.data.length > 0 ? <RunsTable runs={list.data.data} showWorkflow /> : null}
+      {list.data && list.data.data.length > 0 ? <RunsTable runs={list.data.data} showWorkflow selection={{ selected, toggle }} /> : null}
+      {list.data && list.data.data.length > 0 ? (
+        <BulkActions selected={[...selected]} filter={filter} onDone={() => { setSelected(new Set()); list.reload(); }} />
+      ) : null}
       {list.data ? (
         <Pagination
           page={list.data.pagination.page}
@@ -77,12 +90,18 @@ export function RunsPage() {
   );
 }
 
-export function RunsTable({ runs, showWorkflow }: { runs: RunWithDetails[]; showWorkflow: boolean }) {
+export function RunsTable({ runs, showWorkflow, selection }: {
+  runs: RunWithDetails[];
+  showWorkflow: boolean;
+  /** Tick boxes for bulk actions (the runs page). */
+  selection?: { selected: Set<string>; toggle: (runId: string) => void };
+}) {
   return (
     <div class="table-wrap">
       <table class="runs-table">
         <thead>
           <tr>
+            {selection ? <th scope="col"><span class="sr-only">Select</span></th> : null}
             <th scope="col">Run</th>
             <th scope="col">Status</th>
             {showWorkflow ? <th scope="col">Workflow</th> : null}
@@ -95,6 +114,11 @@ export function RunsTable({ runs, showWorkflow }: { runs: RunWithDetails[]; show
         <tbody>
           {runs.map((run) => (
             <tr key={run.run_id} data-run-id={run.run_id}>
+              {selection ? (
+                <td>
+                  <input type="checkbox" checked={selection.selected.has(run.run_id)} onChange={() => selection.toggle(run.run_id)} aria-label={`Select run ${run.run_id}`} />
+                </td>
+              ) : null}
               <td>
                 <Link href={`/runs/${encodeURIComponent(run.run_id)}`} class="mono" aria-label={`Run ${run.run_id}`}>
                   {run.run_id.slice(0, 8)}…{run.run_id.slice(-4)}

@@ -6,6 +6,7 @@ import { formatDuration } from '../format.js';
 import { SlipwayApiError } from '../session.js';
 import { useState } from 'preact/hooks';
 import { useAsync } from '../use-async.js';
+import { ReplayFromHere } from './run-control.js';
 
 /** Each step of the run in order: status, attempts, duration, and its output or error; reloaded when the run's events move (`changes`). */
 export function StepTimeline({ runId, live, changes }: { runId: string; live: boolean; changes: number }) {
@@ -36,6 +37,8 @@ export function StepTimeline({ runId, live, changes }: { runId: string; live: bo
             <span class="muted small">
               {step.attempts} attempt{step.attempts === 1 ? '' : 's'} · {formatDuration(step.started_at, step.finished_at)}
             </span>
+            {step.reused_from ? <span class="muted small" title={`checkpoint copied from run ${step.reused_from}`}>reused</span> : null}
+            {!live && !step.id.includes('[') ? <ReplayFromHere runId={runId} stepId={step.id} /> : null}
           </div>
           {step.error ? (
             <p class="step-error">
