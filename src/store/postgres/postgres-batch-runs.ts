@@ -5,6 +5,7 @@ import type { CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
 export const BATCH_CHUNK_SIZE = 1000;
@@ -44,15 +45,12 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
   }
   let today = 0;
   if (workspace.dailyRunLimit !== null) {
-    const [counted] = await rows('SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL', [workspaceId, inputs[0]!.dayStart]);
+    const [counted] = await rows(PG_RUNS_TODAY, [workspaceId, inputs[0]!.dayStart]);
     today = Number(counted!.n);
   }
   let active = 0;
   if (workspace.concurrentRunLimit !== null) {
-    const [counted] = await rows(
-      `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-      [workspaceId],
-    );
+    const [counted] = await rows(PG_ACTIVE_RUNS, [workspaceId]);
     active = Number(counted!.n);
   }
 

@@ -9,6 +9,7 @@ import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
 
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
@@ -74,18 +75,12 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (replay) return replay;
     }
     if (limited?.dailyRunLimit != null) {
-      const [today] = await rows(
-        'SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL',
-        [input.workspaceId, input.dayStart],
-      );
+      const [today] = await rows(PG_RUNS_TODAY, [input.workspaceId, input.dayStart]);
       const exceeded = dailyLimitExceeded(limited, Number(today!.n));
       if (exceeded) return exceeded;
     }
     if (limited?.concurrentRunLimit != null) {
-      const [active] = await rows(
-        `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-        [input.workspaceId],
-      );
+      const [active] = await rows(PG_ACTIVE_RUNS, [input.workspaceId]);
       const exceeded = concurrentLimitExceeded(limited, Number(active!.n));
       if (exceeded) return exceeded;
     }

@@ -20,6 +20,7 @@ import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
+import { createPostgresLimitCounters } from './postgres-limit-counters.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -152,6 +153,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresLimitCounters(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

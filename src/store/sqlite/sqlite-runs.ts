@@ -8,6 +8,7 @@ import { runStatusEvent } from '../run-events.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
@@ -29,15 +30,12 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     if (!input.ignoreLimits) {
       const workspace = toWorkspace(one('SELECT * FROM workspaces WHERE id = ?', input.workspaceId)!);
       if (workspace.dailyRunLimit !== null) {
-        const today = Number(one('SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND created_at >= ? AND parent_run_id IS NULL', input.workspaceId, input.dayStart)!.n);
+        const today = Number(one(SQLITE_RUNS_TODAY, input.workspaceId, input.dayStart)!.n);
         const exceeded = dailyLimitExceeded(workspace, today);
         if (exceeded) return exceeded;
       }
       if (workspace.concurrentRunLimit !== null) {
-        const active = Number(one(
-          `SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-          input.workspaceId,
-        )!.n);
+        const active = Number(one(SQLITE_ACTIVE_RUNS, input.workspaceId)!.n);
         const exceeded = concurrentLimitExceeded(workspace, active);
         if (exceeded) return exceeded;
       }
