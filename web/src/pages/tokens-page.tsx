@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiToken, CreateTokenResponse } from '../../../src/api/schemas.js';
 import { useApp } from '../app-context.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { CopyButton } from '../components/copy-button.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatDate, formatRelative } from '../format.js';
@@ -208,42 +209,12 @@ function NewTokenNotice({ token, onDone }: { token: CreateTokenResponse; onDone:
 
 function RevokeDialog({ token, onClose }: { token: ApiToken; onClose: (changed: boolean) => void }) {
   const { client } = useApp();
-  const ref = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
-
-  const revoke = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await client.revokeToken(token.id);
-      ref.current?.close();
-      onClose(true);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
-
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="revoke-heading" onClose={() => onClose(false)}>
-      <h2 id="revoke-heading">Revoke token "{token.name}"?</h2>
+    <ConfirmDialog headingId="revoke-heading" title={`Revoke token "${token.name}"?`} confirmLabel="Revoke token" busyLabel="Revoking…" action={() => client.revokeToken(token.id)} onClose={onClose}>
       <p>
         Programs using <code>{token.preview}</code> are refused from their next request. This cannot be undone.
         {token.is_current ? ' It is the token this dashboard is signed in with: you will be signed out.' : ''}
       </p>
-      {error ? <ErrorBox error={error} /> : null}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={() => ref.current?.close()} disabled={busy}>
-          Keep it
-        </button>
-        <button type="button" class="button danger" onClick={revoke} disabled={busy}>
-          {busy ? 'Revoking…' : 'Revoke token'}
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

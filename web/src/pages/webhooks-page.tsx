@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CreatedWebhook, Webhook } from '../../../src/api/webhook-schemas.js';
 import type { WebhookEvent } from '../../../src/api/webhook-schemas.js';
 import { useApp } from '../app-context.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { CopyButton } from '../components/copy-button.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
@@ -259,32 +260,11 @@ function DeliveriesLog({ hook }: { hook: Webhook }) {
 
 function DeleteDialog({ hook, onClose }: { hook: Webhook; onClose: (changed: boolean) => void }) {
   const { client } = useApp();
-  const ref = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => ref.current?.showModal(), []);
-  const remove = async () => {
-    setBusy(true);
-    try {
-      await client.deleteWebhook(hook.webhook_id);
-      ref.current?.close();
-      onClose(true);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="delete-webhook-heading" onClose={() => onClose(false)}>
-      <h2 id="delete-webhook-heading">Delete this webhook?</h2>
+    <ConfirmDialog headingId="delete-webhook-heading" title="Delete this webhook?" confirmLabel="Delete webhook" busyLabel="Deleting…" action={() => client.deleteWebhook(hook.webhook_id)} onClose={onClose}>
       <p>
         <code>{hook.url}</code> receives no further events; pending deliveries are dropped.
       </p>
-      {error ? <ErrorBox error={error} /> : null}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={() => ref.current?.close()} disabled={busy}>Keep it</button>
-        <button type="button" class="button danger" onClick={remove} disabled={busy}>{busy ? 'Deleting…' : 'Delete webhook'}</button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
