@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CreatedWebhook, Webhook } from '../../../src/api/webhook-schemas.js';
 import type { WebhookEvent } from '../../../src/api/webhook-schemas.js';
 import { useApp } from '../app-context.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { CopyButton } from '../components/copy-button.js';
+import { ShownOnceNotice } from '../components/shown-once-notice.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatDate, formatRelative } from '../format.js';
@@ -148,22 +148,17 @@ function CreateWebhookForm({ onCreated }: { onCreated: (hook: CreatedWebhook) =>
 }
 
 function NewSecretNotice({ hook, onDone }: { hook: CreatedWebhook; onDone: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => ref.current?.focus(), [hook.webhook_id]);
   return (
-    <div class="card new-token" role="region" aria-labelledby="new-secret-heading" tabIndex={-1} ref={ref}>
-      <h2 id="new-secret-heading">Endpoint added</h2>
-      <p class="warning">
-        <strong>Copy the signing secret now.</strong> Your receiver needs it to verify signatures; it is not shown again.
-      </p>
-      <div class="token-value">
-        <input readOnly value={hook.secret} aria-label="Signing secret" data-testid="webhook-secret" onFocus={(e) => (e.target as HTMLInputElement).select()} />
-        <CopyButton text={hook.secret} label="Copy secret" />
-      </div>
-      <button type="button" class="button small ghost" onClick={onDone}>
-        I have copied it
-      </button>
-    </div>
+    <ShownOnceNotice
+      headingId="new-secret-heading"
+      title="Endpoint added"
+      warning={<><strong>Copy the signing secret now.</strong> Your receiver needs it to verify signatures; it is not shown again.</>}
+      value={hook.secret}
+      valueLabel="Signing secret"
+      testId="webhook-secret"
+      copyLabel="Copy secret"
+      onDone={onDone}
+    />
   );
 }
 
