@@ -42,6 +42,7 @@ import { createPostgresStore } from './store/postgres/postgres-store.js';
 import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { DELIVERY_MAX_BACKOFF_MS } from './store/webhook-rows.js';
 import { withVersionCache } from './store/version-cache.js';
 import { newSecretKeyText, parseSecretKey } from './auth/secret-box.js';
 import { loadSecretKeyText } from './config/secret-key-file.js';
@@ -101,7 +102,10 @@ export function createServices(
   const runControl = createRunControlService({ store, clock });
   // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
   const waitpointSettings = { publicUrl: 'http://127.0.0.1:8080', callbackKey: null as Buffer | null };
+  // Dispatchers of this process, woken when a service queues a delivery (test, redeliver).
+  const webhookWakers = new Set<() => void>();
   return {
+    webhookWakers,
     runControl,
     bulkRuns: createBulkRuns({ store, clock, runControl }),
     waitpointSettings,
@@ -126,9 +130,6 @@ export function createServices(
   };
 }
 
-/** Dispatchers of this process, woken when a service queues a delivery (test, redeliver). */
-const webhookWakers = new Set<() => void>();
-
 /** The webhook outbox's sender for a process with workers (SPEC §10). */
 export function createDispatcher(store: Store, clock: Clock, config: Readonly<Config>, workerId: string, onError?: (error: unknown) => void): WebhookDispatcher {
   const leaseMs = 60_000;
@@ -141,7 +142,7 @@ export function createDispatcher(store: Store, clock: Clock, config: Readonly<Co
     send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
   }, {
     backoffMs: config.webhookBackoffMs,
-    maxBackoffMs: 60 * 60_000,
+    maxBackoffMs: DELIVERY_MAX_BACKOFF_MS,
     pollIntervalMs: Math.max(200, Math.min(1000, config.pollIntervalMs)),
     concurrency: 8,
     onError,
@@ -241,7 +242,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const dispatcher = config.concurrency > 0
     ? createDispatcher(store, clock, config, pool.workerId, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
     : null;
-  if (dispatcher) webhookWakers.add(dispatcher.wake);
+  if (dispatcher) services.webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
   const firer = config.concurrency > 0
     ? createScheduleFirer({ store, clock, fire: services.schedules.fire }, {
@@ -282,7 +283,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         // runs (released at their next step boundary, interrupted at the end of the grace period);
         // then close the store.
         services.runEvents.close();
-        if (dispatcher) webhookWakers.delete(dispatcher.wake);
+        if (dispatcher) services.webhookWakers.delete(dispatcher.wake);
         await Promise.all([
           pool.stop(),
           firer?.stop(),
