@@ -86,6 +86,7 @@ function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult
       metrics.limitRejections.inc({ limit: 'child_runs' });
       break;
     case 'replayed':
+    case 'replayed_deleted':
     case 'idempotency_conflict':
       break;
   }

@@ -1,4 +1,5 @@
 import type { RunStatus } from '../core/states.js';
+import type { DeletedRun } from './retention-store.js';
 import type { Run, RunTrigger } from './types.js';
 
 /** Runs as the API sees them: created with idempotency and limits, read, listed, canceled. */
@@ -49,7 +50,10 @@ export interface NewRun {
 export type CreateRunResult =
   | { kind: 'created'; run: Run }
   | { kind: 'replayed'; run: Run }
-  | { kind: 'idempotency_conflict'; run: Run }
+  /** The key's run was deleted by retention less than 24 h after it was created: answered from its record (SPEC §17). */
+  | { kind: 'replayed_deleted'; deleted: DeletedRun }
+  /** The key is held by a run (or a deleted run's record) of another workflow. */
+  | { kind: 'idempotency_conflict'; run: Pick<Run, 'id' | 'workflowId'> }
   | { kind: 'daily_limit_exceeded'; limit: number }
   | { kind: 'concurrent_limit_exceeded'; limit: number }
   /** A child run would nest deeper, or its root's tree grow larger, than `childRunLimits` allow. */
