@@ -26,6 +26,7 @@ export type * from './readiness-store.js';
 export type * from './step-log-store.js';
 export type * from './waitpoint-store.js';
 export type * from './retention-store.js';
+export type { EndedRun } from './run-endings.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
