@@ -13,8 +13,8 @@ export interface LimitCounts {
 export interface LimitCounterStore {
   /**
    * The workspace's counters and, beside them, the same figures counted from the rows (slow:
-   * for tests and diagnosis). The two differ only for runs deleted since their creation day
-   * began, which the day's counter keeps (a deleted run still counted toward its day's limit).
+   * for tests and diagnosis): runs, and for the day also the runs retention deleted
+   * (`deleted_runs`), which still count toward the day they were created.
    */
   auditLimitCounters(workspaceId: number, dayStart: number): Promise<{ counters: LimitCounts; recounted: LimitCounts }>;
 }

@@ -1,5 +1,6 @@
 import type { LimitCounterStore, LimitCounts } from '../limit-counter-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
+import { POSTGRES_RUNS_CREATED_SINCE } from './postgres-retention.js';
 
 /**
  * The statements createRun reads the limit counters with: the sum of the counter's shards
@@ -19,7 +20,7 @@ export function createPostgresLimitCounters(deps: PostgresDeps): LimitCounterSto
       };
       const recounted: LimitCounts = {
         activeRuns: Number((await one(`SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`, [workspaceId]))!.n),
-        runsToday: Number((await one('SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL', [workspaceId, dayStart]))!.n),
+        runsToday: Number((await one(POSTGRES_RUNS_CREATED_SINCE, [workspaceId, dayStart]))!.n), // runs and deleted runs
       };
       return { counters, recounted };
     },

@@ -1,5 +1,6 @@
 import type { LimitCounterStore, LimitCounts } from '../limit-counter-store.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { SQLITE_RUNS_CREATED_SINCE } from './sqlite-retention.js';
 
 /** The statements createRun reads the limit counters with (kept by the triggers of migration 018). */
 export const SQLITE_RUNS_TODAY = 'SELECT COALESCE(sum(n), 0) AS n FROM workspace_daily_runs WHERE workspace_id = ? AND day_start >= ?';
@@ -16,7 +17,7 @@ export function createSqliteLimitCounters(deps: SqliteDeps): LimitCounterStore {
       };
       const recounted: LimitCounts = {
         activeRuns: Number(one(`SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`, workspaceId)!.n),
-        runsToday: Number(one('SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND created_at >= ? AND parent_run_id IS NULL', workspaceId, dayStart)!.n),
+        runsToday: Number(one(SQLITE_RUNS_CREATED_SINCE, { workspaceId, since: dayStart })!.n), // runs and deleted runs
       };
       return { counters, recounted };
     },

@@ -72,6 +72,11 @@ CREATE TRIGGER runs_count_deleted_active AFTER DELETE ON runs FOR EACH ROW
 INSERT INTO workspace_active_runs (workspace_id, shard, n)
   SELECT workspace_id, 0, count(*) FROM runs
   WHERE parent_run_id IS NULL AND status IN ('QUEUED', 'STARTING', 'RUNNING') GROUP BY workspace_id;
+-- Runs retention (014) already deleted still count toward their day: deleted_runs keeps them
+-- for 24 h after their creation, which covers every day a limit still reads.
 INSERT INTO workspace_daily_runs (workspace_id, day_start, shard, n)
-  SELECT workspace_id, created_at - created_at % 86400000, 0, count(*) FROM runs
-  WHERE parent_run_id IS NULL GROUP BY 1, 2;
+  SELECT workspace_id, created_at - created_at % 86400000, 0, count(*) FROM (
+    SELECT workspace_id, created_at FROM runs WHERE parent_run_id IS NULL
+    UNION ALL
+    SELECT workspace_id, created_at FROM deleted_runs WHERE parent_run_id IS NULL
+  ) AS created GROUP BY 1, 2;

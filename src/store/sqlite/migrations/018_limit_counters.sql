@@ -54,6 +54,11 @@ END;
 INSERT INTO workspace_active_runs (workspace_id, n)
   SELECT workspace_id, count(*) FROM runs
   WHERE parent_run_id IS NULL AND status IN ('QUEUED', 'STARTING', 'RUNNING') GROUP BY workspace_id;
+-- Runs retention (014) already deleted still count toward their day: deleted_runs keeps them
+-- for 24 h after their creation, which covers every day a limit still reads.
 INSERT INTO workspace_daily_runs (workspace_id, day_start, n)
-  SELECT workspace_id, created_at - created_at % 86400000, count(*) FROM runs
-  WHERE parent_run_id IS NULL GROUP BY workspace_id, created_at - created_at % 86400000;
+  SELECT workspace_id, created_at - created_at % 86400000, count(*) FROM (
+    SELECT workspace_id, created_at FROM runs WHERE parent_run_id IS NULL
+    UNION ALL
+    SELECT workspace_id, created_at FROM deleted_runs WHERE parent_run_id IS NULL
+  ) AS created GROUP BY 1, 2;
