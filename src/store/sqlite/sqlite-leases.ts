@@ -9,7 +9,7 @@ import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
-import { afterRunFailedSync } from './sqlite-run-control.js';
+import { afterRunFailedSync, appendRunEndEventsSync } from './sqlite-run-control.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
@@ -124,9 +124,9 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         if (!done) return false;
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
-        appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
+        appendRunEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.error?.code ?? '', input.now) : new Set<string>();
+        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.now) : new Set<string>();
       });
       if (finished !== false) for (const runId of [lease.runId, ...finished]) deps.announceRunEvents(runId);
       return finished !== false;
