@@ -8,7 +8,7 @@ import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import { newRunOf } from './queue-run.js';
 import { replayPlan } from './replay-plan.js';
-import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, runsWaitingForLimit } from './runs-service.js';
 
 export interface ReplayRequest {
   workspaceId: number;
@@ -107,7 +107,7 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
       case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
       case 'child_run_limit':
-        throw createRunErrorOf(clock, result);
+        throw createRunErrorOf(clock, result, await runsWaitingForLimit(store, source.workspaceId, [result]));
       default:
         return assertNever(result);
     }
