@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { TraceParent } from '../core/trace-context.js';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import type { Run, Store } from '../store/store.js';
@@ -34,7 +35,7 @@ export type BatchItemOutcome =
 export function createBatchRunsService(deps: { store: Store; clock: Clock; workflows: Pick<WorkflowsService, 'publishedDefinition'> }) {
   const { store, clock } = deps;
 
-  async function createRuns(request: { workspaceId: number; workflowId: string; runs: readonly BatchRunItem[] }): Promise<BatchItemOutcome[]> {
+  async function createRuns(request: { workspaceId: number; workflowId: string; runs: readonly BatchRunItem[]; traceParent?: TraceParent | null }): Promise<BatchItemOutcome[]> {
     if (request.runs.length === 0 || request.runs.length > MAX_BATCH_RUNS) {
       throw new AppError('invalid_request', `runs must have 1 to ${MAX_BATCH_RUNS} items.`, {
         details: [{ path: 'body.runs', message: `must have 1 to ${MAX_BATCH_RUNS} items, has ${request.runs.length}` }],
@@ -57,7 +58,11 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         continue;
       }
       outcomes.push(null);
-      const queueRequest = { workspaceId: request.workspaceId, metadata: checked.metadata, idempotencyKey: checked.idempotencyKey, trigger: { kind: 'batch' as const } };
+      // Every item's run is a span of its own under the caller's span (one trace per batch request when it sends `traceparent`).
+      const queueRequest = {
+        workspaceId: request.workspaceId, metadata: checked.metadata, idempotencyKey: checked.idempotencyKey, trigger: { kind: 'batch' as const },
+        traceParent: request.traceParent ?? null,
+      };
       toCreate.push({ index, run: newRunOf(clock, queueRequest, prepared) });
     }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { TraceParent } from '../core/trace-context.js';
 import { AppError } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { isTerminal, RunStatus } from '../core/states.js';
@@ -18,6 +19,8 @@ export interface ReplayRequest {
   inputs?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   idempotencyKey?: string;
+  /** The caller's span from a `traceparent` header (SPEC §17): the replay's spans join its trace. */
+  traceParent?: TraceParent | null;
 }
 
 /** Run control (SPEC §11): abort, replay. Bulk actions are in bulk-runs.ts. */
@@ -90,6 +93,7 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
       metadata: request.metadata ?? source.metadata,
       idempotencyKey: key ?? null,
       trigger: { kind: 'replay', sourceRunId: source.id, fromStep },
+      traceParent: request.traceParent ?? null,
     }, { kind: 'prepared', workflow, inputs });
     const result = await store.createReplayRun({
       ...newRun,

@@ -1,6 +1,7 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
+import type { TraceParent } from '../core/trace-context.js';
 import type { CreateRunResult, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
@@ -18,6 +19,8 @@ export interface CreateRunRequest {
   inputs: Record<string, unknown>;
   metadata: Record<string, unknown> | undefined;
   idempotencyKey: string | undefined;
+  /** The caller's span from a `traceparent` header (SPEC §17); the run's spans join its trace. */
+  traceParent?: TraceParent | null;
 }
 
 export interface CreateRunOutcome {
@@ -71,6 +74,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       metadata: request.metadata ?? null,
       idempotencyKey: key ?? null,
       trigger: { kind: 'api' },
+      traceParent: request.traceParent ?? null,
     });
     switch (result.kind) {
       case 'created':

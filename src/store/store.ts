@@ -24,6 +24,7 @@ export type * from './run-events.js';
 export type * from './readiness-store.js';
 export type * from './step-log-store.js';
 export type * from './waitpoint-store.js';
+export type { EndedRun } from './run-endings.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one

@@ -1,3 +1,4 @@
+import type { RunTraceContext } from '../core/trace-context.js';
 import type { RunStatus, StepStatus, WorkflowStatus } from '../core/states.js';
 
 /** Domain records as the store keeps them. Times are epoch milliseconds. */
@@ -114,6 +115,8 @@ export interface Run {
   claimToken: string | null;
   /** Why a CANCELED run was canceled when not by `POST …/cancel`: `aborted` (SPEC §11). */
   cancelReason?: string | null;
+  /** The run's place in a trace (SPEC §17), made at creation; null for runs created before traces. */
+  trace?: RunTraceContext | null;
 }
 
 /** What started a run: `{type: "api"}`, `{type: "child", parent_run_id}`, `{type: "schedule", schedule_id, fire_at}`, … */

@@ -8,6 +8,8 @@ import type { RunStatus } from '../../core/states.js';
 import type { BulkRuns } from '../../service/bulk-runs.js';
 import type { RunControlService } from '../../service/run-control-service.js';
 import { toCreateRunResponse } from '../presenters.js';
+import { TraceparentHeader } from '../../api/trace-schemas.js';
+import { parseTraceparent } from '../../core/trace-context.js';
 import { routeSchema } from '../route-schema.js';
 
 /** Run control (SPEC §11): replay, abort, bulk. */
@@ -26,6 +28,7 @@ export function registerRunControlRoutes(app: FastifyInstance, deps: { runContro
     params: RunIdParams,
     headers: Type.Object({
       'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+      traceparent: TraceparentHeader,
     }),
     body: ReplayRunBody,
     response: { 202: CreateRunResponse },
@@ -44,6 +47,7 @@ export function registerRunControlRoutes(app: FastifyInstance, deps: { runContro
       ...(body.inputs !== undefined ? { inputs: body.inputs } : {}),
       ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       ...(request.headers['idempotency-key'] !== undefined ? { idempotencyKey: request.headers['idempotency-key'] } : {}),
+      traceParent: parseTraceparent(request.headers.traceparent),
     });
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     return reply.status(202).send(toCreateRunResponse(run));

@@ -21,6 +21,8 @@ import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
+import { TraceparentHeader } from '../../api/trace-schemas.js';
+import { parseTraceparent } from '../../core/trace-context.js';
 import { routeSchema } from '../route-schema.js';
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
@@ -40,6 +42,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
     headers: Type.Object({
       'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+      traceparent: TraceparentHeader,
     }),
     body: CreateRunBody,
     response: {
@@ -58,6 +61,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       inputs: request.body.inputs,
       metadata: request.body.metadata,
       idempotencyKey: request.headers['idempotency-key'],
+      traceParent: parseTraceparent(request.headers.traceparent),
     };
     if (request.query.dry_run === true) {
       const checked = await deps.runs.dryRunCreate(createRequest);

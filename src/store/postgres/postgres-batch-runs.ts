@@ -85,10 +85,12 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
   const created = new Map<string, Run>();
   if (toInsert.length > 0) {
     const inserted = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
-       SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
+       SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json,
+         r.trace_id, r.trace_parent_span_id, r.trace_span_id, r.trace_sampled
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::boolean[])
+         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [
@@ -100,6 +102,10 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
         toInsert.map((input) => input.idempotencyKey),
         toInsert.map((input) => toJson(input.recordedTrigger)),
         toInsert.map((input) => input.now),
+        toInsert.map((input) => input.trace?.traceId ?? null),
+        toInsert.map((input) => input.trace?.parentSpanId ?? null),
+        toInsert.map((input) => input.trace?.spanId ?? null),
+        toInsert.map((input) => (input.trace ? input.trace.sampled : null)),
       ],
     );
     if (inserted.length < toInsert.length) return { kind: 'key_taken' };

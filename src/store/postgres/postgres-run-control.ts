@@ -3,6 +3,7 @@ import { RunErrorCode, RunStatus } from '../../core/states.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import type { AbortRunResult, RunControlStore, RunSelection } from '../run-control-store.js';
 import { runStatusEvent } from '../run-events.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import { type Row, toJson, toRun } from '../rows.js';
 import type { PostgresDeps } from './postgres-deps.js';
@@ -11,7 +12,7 @@ import { runDeliveriesCte } from './postgres-webhooks.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 
-type Touched = Set<string>;
+type Touched = RunChanges;
 const ACTIVE_OR_QUEUED = `('QUEUED', 'STARTING', 'RUNNING')`;
 const abortedError = (by: string) => ({ code: RunErrorCode.ABORTED, message: `aborted by ${by}` });
 const rowsOf = async (client: pg.PoolClient, sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
@@ -22,14 +23,14 @@ async function endAbortedPg(client: pg.PoolClient, runId: string, by: string, no
   const [done] = await rowsOf(client,
     `WITH done AS (UPDATE runs SET status = 'FAILED', output = NULL, error = $1, updated_at = $2, completed_at = $2,
        lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
-       WHERE id = $3 AND status IN ('STARTING', 'RUNNING') RETURNING id, workspace_id, workflow_id, event_seq),
+       WHERE id = $3 AND status IN ('STARTING', 'RUNNING') RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
      ${runDeliveriesCte('$4', '$2')}
-     SELECT id, event_seq FROM done`,
+     SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
     [toJson(error), now, runId, runWebhookEvent(RunStatus.FAILED)]);
   if (!done) return false;
   await closeRunWaitpointsPg(client, runId, RunErrorCode.ABORTED, now);
   await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now, { bumpedTo: Number(done.event_seq) });
-  touched.add(runId);
+  touched.end(done);
   await afterRunFailedPg(client, runId, RunErrorCode.ABORTED, now, touched);
   return true;
 }
@@ -38,7 +39,7 @@ async function endAbortedPg(client: pg.PoolClient, runId: string, by: string, no
  * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
  * active child runs are aborted; an aborted run's attempts still open are closed FAILED/ABORTED.
  */
-export async function afterRunFailedPg(client: pg.PoolClient, runId: string, code: string, now: number, touched: Touched = new Set()): Promise<Touched> {
+export async function afterRunFailedPg(client: pg.PoolClient, runId: string, code: string, now: number, touched: Touched = new RunChanges()): Promise<Touched> {
   if (code === RunErrorCode.ABORTED) {
     await client.query(
       `UPDATE step_attempts SET status = 'FAILED', error = $1, finished_at = $2, wake_at = NULL WHERE run_id = $3 AND status IN ('RUNNING', 'WAITING')`,
@@ -57,13 +58,13 @@ async function abortOnePg(client: pg.PoolClient, runId: string, by: string, now:
   if (locked.status === RunStatus.QUEUED) {
     const [canceled] = await rowsOf(client,
       `WITH done AS (UPDATE runs SET status = 'CANCELED', cancel_reason = 'aborted', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
-         WHERE id = $2 AND status = 'QUEUED' RETURNING id, workspace_id, workflow_id, event_seq),
+         WHERE id = $2 AND status = 'QUEUED' RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
        ${runDeliveriesCte('$3', '$1')}
-       SELECT id, event_seq FROM done`,
+       SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
       [now, runId, 'run.canceled']);
     if (!canceled) return 'gone';
     await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.CANCELED, now)], now, { bumpedTo: Number(canceled.event_seq) });
-    touched.add(runId);
+    touched.end(canceled);
     return 'canceled';
   }
   if (locked.status !== RunStatus.STARTING && locked.status !== RunStatus.RUNNING) return 'gone';
@@ -83,11 +84,14 @@ export function createPostgresRunControl(
   deps: PostgresDeps & { createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult> },
 ): RunControlStore {
   const { query, one, transaction } = deps;
-  const announce = (touched: Touched) => { for (const id of touched) deps.announceRunEvents(id); };
+  const announce = (changes: Touched) => {
+    for (const id of changes.touched) deps.announceRunEvents(id);
+    deps.announceRunsEnded(changes.ended);
+  };
 
   return {
     async abortRun(input) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const kind = await transaction(async (client) => {
         const [found] = await rowsOf(client, 'SELECT workspace_id FROM runs WHERE id = $1', [input.runId]);
         if (!found || Number(found.workspace_id) !== input.workspaceId) return 'not_found' as const;
@@ -105,7 +109,7 @@ export function createPostgresRunControl(
     },
 
     async endOverdueAborts(now, graceMs) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const ended = await transaction(async (client) => {
         const overdue = await rowsOf(client,
           `SELECT id, abort_requested_by FROM runs WHERE abort_requested_at <= $1 AND status IN ('STARTING', 'RUNNING')
@@ -150,19 +154,19 @@ export function createPostgresRunControl(
     },
 
     async cancelQueuedRuns(workspaceId, runIds, now) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const canceled = await transaction(async (client) => {
         const ids: string[] = [];
         for (const runId of runIds) {
           const [row] = await rowsOf(client,
             `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
-               WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING id, workspace_id, workflow_id, event_seq),
+               WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
              ${runDeliveriesCte('$4', '$1')}
-             SELECT id, event_seq FROM done`,
+             SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
             [now, runId, workspaceId, 'run.canceled']);
           if (!row) continue;
           await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.CANCELED, now)], now, { bumpedTo: Number(row.event_seq) });
-          touched.add(runId);
+          touched.end(row);
           ids.push(runId);
         }
         return ids;

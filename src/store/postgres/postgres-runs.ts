@@ -7,6 +7,7 @@ import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
@@ -18,7 +19,7 @@ class KeyTaken extends Error {}
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
  * `createRunIn` is createRun inside another topic's transaction (a schedule fire).
  */
-export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> & {
+export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued' | 'onRunsEnded'> & {
   createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult>;
 } {
   const { query, one, transaction } = deps;
@@ -104,12 +105,14 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
+       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11, $12, $13, $14, $15)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
-        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger)],
+        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger),
+        input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? input.trace.sampled : null],
     );
     if (!inserted) return (await existingByKey())!;
     await appendRunEventsPg(client, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now, { bumpedTo: 1 });
@@ -207,6 +210,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       });
       if (row) {
         deps.announceRunEvents(runId);
+        deps.announceRunsEnded([toEndedRun(row)]);
         return { kind: 'canceled', run: toRun(row) };
       }
       const found = await getRunById(runId);

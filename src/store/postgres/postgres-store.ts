@@ -13,6 +13,7 @@ import { createPostgresSchedules } from './postgres-schedules.js';
 import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import { createRunEventAnnouncer } from '../run-event-announcer.js';
+import { createRunEndAnnouncer } from '../run-endings.js';
 import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
@@ -107,6 +108,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   const announcer = createRunEventAnnouncer();
+  const endings = createRunEndAnnouncer();
   /** One LISTEN connection for both channels, started by the first listener of either kind. */
   function ensureListening() {
     if (listener || closed) return;
@@ -118,7 +120,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     });
   }
   const { announceRunEvents, ...events } = createPostgresEvents({ query, transaction, announcer, ensureListening });
-  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents };
+  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents,
+    announceRunsEnded: (runs) => endings.announce(runs) };
 
   const { createRunIn, ...runs } = createPostgresRuns(deps);
 
@@ -136,6 +139,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       closed = true;
       queued.removeAllListeners();
       announcer.clear();
+      endings.clear();
       await listener?.stop();
       await pool.end();
     },
@@ -157,6 +161,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       queued.on('queued', listen);
       ensureListening();
       return () => queued.off('queued', listen);
+    },
+
+    onRunsEnded(listener) {
+      return endings.on(listener);
     },
   };
 }

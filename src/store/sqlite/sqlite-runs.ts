@@ -5,6 +5,7 @@ import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
@@ -13,7 +14,7 @@ import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
  * `createRunInTransaction` is createRun's transaction for other topics' transactions (a schedule fire).
  */
-export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued'> & { createRunInTransaction: (input: NewRun) => CreateRunResult } {
+export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued' | 'onRunsEnded'> & { createRunInTransaction: (input: NewRun) => CreateRunResult } {
   const { db, one, all, writes } = deps;
 
   function getRunById(runId: string): Run | null {
@@ -53,10 +54,12 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       }
     }
     const row = one(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, run_trigger)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, run_trigger,
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
       input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now, toJson(input.recordedTrigger),
+      input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? Number(input.trace.sampled) : null,
     )!;
     appendRunEventsSqlite(deps, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now);
     return { kind: 'created', run: toRun(row) };
@@ -133,6 +136,7 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       });
       if (row) {
         deps.announceRunEvents(runId);
+        deps.announceRunsEnded([toEndedRun(row)]);
         return { kind: 'canceled', run: toRun(row) };
       }
       const found = getRunById(runId);

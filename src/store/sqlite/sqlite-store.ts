@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 
 import type { Row } from '../rows.js';
 import { createRunEventAnnouncer } from '../run-event-announcer.js';
+import { createRunEndAnnouncer } from '../run-endings.js';
 import type { Store } from '../store.js';
 import { createGroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrate-sqlite.js';
@@ -39,6 +40,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
   const announcer = createRunEventAnnouncer();
+  const endings = createRunEndAnnouncer();
 
   // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
   // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
@@ -61,6 +63,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     writes: createGroupCommit(db, { lockWaitMs: options.lockWaitMs }),
     notifyQueued: () => queued.emit('queued'),
     announceRunEvents: (runId) => announcer.announce(runId),
+    announceRunsEnded: (runs) => endings.announce(runs),
   };
 
   const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
@@ -74,6 +77,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     async close() {
       queued.removeAllListeners();
       announcer.clear();
+      endings.clear();
       await deps.writes.drain();
       db.close();
     },
@@ -94,6 +98,10 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     onRunsQueued(listener) {
       queued.on('queued', listener);
       return () => queued.off('queued', listener);
+    },
+
+    onRunsEnded(listener) {
+      return endings.on(listener);
     },
   };
 }
