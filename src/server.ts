@@ -5,6 +5,7 @@ import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
+import { createRetentionSweeper, type RetentionSweeper } from './engine/retention-sweeper.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
@@ -173,6 +174,8 @@ export interface SlipwayServer {
   pool: WorkerPool;
   /** Fires due schedules; null when the process runs no workers (`--concurrency 0`). */
   firer: ScheduleFirer | null;
+  /** Deletes runs past their workspace's retention (SPEC §17); null when the process runs no workers. */
+  sweeper: RetentionSweeper | null;
   /** The services the HTTP API uses (with this server's step types). */
   services: ReturnType<typeof createServices>;
   bootstrap: BootstrapResult | null;
@@ -252,6 +255,14 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     })
     : null;
 
+  // Retention sweeps run where runs execute too (SPEC §17: every process with workers).
+  const sweeper = config.concurrency > 0
+    ? createRetentionSweeper({ store, clock }, {
+      intervalMs: config.retentionIntervalMs,
+      onError: (error) => (logger ? logger.error({ err: error }, 'retention sweeper error') : undefined),
+    })
+    : null;
+
   let bootstrap: BootstrapResult | null = null;
   let url = '';
   let app: Awaited<ReturnType<typeof buildHttpApp>> | null = null;
@@ -265,6 +276,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   pool.start();
   dispatcher?.start();
   firer?.start();
+  sweeper?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -273,6 +285,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     store,
     pool,
     firer,
+    sweeper,
     services,
     bootstrap,
     close() {
@@ -287,6 +300,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         await Promise.all([
           pool.stop(),
           firer?.stop(),
+          sweeper?.stop(),
           dispatcher?.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
           metricsServer?.close(),

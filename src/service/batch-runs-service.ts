@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { TraceParent } from '../core/trace-context.js';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
-import type { Run, Store } from '../store/store.js';
+import type { DeletedRun, Run, Store } from '../store/store.js';
 import { newRunOf, prepareInputs, preparePublished } from './queue-run.js';
 import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf, runsWaitingForLimit } from './runs-service.js';
 import type { WorkflowsService } from './workflows-service.js';
@@ -21,6 +21,8 @@ export interface BatchRunItem {
 export type BatchItemOutcome =
   | { kind: 'created'; run: Run }
   | { kind: 'replayed'; run: Run }
+  /** Its key's run was deleted by retention (SPEC §17): answered from the run's record. */
+  | { kind: 'replayed_deleted'; deleted: DeletedRun }
   | { kind: 'refused'; error: { code: ErrorCode; message: string; details?: ErrorDetail[] } };
 
 /**
@@ -74,6 +76,9 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         case 'created':
         case 'replayed':
           outcomes[index] = { kind: result.kind, run: result.run };
+          break;
+        case 'replayed_deleted':
+          outcomes[index] = result;
           break;
         case 'idempotency_conflict':
         case 'daily_limit_exceeded':

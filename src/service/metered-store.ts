@@ -72,6 +72,7 @@ function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult
       metrics.limitRejections.inc({ limit: 'child_runs' });
       break;
     case 'replayed':
+    case 'replayed_deleted':
     case 'idempotency_conflict':
       break;
   }

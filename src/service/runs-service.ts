@@ -2,7 +2,7 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
 import type { TraceParent } from '../core/trace-context.js';
-import type { CreateRunResult, Run, Store } from '../store/store.js';
+import type { CreateRunResult, DeletedRun, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
@@ -23,11 +23,12 @@ export interface CreateRunRequest {
   traceParent?: TraceParent | null;
 }
 
-export interface CreateRunOutcome {
-  run: Run;
-  /** True when an earlier run with the same idempotency key was returned. */
-  replayed: boolean;
-}
+/** What a create (or a replay) answered: a run, or the record of the deleted run that held the Idempotency-Key. */
+export type CreateRunOutcome =
+  /** `replayed`: true when an earlier run with the same idempotency key was returned. */
+  | { kind: 'run'; run: Run; replayed: boolean }
+  /** The key's run was deleted by retention less than 24 h after its creation (SPEC §17): a replay of its record. */
+  | { kind: 'deleted_run'; deleted: DeletedRun };
 
 /** Creating, reading, listing and canceling runs: the use cases behind the run endpoints. */
 export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
@@ -78,9 +79,11 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     });
     switch (result.kind) {
       case 'created':
-        return { run: result.run, replayed: false };
+        return { kind: 'run', run: result.run, replayed: false };
       case 'replayed':
-        return { run: result.run, replayed: true };
+        return { kind: 'run', run: result.run, replayed: true };
+      case 'replayed_deleted':
+        return { kind: 'deleted_run', deleted: result.deleted };
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':

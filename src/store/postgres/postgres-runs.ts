@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunsByKeysIn, POSTGRES_RUNS_CREATED_SINCE } from './postgres-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
@@ -57,8 +58,9 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
     const existingByKey = async (): Promise<CreateRunResult | null> => {
       const [existing] = await rows('SELECT * FROM runs WHERE workspace_id = $1 AND idempotency_key = $2', [input.workspaceId, input.idempotencyKey]);
-      if (!existing) return null;
-      return replayOrConflict(toRun(existing), input.workflowId);
+      if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+      const deleted = (await deletedRunsByKeysIn(client, input.workspaceId, [input.idempotencyKey!], input.now)).get(input.idempotencyKey!);
+      return deleted ? replayDeletedOrConflict(deleted, input.workflowId) : null;
     };
 
     // Limits hold across processes because every limited createRun of a workspace first
@@ -75,10 +77,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (replay) return replay;
     }
     if (limited?.dailyRunLimit != null) {
-      const [today] = await rows(
-        'SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL',
-        [input.workspaceId, input.dayStart],
-      );
+      const [today] = await rows(POSTGRES_RUNS_CREATED_SINCE, [input.workspaceId, input.dayStart]);
       const exceeded = dailyLimitExceeded(limited, Number(today!.n));
       if (exceeded) return exceeded;
     }

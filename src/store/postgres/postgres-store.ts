@@ -20,6 +20,7 @@ import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
+import { createPostgresRetention } from './postgres-retention.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
 
 export interface PostgresStoreOptions {
@@ -156,6 +157,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresRetention(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

@@ -1,5 +1,6 @@
 import { toJson, toRun, toWorkspace } from '../rows.js';
-import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunByKeySync, SQLITE_RUNS_CREATED_SINCE } from './sqlite-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
@@ -26,11 +27,13 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     if (input.idempotencyKey !== null) {
       const existing = one('SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key = ?', input.workspaceId, input.idempotencyKey);
       if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+      const deleted = deletedRunByKeySync(deps, input.workspaceId, input.idempotencyKey, input.now);
+      if (deleted) return replayDeletedOrConflict(deleted, input.workflowId);
     }
     if (!input.ignoreLimits) {
       const workspace = toWorkspace(one('SELECT * FROM workspaces WHERE id = ?', input.workspaceId)!);
       if (workspace.dailyRunLimit !== null) {
-        const today = Number(one('SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND created_at >= ? AND parent_run_id IS NULL', input.workspaceId, input.dayStart)!.n);
+        const today = Number(one(SQLITE_RUNS_CREATED_SINCE, { workspaceId: input.workspaceId, since: input.dayStart })!.n);
         const exceeded = dailyLimitExceeded(workspace, today);
         if (exceeded) return exceeded;
       }

@@ -21,6 +21,7 @@ import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
 import { createSqliteReadiness } from './sqlite-readiness.js';
 import { createSqliteStepLogs } from './sqlite-step-logs.js';
+import { createSqliteRetention } from './sqlite-retention.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -94,6 +95,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteReadiness(deps),
     ...createSqliteStepLogs(deps),
     ...createSqliteWaitpoints(deps),
+    ...createSqliteRetention(deps),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
