@@ -7,6 +7,7 @@ import { leaseOf } from '../src/store/lease-store.js';
 import type { Run, RunRetention, Store, Workspace } from '../src/store/store.js';
 import { DAY_START, T0, applyWorkflow, claimInput, newWorkspace, openStorePair, runInput, type StorePair } from './support/store-fixtures.js';
 import { testBackends } from './support/test-server.js';
+import { assertLimitCountersExact } from './support/limit-counters.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -183,6 +184,8 @@ for (const backend of testBackends()) {
       assert.equal((await store.createRun(runInput(ws.id, 'flow', { now: T0 }))).kind, 'daily_limit_exceeded', 'the deleted runs still count for their day');
       assert.equal((await store.createRuns([runInput(ws.id, 'flow', { now: T0 })]))[0]?.kind, 'daily_limit_exceeded', 'also for a batch');
       assert.equal((await store.findDeletedRunByIdempotencyKey(ws.id, 'key-1', T0))?.id, keyed.id);
+      // The day's counter (migration 018) was not decremented by the deletes.
+      assert.equal((await assertLimitCountersExact(store, ws.id)).runsToday, 3);
 
       // The next day counts afresh; 24 h after creation the key is free and the records are forgotten.
       const nextDay = createdAt + DAY + 1;

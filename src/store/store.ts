@@ -11,6 +11,7 @@ import type { SecretStore } from './secret-store.js';
 import type { ReadinessStore } from './readiness-store.js';
 import type { StepLogStore } from './step-log-store.js';
 import type { RetentionStore } from './retention-store.js';
+import type { LimitCounterStore } from './limit-counter-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
@@ -27,6 +28,7 @@ export type * from './step-log-store.js';
 export type * from './waitpoint-store.js';
 export type * from './retention-store.js';
 export type { EndedRun } from './run-endings.js';
+export type * from './limit-counter-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
@@ -39,7 +41,7 @@ export type { EndedRun } from './run-endings.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore, RetentionStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore, RetentionStore, LimitCounterStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -8,7 +8,7 @@ import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.
 import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
-import { afterRunFailedPg } from './postgres-run-control.js';
+import { afterRunFailedPg, appendRunEndEventsPg } from './postgres-run-control.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
@@ -143,9 +143,9 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         const changes = new RunChanges();
         changes.end(row);
         await closeRunWaitpointsPg(client, runId, input.error?.code, input.now);
-        await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
+        await appendRunEndEventsPg(client, runId, runStatusEvent(input.status, input.now, input.error), Number(row.event_seq), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.error?.code ?? '', input.now, changes) : changes;
+        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.now, changes) : changes;
       });
       if (finished === false) return false;
       for (const id of finished.touched) deps.announceRunEvents(id);

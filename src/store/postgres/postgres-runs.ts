@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
 import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
-import { deletedRunsByKeysIn, POSTGRES_RUNS_CREATED_SINCE } from './postgres-retention.js';
+import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
@@ -11,6 +11,7 @@ import { runStatusEvent } from '../run-events.js';
 import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
 
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
@@ -77,15 +78,12 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (replay) return replay;
     }
     if (limited?.dailyRunLimit != null) {
-      const [today] = await rows(POSTGRES_RUNS_CREATED_SINCE, [input.workspaceId, input.dayStart]);
+      const [today] = await rows(PG_RUNS_TODAY, [input.workspaceId, input.dayStart]);
       const exceeded = dailyLimitExceeded(limited, Number(today!.n));
       if (exceeded) return exceeded;
     }
     if (limited?.concurrentRunLimit != null) {
-      const [active] = await rows(
-        `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-        [input.workspaceId],
-      );
+      const [active] = await rows(PG_ACTIVE_RUNS, [input.workspaceId]);
       const exceeded = concurrentLimitExceeded(limited, Number(active!.n));
       if (exceeded) return exceeded;
     }

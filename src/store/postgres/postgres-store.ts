@@ -22,6 +22,7 @@ import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
 import { createPostgresRetention } from './postgres-retention.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
+import { createPostgresLimitCounters } from './postgres-limit-counters.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -157,6 +158,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresLimitCounters(deps),
     ...createPostgresRetention(deps),
 
     onRunsQueued(listen) {

@@ -10,7 +10,7 @@ import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
-import { afterRunFailedSync } from './sqlite-run-control.js';
+import { afterRunFailedSync, appendRunEndEventsSync } from './sqlite-run-control.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
@@ -127,9 +127,9 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         changes.end(done);
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
-        appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
+        appendRunEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.error?.code ?? '', input.now, changes) : changes;
+        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.now, changes) : changes;
       });
       if (finished === false) return false;
       for (const runId of finished.touched) deps.announceRunEvents(runId);

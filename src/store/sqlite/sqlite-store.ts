@@ -21,6 +21,7 @@ import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
 import { createSqliteReadiness } from './sqlite-readiness.js';
 import { createSqliteStepLogs } from './sqlite-step-logs.js';
+import { createSqliteLimitCounters } from './sqlite-limit-counters.js';
 import { createSqliteRetention } from './sqlite-retention.js';
 
 /**
@@ -95,6 +96,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteReadiness(deps),
     ...createSqliteStepLogs(deps),
     ...createSqliteWaitpoints(deps),
+    ...createSqliteLimitCounters(deps),
     ...createSqliteRetention(deps),
 
     onRunsQueued(listener) {
