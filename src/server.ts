@@ -11,6 +11,7 @@ import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
+import { createWorkspaceService } from './service/workspace-service.js';
 import { createStepLogsService } from './service/step-logs-service.js';
 import { createMetrics } from './service/metrics.js';
 import { withMetrics } from './service/metered-store.js';
@@ -128,6 +129,7 @@ export function createServices(
     secrets: createSecretsService({ store, clock, key: secretKey }),
     readiness: createReadinessService({ store }),
     stepLogs: createStepLogsService({ store }),
+    workspaces: createWorkspaceService({ store }),
   };
 }
 

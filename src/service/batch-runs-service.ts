@@ -4,7 +4,7 @@ import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import type { DeletedRun, Run, Store } from '../store/store.js';
 import { newRunOf, prepareInputs, preparePublished } from './queue-run.js';
-import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf, runsWaitingForLimit } from './runs-service.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 /** SPEC §15: a batch has 1 to this many items. */
@@ -69,6 +69,7 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
     }
 
     const results = toCreate.length === 0 ? [] : await store.createRuns(toCreate.map((item) => item.run));
+    const waitingRuns = await runsWaitingForLimit(store, request.workspaceId, results);
     results.forEach((result, i) => {
       const index = toCreate[i]!.index;
       switch (result.kind) {
@@ -83,7 +84,7 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         case 'daily_limit_exceeded':
         case 'concurrent_limit_exceeded':
         case 'child_run_limit':
-          outcomes[index] = refused(createRunErrorOf(clock, result));
+          outcomes[index] = refused(createRunErrorOf(clock, result, waitingRuns));
           break;
         default:
           assertNever(result);

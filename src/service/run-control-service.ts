@@ -9,7 +9,7 @@ import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import { newRunOf } from './queue-run.js';
 import { replayPlan } from './replay-plan.js';
-import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, type CreateRunOutcome } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, runsWaitingForLimit, type CreateRunOutcome } from './runs-service.js';
 
 export interface ReplayRequest {
   workspaceId: number;
@@ -113,7 +113,7 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
       case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
       case 'child_run_limit':
-        throw createRunErrorOf(clock, result);
+        throw createRunErrorOf(clock, result, await runsWaitingForLimit(store, source.workspaceId, [result]));
       default:
         return assertNever(result);
     }

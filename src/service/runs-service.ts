@@ -92,7 +92,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
       case 'child_run_limit':
-        throw createRunErrorOf(clock, result);
+        throw createRunErrorOf(clock, result, await runsWaitingForLimit(store, request.workspaceId, [result]));
       default:
         return assertNever(result);
     }
@@ -134,11 +134,22 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
-/** The API error of a root run's create the store refused (an API run, a replay). */
-export function createRunErrorOf(
-  clock: Clock,
-  result: Extract<CreateRunResult, { kind: 'idempotency_conflict' | 'daily_limit_exceeded' | 'concurrent_limit_exceeded' | 'child_run_limit' }>,
-): AppError {
+type RefusedCreate = Extract<CreateRunResult, { kind: 'idempotency_conflict' | 'daily_limit_exceeded' | 'concurrent_limit_exceeded' | 'child_run_limit' }>;
+
+/**
+ * How many of the workspace's active runs wait at a waitpoint, when the concurrent-run limit
+ * refused a create (SPEC §7: the 429 message says so); null for other refusals (not looked up).
+ */
+export async function runsWaitingForLimit(store: Pick<Store, 'countRunsAtOpenWaitpoints'>, workspaceId: number, results: readonly CreateRunResult[]): Promise<number | null> {
+  return results.some((r) => r.kind === 'concurrent_limit_exceeded') ? store.countRunsAtOpenWaitpoints(workspaceId) : null;
+}
+
+/**
+ * The API error of a root run's create the store refused (an API run, a replay, a batch item).
+ * `waitingRuns`: how many active runs wait at a waitpoint (`runsWaitingForLimit`), said in the
+ * concurrent-limit message.
+ */
+export function createRunErrorOf(clock: Clock, result: RefusedCreate, waitingRuns: number | null = null): AppError {
   switch (result.kind) {
     case 'idempotency_conflict':
       return new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
@@ -150,7 +161,7 @@ export function createRunErrorOf(
       });
     }
     case 'concurrent_limit_exceeded':
-      return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.`, {
+      return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.${waitingMessage(waitingRuns)}`, {
         headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
       });
     case 'child_run_limit':
@@ -159,6 +170,13 @@ export function createRunErrorOf(
     default:
       return assertNever(result);
   }
+}
+
+function waitingMessage(waitingRuns: number | null): string {
+  if (waitingRuns === null) return '';
+  if (waitingRuns === 0) return ' None of the active runs is waiting at a waitpoint.';
+  const runs = waitingRuns === 1 ? '1 of the active runs is' : `${waitingRuns} of the active runs are`;
+  return ` ${runs} waiting at a waitpoint (approval, callback or event); completing or aborting them frees their places.`;
 }
 
 /** The API error of a run that could not be prepared (unknown or unpublished workflow, bad inputs): single, replay and batch creates. */
