@@ -16,6 +16,7 @@ import { withMetrics } from './service/metered-store.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
+import { createRunDetails, type RunDetailsOf } from './http/run-details.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
@@ -130,13 +131,15 @@ export function createServices(
 const webhookWakers = new Set<() => void>();
 
 /** The webhook outbox's sender for a process with workers (SPEC §10). */
-export function createDispatcher(store: Store, clock: Clock, config: Readonly<Config>, workerId: string, onError?: (error: unknown) => void): WebhookDispatcher {
+export function createDispatcher(
+  store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, onError?: (error: unknown) => void,
+): WebhookDispatcher {
   const leaseMs = 60_000;
   return createWebhookDispatcher({
     clock,
     claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
     freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
-    runPayload: (delivery) => runWebhookPayload(store, delivery),
+    runPayload: (delivery) => runWebhookPayload({ store, runDetails }, delivery),
     recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
     send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
   }, {
@@ -239,7 +242,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
 
   // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
   const dispatcher = config.concurrency > 0
-    ? createDispatcher(store, clock, config, pool.workerId, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
+    ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
     : null;
   if (dispatcher) webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).

@@ -21,10 +21,12 @@ import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
+import { createRunDetails } from '../run-details.js';
 import { routeSchema } from '../route-schema.js';
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const runDetails = createRunDetails(deps.runs);
 
   api.post('/workflows/:workflowId/runs', routeSchema({
     operationId: 'createWorkflowRun',
@@ -68,7 +70,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     const wait = request.query.wait;
     if (wait !== undefined) {
       const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
-      if (ended && isTerminal(ended.status)) return reply.status(200).send({ ...toRunWithDetails(ended), usage: await deps.runs.getRunUsage(ended.id) });
+      if (ended && isTerminal(ended.status)) return reply.status(200).send(await runDetails(ended));
     }
     return reply.status(202).send(toCreateRunResponse(run));
   });
@@ -116,7 +118,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     const wait = request.query.wait;
     if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
     if (request.query.include !== 'details') return toRunResponse(run);
-    return { ...toRunWithDetails(run), usage: await deps.runs.getRunUsage(run.id) };
+    return runDetails(run);
   });
 
   api.post('/workflow-runs/:runId/cancel', routeSchema({
