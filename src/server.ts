@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
@@ -8,6 +9,7 @@ import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer
 import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
+import { startWorkerHeartbeat } from './engine/worker-heartbeat.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
 import { createStepLogsService } from './service/step-logs-service.js';
@@ -34,6 +36,7 @@ import { createChildRuns } from './service/child-runs.js';
 import { createDefinitionScheduleSync } from './service/definition-schedules.js';
 import { createSchedulesService } from './service/schedules-service.js';
 import { createWaitpointsService } from './service/waitpoints-service.js';
+import { createWorkersService } from './service/workers-service.js';
 import { API_PREFIX } from './api/prefix.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
@@ -124,6 +127,7 @@ export function createServices(
     secrets: createSecretsService({ store, clock, key: secretKey }),
     readiness: createReadinessService({ store }),
     stepLogs: createStepLogsService({ store }),
+    workers: createWorkersService({ store, clock }),
   };
 }
 
@@ -264,6 +268,13 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
   const metricsServer = metrics && config.metricsPort !== null ? await startMetricsServer(metrics.registry, { host: config.metricsHost, port: config.metricsPort }) : null;
+  // The workers registry (SPEC §12): a process with workers is listed (and live) before it claims.
+  const heartbeat = config.concurrency > 0
+    ? await startWorkerHeartbeat({ store, clock, activeRuns: () => pool.activeRunList }, {
+      workerId: pool.workerId, host: hostname(), pid: process.pid, concurrency: config.concurrency, leaseMs: config.leaseMs,
+      onError: (error) => (logger ? logger.warn({ err: error }, 'worker heartbeat error') : undefined),
+    })
+    : null;
   pool.start();
   dispatcher?.start();
   firer?.start();
@@ -287,7 +298,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         services.runEvents.close();
         if (dispatcher) webhookWakers.delete(dispatcher.wake);
         await Promise.all([
-          pool.stop(),
+          // The registry row goes once the runs are drained or released (it stays live meanwhile).
+          pool.stop().then(() => heartbeat?.stop()),
           firer?.stop(),
           dispatcher?.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,

@@ -15,6 +15,9 @@ export type RunDetailsOf = (run: Run) => Promise<Wire.RunWithDetails>;
  * const runDetails = createRunDetails(services.runs);
  * reply.send(await runDetails(run));
  */
-export function createRunDetails(runs: Pick<RunsService, 'getRunUsage'>): RunDetailsOf {
-  return async (run) => ({ ...toRunWithDetails(run), usage: await runs.getRunUsage(run.id) });
+export function createRunDetails(runs: Pick<RunsService, 'getRunUsage' | 'getRunWaiting'>): RunDetailsOf {
+  return async (run) => {
+    const [usage, waiting] = await Promise.all([runs.getRunUsage(run.id), runs.getRunWaiting(run)]);
+    return { ...toRunWithDetails(run), usage, waiting };
+  };
 }

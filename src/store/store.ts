@@ -10,6 +10,8 @@ import type { WaitpointStore } from './waitpoint-store.js';
 import type { SecretStore } from './secret-store.js';
 import type { ReadinessStore } from './readiness-store.js';
 import type { StepLogStore } from './step-log-store.js';
+import type { WorkerStore } from './worker-store.js';
+import type { WaitingStore } from './waiting-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
@@ -24,6 +26,8 @@ export type * from './run-events.js';
 export type * from './readiness-store.js';
 export type * from './step-log-store.js';
 export type * from './waitpoint-store.js';
+export type * from './worker-store.js';
+export type * from './waiting-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
@@ -36,7 +40,8 @@ export type * from './waitpoint-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore,
+  WorkerStore, WaitingStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -95,9 +95,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       limit,
     });
     // Bounded list answers (SPEC §16): big outputs and inputs are left to the run's own GET.
-    const data = items.map((run) => {
+    const waiting = await deps.runs.getRunsWaiting(items);
+    const data = items.map((run, index) => {
       const item = toRunWithDetails(run);
-      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs };
+      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs, waiting: waiting[index] ?? null };
     });
     return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });

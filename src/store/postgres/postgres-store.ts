@@ -20,6 +20,8 @@ import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
+import { createPostgresWorkers } from './postgres-workers.js';
+import { createPostgresWaiting } from './postgres-waiting.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -152,6 +154,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresWorkers(deps),
+    ...createPostgresWaiting(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);
