@@ -88,14 +88,15 @@ for (const backend of testBackends()) describe(`why is this run waiting [${backe
     }, { timeoutMs: 30_000, intervalMs: 50 });
 
   it('queue: with the one slot busy, queued runs say how many are ahead and how many workers are live; a running step says null', async () => {
-    const busy = await create('hold', { tag: 'busy' });
+    const tag = (name: string) => `${backend}-${name}`;
+    const busy = await create('hold', { tag: tag('busy') });
     const running = await waitFor(async () => {
       const run = await details(busy);
       return run.status === 'RUNNING' && run;
     }, { timeoutMs: 30_000 });
     assert.equal(running.waiting, null);
-    const first = await create('hold', { tag: 'first' });
-    const second = await create('hold', { tag: 'second' });
+    const first = await create('hold', { tag: tag('first') });
+    const second = await create('hold', { tag: tag('second') });
     const firstRun = await details(first);
     const secondRun = await details(second);
     assert.equal(firstRun.waiting.reason, 'queue');
@@ -126,7 +127,7 @@ for (const backend of testBackends()) describe(`why is this run waiting [${backe
     const other = await app.newWorkspace();
     const seenByOther = await app.api('GET', '/workers', { token: other.token });
     assert.deepEqual(seenByOther.body.data.map((w: { active_runs: string[] }) => w.active_runs), [[]]);
-    for (const tag of ['busy', 'first', 'second']) released.add(tag);
+    for (const name of ['busy', 'first', 'second']) released.add(tag(name));
     for (const runId of [busy, first, second]) await app.waitForStatus(runId, ['COMPLETED']);
     assert.equal((await details(second)).waiting, null);
   });
