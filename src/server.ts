@@ -6,6 +6,7 @@ import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
+import { createRetentionSweeper, type RetentionSweeper } from './engine/retention-sweeper.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
@@ -46,6 +47,7 @@ import { createPostgresStore } from './store/postgres/postgres-store.js';
 import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { DELIVERY_MAX_BACKOFF_MS } from './store/webhook-rows.js';
 import { withVersionCache } from './store/version-cache.js';
 import { newSecretKeyText, parseSecretKey } from './auth/secret-box.js';
 import { loadSecretKeyText } from './config/secret-key-file.js';
@@ -105,7 +107,10 @@ export function createServices(
   const runControl = createRunControlService({ store, clock });
   // Set by startSlipway once it knows its address and key (SPEC §7: SLIPWAY_PUBLIC_URL, the §13 key).
   const waitpointSettings = { publicUrl: 'http://127.0.0.1:8080', callbackKey: null as Buffer | null };
+  // Dispatchers of this process, woken when a service queues a delivery (test, redeliver).
+  const webhookWakers = new Set<() => void>();
   return {
+    webhookWakers,
     runControl,
     bulkRuns: createBulkRuns({ store, clock, runControl }),
     waitpointSettings,
@@ -131,9 +136,6 @@ export function createServices(
   };
 }
 
-/** Dispatchers of this process, woken when a service queues a delivery (test, redeliver). */
-const webhookWakers = new Set<() => void>();
-
 /** The webhook outbox's sender for a process with workers (SPEC §10). */
 export function createDispatcher(
   store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, onError?: (error: unknown) => void,
@@ -148,7 +150,7 @@ export function createDispatcher(
     send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
   }, {
     backoffMs: config.webhookBackoffMs,
-    maxBackoffMs: 60 * 60_000,
+    maxBackoffMs: DELIVERY_MAX_BACKOFF_MS,
     pollIntervalMs: Math.max(200, Math.min(1000, config.pollIntervalMs)),
     concurrency: 8,
     onError,
@@ -179,6 +181,8 @@ export interface SlipwayServer {
   pool: WorkerPool;
   /** Fires due schedules; null when the process runs no workers (`--concurrency 0`). */
   firer: ScheduleFirer | null;
+  /** Deletes runs past their workspace's retention (SPEC §17); null when the process runs no workers. */
+  sweeper: RetentionSweeper | null;
   /** The services the HTTP API uses (with this server's step types). */
   services: ReturnType<typeof createServices>;
   bootstrap: BootstrapResult | null;
@@ -248,13 +252,21 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   const dispatcher = config.concurrency > 0
     ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
     : null;
-  if (dispatcher) webhookWakers.add(dispatcher.wake);
+  if (dispatcher) services.webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
   const firer = config.concurrency > 0
     ? createScheduleFirer({ store, clock, fire: services.schedules.fire }, {
       pollIntervalMs: SCHEDULE_POLL_INTERVAL_MS,
       leaseMs: config.leaseMs,
       onError: (error) => (logger ? logger.error({ err: error }, 'schedule firer error') : undefined),
+    })
+    : null;
+
+  // Retention sweeps run where runs execute too (SPEC §17: every process with workers).
+  const sweeper = config.concurrency > 0
+    ? createRetentionSweeper({ store, clock }, {
+      intervalMs: config.retentionIntervalMs,
+      onError: (error) => (logger ? logger.error({ err: error }, 'retention sweeper error') : undefined),
     })
     : null;
 
@@ -278,6 +290,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   pool.start();
   dispatcher?.start();
   firer?.start();
+  sweeper?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -286,6 +299,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     store,
     pool,
     firer,
+    sweeper,
     services,
     bootstrap,
     close() {
@@ -296,11 +310,12 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         // runs (released at their next step boundary, interrupted at the end of the grace period);
         // then close the store.
         services.runEvents.close();
-        if (dispatcher) webhookWakers.delete(dispatcher.wake);
+        if (dispatcher) services.webhookWakers.delete(dispatcher.wake);
         await Promise.all([
           // The registry row goes once the runs are drained or released (it stays live meanwhile).
           pool.stop().then(() => heartbeat?.stop()),
           firer?.stop(),
+          sweeper?.stop(),
           dispatcher?.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
           metricsServer?.close(),

@@ -8,6 +8,7 @@ import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerSecretCommands } from './secret-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
+import { registerWaitpointCommands } from './waitpoint-commands.js';
 import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerRunControlCommands(program);
   registerWebhookCommands(program);
+  registerWaitpointCommands(program);
   registerSecretCommands(program);
   registerScheduleCommands(program);
   registerWorkflowCommands(program);

@@ -27,6 +27,7 @@ import { scheduleMethods } from './schedules-client.js';
 import { runControlMethods } from './run-control-client.js';
 import { secretMethods } from './secrets-client.js';
 import { batchMethods } from './batch-client.js';
+import { waitpointMethods } from './waitpoints-client.js';
 
 export { SlipwayApiError };
 
@@ -113,6 +114,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     ...batchMethods(request),
     ...scheduleMethods(request, query),
     ...runControlMethods(request),
+    ...waitpointMethods(request, query),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;

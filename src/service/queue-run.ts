@@ -2,6 +2,7 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { newRunId } from '../core/ids.js';
+import { newRunTraceContext, type TraceParent } from '../core/trace-context.js';
 import type { ChildRunLimits, CreateRunResult, NewRun, Store, Workflow } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
@@ -34,6 +35,11 @@ export interface QueueRunRequest {
   trigger: RunTrigger;
   /** For a child run: the budgets of its tree (SPEC §16), checked by the store with the insert. */
   childRunLimits?: ChildRunLimits;
+  /**
+   * The span the run's trace continues (SPEC §17): a create request's `traceparent`, or the
+   * parent run's span for a child run. Absent or null: the run starts a trace of its own.
+   */
+  traceParent?: TraceParent | null;
 }
 
 /**
@@ -73,7 +79,7 @@ export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Pr
 /** The run row a prepared run is inserted as (by `queueRun`, or inside a schedule fire's transaction). */
 export function newRunOf(
   clock: Clock,
-  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger' | 'childRunLimits'>,
+  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger' | 'childRunLimits' | 'traceParent'>,
   prepared: Extract<PreparedRun, { kind: 'prepared' }>,
 ): NewRun {
   const now = clock.now();
@@ -86,6 +92,7 @@ export function newRunOf(
     idempotencyKey: request.idempotencyKey,
     ...placementOf(request.trigger),
     ...(request.childRunLimits ? { childRunLimits: request.childRunLimits } : {}),
+    trace: newRunTraceContext(request.traceParent ?? null),
     now,
     dayStart: startOfUtcDay(now),
   };

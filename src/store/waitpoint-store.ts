@@ -90,6 +90,8 @@ export interface WaitpointStore {
   /** Newest first. */
   listWaitpoints(workspaceId: number, filter: WaitpointFilter, page: { page: number; limit: number }): Promise<{ items: Waitpoint[]; total: number }>;
   listRunWaitpoints(workspaceId: number, runId: string): Promise<Waitpoint[]>;
+  /** How many of the workspace's runs wait at an OPEN waitpoint (for the concurrent-run limit's 429 message). */
+  countRunsAtOpenWaitpoints(workspaceId: number): Promise<number>;
   /** Completes an OPEN waitpoint and makes its run due, in one transaction (with `waitpoint.completed`). */
   completeWaitpoint(completion: WaitpointCompletion): Promise<CompleteWaitpointResult>;
   /** OPEN `event` waitpoints of the workspace waiting for `event`, oldest first. */

@@ -6,6 +6,9 @@ type Row = Record<string, unknown>;
 /** A delivery not delivered this long after it was recorded (or redelivered) is given up (SPEC §10). */
 export const DELIVERY_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** The longest wait between two attempts of one delivery; the first wait is SLIPWAY_WEBHOOK_BACKOFF. */
+export const DELIVERY_MAX_BACKOFF_MS = 60 * 60 * 1000;
+
 /** Row → record for both dialects (PostgreSQL hands json columns over parsed, bigints as strings). */
 export function toEndpoint(row: Row): WebhookEndpoint {
   return {

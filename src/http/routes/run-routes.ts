@@ -20,7 +20,9 @@ import type { RunStatus } from '../../core/states.js';
 import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
-import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
+import { toCreateRunResponse, toDeletedRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
+import { TraceparentHeader } from '../../api/trace-schemas.js';
+import { parseTraceparent } from '../../core/trace-context.js';
 import { createRunDetails } from '../run-details.js';
 import { routeSchema } from '../route-schema.js';
 
@@ -42,6 +44,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
     headers: Type.Object({
       'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+      traceparent: TraceparentHeader,
     }),
     body: CreateRunBody,
     response: {
@@ -60,12 +63,16 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       inputs: request.body.inputs,
       metadata: request.body.metadata,
       idempotencyKey: request.headers['idempotency-key'],
+      traceParent: parseTraceparent(request.headers.traceparent),
     };
     if (request.query.dry_run === true) {
       const checked = await deps.runs.dryRunCreate(createRequest);
       return reply.status(200).send({ valid: true as const, ...checked });
     }
-    const { run, replayed } = await deps.runs.createRun(createRequest);
+    const created = await deps.runs.createRun(createRequest);
+    // The key's run was deleted by retention (SPEC §17): its record answers, with no wait.
+    if (created.kind === 'deleted_run') return reply.status(202).header('Idempotent-Replayed', 'true').send(toDeletedRunResponse(created.deleted));
+    const { run, replayed } = created;
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     const wait = request.query.wait;
     if (wait !== undefined) {

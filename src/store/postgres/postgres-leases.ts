@@ -3,11 +3,12 @@ import type { LeaseRef, LeaseStore } from '../lease-store.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
-import { afterRunFailedPg } from './postgres-run-control.js';
+import { afterRunFailedPg, appendRunEndEventsPg } from './postgres-run-control.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
@@ -133,19 +134,23 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         const [row] = (await client.query(
           `WITH done AS (UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
-             WHERE ${HELD} RETURNING id, workspace_id, workflow_id, event_seq),
+             WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
            ${runDeliveriesCte('$8', '$7')}
-           SELECT id, event_seq FROM done`,
+           SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
           [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
         )).rows as Row[];
         if (!row) return false;
+        const changes = new RunChanges();
+        changes.end(row);
         await closeRunWaitpointsPg(client, runId, input.error?.code, input.now);
-        await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
+        await appendRunEndEventsPg(client, runId, runStatusEvent(input.status, input.now, input.error), Number(row.event_seq), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.error?.code ?? '', input.now) : new Set<string>();
+        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.now, changes) : changes;
       });
-      if (finished !== false) for (const id of [runId, ...finished]) deps.announceRunEvents(id);
-      return finished !== false;
+      if (finished === false) return false;
+      for (const id of finished.touched) deps.announceRunEvents(id);
+      deps.announceRunsEnded(finished.ended);
+      return true;
     },
 
     async saveStepAttempt(lease, a) {

@@ -1,14 +1,17 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
 
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
@@ -18,7 +21,7 @@ class KeyTaken extends Error {}
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
  * `createRunIn` is createRun inside another topic's transaction (a schedule fire).
  */
-export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> & {
+export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued' | 'onRunsEnded'> & {
   createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult>;
 } {
   const { query, one, transaction } = deps;
@@ -56,8 +59,9 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
     const existingByKey = async (): Promise<CreateRunResult | null> => {
       const [existing] = await rows('SELECT * FROM runs WHERE workspace_id = $1 AND idempotency_key = $2', [input.workspaceId, input.idempotencyKey]);
-      if (!existing) return null;
-      return replayOrConflict(toRun(existing), input.workflowId);
+      if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+      const deleted = (await deletedRunsByKeysIn(client, input.workspaceId, [input.idempotencyKey!], input.now)).get(input.idempotencyKey!);
+      return deleted ? replayDeletedOrConflict(deleted, input.workflowId) : null;
     };
 
     // Limits hold across processes because every limited createRun of a workspace first
@@ -74,18 +78,12 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (replay) return replay;
     }
     if (limited?.dailyRunLimit != null) {
-      const [today] = await rows(
-        'SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL',
-        [input.workspaceId, input.dayStart],
-      );
+      const [today] = await rows(PG_RUNS_TODAY, [input.workspaceId, input.dayStart]);
       const exceeded = dailyLimitExceeded(limited, Number(today!.n));
       if (exceeded) return exceeded;
     }
     if (limited?.concurrentRunLimit != null) {
-      const [active] = await rows(
-        `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-        [input.workspaceId],
-      );
+      const [active] = await rows(PG_ACTIVE_RUNS, [input.workspaceId]);
       const exceeded = concurrentLimitExceeded(limited, Number(active!.n));
       if (exceeded) return exceeded;
     }
@@ -104,12 +102,14 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
+       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11, $12, $13, $14, $15)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
-        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger)],
+        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger),
+        input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? input.trace.sampled : null],
     );
     if (!inserted) return (await existingByKey())!;
     await appendRunEventsPg(client, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now, { bumpedTo: 1 });
@@ -207,6 +207,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       });
       if (row) {
         deps.announceRunEvents(runId);
+        deps.announceRunsEnded([toEndedRun(row)]);
         return { kind: 'canceled', run: toRun(row) };
       }
       const found = await getRunById(runId);

@@ -80,6 +80,10 @@ export function createPostgresWaitpoints(deps: PostgresDeps): WaitpointStore {
       return (await query('SELECT * FROM waitpoints WHERE run_id = $1 AND workspace_id = $2 ORDER BY created_at, id', [runId, workspaceId])).map(toWaitpoint);
     },
 
+    async countRunsAtOpenWaitpoints(workspaceId) {
+      return Number((await one("SELECT count(DISTINCT run_id) AS n FROM waitpoints WHERE workspace_id = $1 AND status = 'OPEN'", [workspaceId]))!.n);
+    },
+
     async completeWaitpoint(c) {
       const result = await transaction(async (client) => {
         const [row] = (await client.query(

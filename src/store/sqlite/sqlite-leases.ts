@@ -3,13 +3,14 @@ import { toJson, toRun, toStepAttempt } from '../rows.js';
 import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
-import { afterRunFailedSync } from './sqlite-run-control.js';
+import { afterRunFailedSync, appendRunEndEventsSync } from './sqlite-run-control.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
@@ -118,18 +119,22 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         const done = one(
           `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-           WHERE ${HELD} RETURNING id, workspace_id, workflow_id`,
+           WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}`,
           input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
         );
         if (!done) return false;
+        const changes = new RunChanges();
+        changes.end(done);
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
-        appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
+        appendRunEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.error?.code ?? '', input.now) : new Set<string>();
+        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.now, changes) : changes;
       });
-      if (finished !== false) for (const runId of [lease.runId, ...finished]) deps.announceRunEvents(runId);
-      return finished !== false;
+      if (finished === false) return false;
+      for (const runId of finished.touched) deps.announceRunEvents(runId);
+      deps.announceRunsEnded(finished.ended);
+      return true;
     },
 
     async saveStepAttempt(lease, attempt) {

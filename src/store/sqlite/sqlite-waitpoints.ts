@@ -75,6 +75,10 @@ export function createSqliteWaitpoints(deps: SqliteDeps): WaitpointStore {
       return all('SELECT * FROM waitpoints WHERE run_id = ? AND workspace_id = ? ORDER BY created_at, id', runId, workspaceId).map(toWaitpoint);
     },
 
+    async countRunsAtOpenWaitpoints(workspaceId) {
+      return Number(one("SELECT count(DISTINCT run_id) AS n FROM waitpoints WHERE workspace_id = ? AND status = 'OPEN'", workspaceId)!.n);
+    },
+
     async completeWaitpoint(c) {
       const result = await writes.submit(() => {
         const row = one(

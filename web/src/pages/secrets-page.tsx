@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Secret } from '../../../src/api/secret-schemas.js';
 import { useApp } from '../app-context.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatDate, formatRelative } from '../format.js';
 import { SlipwayApiError } from '../session.js';
@@ -134,30 +135,9 @@ function SetSecretForm({ onSaved }: { onSaved: (name: string) => void }) {
 
 function DeleteDialog({ secret, onClose }: { secret: Secret; onClose: (changed: boolean) => void }) {
   const { client } = useApp();
-  const ref = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => ref.current?.showModal(), []);
-  const remove = async () => {
-    setBusy(true);
-    try {
-      await client.deleteSecret(secret.name);
-      ref.current?.close();
-      onClose(true);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="delete-secret-heading" onClose={() => onClose(false)}>
-      <h2 id="delete-secret-heading">Delete secret {secret.name}?</h2>
+    <ConfirmDialog headingId="delete-secret-heading" title={`Delete secret ${secret.name}?`} confirmLabel="Delete secret" busyLabel="Deleting…" action={() => client.deleteSecret(secret.name)} onClose={onClose}>
       <p>Steps that use <code>{`{{ secrets.${secret.name} }}`}</code> will fail with SECRET_NOT_FOUND. This cannot be undone.</p>
-      {error ? <ErrorBox error={error} /> : null}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={() => ref.current?.close()} disabled={busy}>Keep it</button>
-        <button type="button" class="button danger" onClick={remove} disabled={busy}>{busy ? 'Deleting…' : 'Delete secret'}</button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { ApiToken, CreateTokenResponse } from '../../../src/api/schemas.js';
 import { useApp } from '../app-context.js';
-import { CopyButton } from '../components/copy-button.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { ShownOnceNotice } from '../components/shown-once-notice.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatDate, formatRelative } from '../format.js';
 import { SlipwayApiError } from '../session.js';
@@ -187,63 +188,28 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreateTokenResponse
 }
 
 function NewTokenNotice({ token, onDone }: { token: CreateTokenResponse; onDone: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => ref.current?.focus(), [token.id]);
   return (
-    <div class="card new-token" role="region" aria-labelledby="new-token-heading" tabIndex={-1} ref={ref}>
-      <h2 id="new-token-heading">Token "{token.name}" created</h2>
-      <p class="warning">
-        <strong>Copy it now.</strong> This is the only time the full token is shown; Slipway keeps only a hash of it.
-      </p>
-      <div class="token-value">
-        <input readOnly value={token.token} aria-label="New API token" data-testid="new-token" onFocus={(e) => (e.target as HTMLInputElement).select()} />
-        <CopyButton text={token.token} label="Copy token" />
-      </div>
-      <button type="button" class="button small ghost" onClick={onDone}>
-        I have copied it
-      </button>
-    </div>
+    <ShownOnceNotice
+      headingId="new-token-heading"
+      title={`Token "${token.name}" created`}
+      warning={<><strong>Copy it now.</strong> This is the only time the full token is shown; Slipway keeps only a hash of it.</>}
+      value={token.token}
+      valueLabel="New API token"
+      testId="new-token"
+      copyLabel="Copy token"
+      onDone={onDone}
+    />
   );
 }
 
 function RevokeDialog({ token, onClose }: { token: ApiToken; onClose: (changed: boolean) => void }) {
   const { client } = useApp();
-  const ref = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
-
-  const revoke = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await client.revokeToken(token.id);
-      ref.current?.close();
-      onClose(true);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
-
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="revoke-heading" onClose={() => onClose(false)}>
-      <h2 id="revoke-heading">Revoke token "{token.name}"?</h2>
+    <ConfirmDialog headingId="revoke-heading" title={`Revoke token "${token.name}"?`} confirmLabel="Revoke token" busyLabel="Revoking…" action={() => client.revokeToken(token.id)} onClose={onClose}>
       <p>
         Programs using <code>{token.preview}</code> are refused from their next request. This cannot be undone.
         {token.is_current ? ' It is the token this dashboard is signed in with: you will be signed out.' : ''}
       </p>
-      {error ? <ErrorBox error={error} /> : null}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={() => ref.current?.close()} disabled={busy}>
-          Keep it
-        </button>
-        <button type="button" class="button danger" onClick={revoke} disabled={busy}>
-          {busy ? 'Revoking…' : 'Revoke token'}
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CreatedWebhook, Webhook } from '../../../src/api/webhook-schemas.js';
 import type { WebhookEvent } from '../../../src/api/webhook-schemas.js';
 import { useApp } from '../app-context.js';
-import { CopyButton } from '../components/copy-button.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { ShownOnceNotice } from '../components/shown-once-notice.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatDate, formatRelative } from '../format.js';
@@ -147,22 +148,17 @@ function CreateWebhookForm({ onCreated }: { onCreated: (hook: CreatedWebhook) =>
 }
 
 function NewSecretNotice({ hook, onDone }: { hook: CreatedWebhook; onDone: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => ref.current?.focus(), [hook.webhook_id]);
   return (
-    <div class="card new-token" role="region" aria-labelledby="new-secret-heading" tabIndex={-1} ref={ref}>
-      <h2 id="new-secret-heading">Endpoint added</h2>
-      <p class="warning">
-        <strong>Copy the signing secret now.</strong> Your receiver needs it to verify signatures; it is not shown again.
-      </p>
-      <div class="token-value">
-        <input readOnly value={hook.secret} aria-label="Signing secret" data-testid="webhook-secret" onFocus={(e) => (e.target as HTMLInputElement).select()} />
-        <CopyButton text={hook.secret} label="Copy secret" />
-      </div>
-      <button type="button" class="button small ghost" onClick={onDone}>
-        I have copied it
-      </button>
-    </div>
+    <ShownOnceNotice
+      headingId="new-secret-heading"
+      title="Endpoint added"
+      warning={<><strong>Copy the signing secret now.</strong> Your receiver needs it to verify signatures; it is not shown again.</>}
+      value={hook.secret}
+      valueLabel="Signing secret"
+      testId="webhook-secret"
+      copyLabel="Copy secret"
+      onDone={onDone}
+    />
   );
 }
 
@@ -259,32 +255,11 @@ function DeliveriesLog({ hook }: { hook: Webhook }) {
 
 function DeleteDialog({ hook, onClose }: { hook: Webhook; onClose: (changed: boolean) => void }) {
   const { client } = useApp();
-  const ref = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => ref.current?.showModal(), []);
-  const remove = async () => {
-    setBusy(true);
-    try {
-      await client.deleteWebhook(hook.webhook_id);
-      ref.current?.close();
-      onClose(true);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="delete-webhook-heading" onClose={() => onClose(false)}>
-      <h2 id="delete-webhook-heading">Delete this webhook?</h2>
+    <ConfirmDialog headingId="delete-webhook-heading" title="Delete this webhook?" confirmLabel="Delete webhook" busyLabel="Deleting…" action={() => client.deleteWebhook(hook.webhook_id)} onClose={onClose}>
       <p>
         <code>{hook.url}</code> receives no further events; pending deliveries are dropped.
       </p>
-      {error ? <ErrorBox error={error} /> : null}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={() => ref.current?.close()} disabled={busy}>Keep it</button>
-        <button type="button" class="button danger" onClick={remove} disabled={busy}>{busy ? 'Deleting…' : 'Delete webhook'}</button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
