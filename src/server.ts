@@ -13,6 +13,7 @@ import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/wo
 import { startWorkerHeartbeat } from './engine/worker-heartbeat.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
+import { createWorkspaceService } from './service/workspace-service.js';
 import { createStepLogsService } from './service/step-logs-service.js';
 import { createMetrics } from './service/metrics.js';
 import { withMetrics } from './service/metered-store.js';
@@ -133,6 +134,7 @@ export function createServices(
     readiness: createReadinessService({ store }),
     stepLogs: createStepLogsService({ store }),
     workers: createWorkersService({ store, clock }),
+    workspaces: createWorkspaceService({ store }),
   };
 }
 

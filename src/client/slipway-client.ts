@@ -28,6 +28,7 @@ import { runControlMethods } from './run-control-client.js';
 import { secretMethods } from './secrets-client.js';
 import { batchMethods } from './batch-client.js';
 import { waitpointMethods } from './waitpoints-client.js';
+import { workspaceMethods } from './workspace-client.js';
 
 export { SlipwayApiError };
 
@@ -115,6 +116,7 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     ...scheduleMethods(request, query),
     ...runControlMethods(request),
     ...waitpointMethods(request, query),
+    ...workspaceMethods(request),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;

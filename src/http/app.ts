@@ -45,6 +45,8 @@ import type { StepLogsService } from '../service/step-logs-service.js';
 import { registerStepLogRoutes } from './routes/step-log-routes.js';
 import { registerWorkerRoutes } from './routes/worker-routes.js';
 import type { WorkersService } from '../service/workers-service.js';
+import { registerWorkspaceRoutes } from './routes/workspace-routes.js';
+import type { WorkspaceService } from '../service/workspace-service.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -75,6 +77,7 @@ export interface HttpDeps {
   readiness: ReadinessService;
   stepLogs: StepLogsService;
   workers: WorkersService;
+  workspaces: WorkspaceService;
   /** Called once per answered request with its route template (SPEC §17 `slipway_http_request_duration_seconds`). */
   observeRequest?: (route: string, status: number, seconds: number) => void;
   /** Answers /healthz with 200 once true. */
@@ -164,6 +167,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
       registerStepLogRoutes(api, deps);
+      registerWorkspaceRoutes(api, deps);
       registerWaitpointRoutes(api, deps);
       registerWorkerRoutes(api, deps);
     },
