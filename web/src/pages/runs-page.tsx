@@ -10,6 +10,7 @@ import { formatDuration, formatRelative, RUN_STATUSES } from '../format.js';
 import { setQuery, useLocation } from '../router.js';
 import { useAsync } from '../use-async.js';
 import { BulkActions } from './bulk-actions.js';
+import { RetentionNote } from './retention-note.js';
 
 const PAGE_SIZE = 20;
 /** Live updates: the list is polled while the page is open (the API has no push channel). */
@@ -45,6 +46,7 @@ export function RunsPage() {
           <span class="dot" /> live
         </span>
       </div>
+      <RetentionNote />
       <div class="filters">
         <div class="chips" role="group" aria-label="Filter by status">
           {['', ...RUN_STATUSES].map((s) => (
