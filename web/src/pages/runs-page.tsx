@@ -5,6 +5,7 @@ import { Link } from '../components/link.js';
 import { Pagination } from '../components/pagination.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { waitingLabel } from '../components/waiting-reason.js';
 import { formatDuration, formatRelative, RUN_STATUSES } from '../format.js';
 import { setQuery, useLocation } from '../router.js';
 import { useAsync } from '../use-async.js';
@@ -128,6 +129,7 @@ export function RunsTable({ runs, showWorkflow, selection }: {
               </td>
               <td>
                 <StatusBadge status={run.status} />
+                {run.waiting ? <span class="waiting-label muted small" data-testid="waiting-label" data-reason={run.waiting.reason}>{waitingLabel(run.waiting)}</span> : null}
               </td>
               {showWorkflow ? (
                 <td>
