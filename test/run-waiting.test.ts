@@ -1,66 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Type } from '@sinclair/typebox';
-import { defineStepType } from '../src/steps/step-type.js';
 import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 import { waitFor } from './support/wait-for.js';
+import {
+  DELAY_WORKFLOW as DELAYED, flakyStep, GATE_WORKFLOW as GATE, HOLD_WORKFLOW as HOLD, holdStep, releasedHolds as released, RETRY_WORKFLOW as RETRY,
+} from './support/waiting-steps.js';
 
-/** Holds its worker slot until the test lets go (or the step is aborted). */
-const released = new Set<string>();
-const holdStep = defineStepType({
-  type: 'hold',
-  description: 'Holds a worker slot until released by the test.',
-  input: Type.Object({ tag: Type.String() }, { additionalProperties: false }),
-  idempotent: true,
-  async run(input, ctx) {
-    await waitFor(() => released.has(input.tag) || ctx.signal.aborted, { timeoutMs: 120_000, intervalMs: 20 });
-    return { kind: 'completed', output: input.tag };
-  },
-});
-/** Always fails, retryably. */
-const flakyStep = defineStepType({
-  type: 'flaky',
-  description: 'Fails every attempt (retryable).',
-  input: Type.Object({}, { additionalProperties: false }),
-  idempotent: true,
-  async run() {
-    return { kind: 'failed', message: 'flaky says no', retryable: true };
-  },
-});
-
-const HOLD = `
-id: hold
-name: Hold
-inputs:
-  - { variableName: tag, type: text, required: true }
-steps:
-  - { id: hold, type: hold, with: { tag: "{{ inputs.tag }}" } }
-`;
-const GATE = `
-id: gate
-name: Gate
-steps:
-  - { id: review, type: wait, with: { kind: approval, prompt: Go?, timeout: 2h } }
-`;
 const PARENT = `
 id: parent
 name: Parent
 steps:
   - { id: child, type: workflow, with: { workflow: gate } }
 `;
-const RETRY = `
-id: retrying
-name: Retrying
-steps:
-  - { id: shaky, type: flaky, retry: { maxAttempts: 3, delay: 1h, maxDelay: 2h } }
-`;
-const DELAYED = `
-id: delayed
-name: Delayed
-steps:
-  - { id: pause, type: delay, with: { duration: 1h } }
-`;
-
 const SLATE_RUN_KEYS = ['completed_at', 'created_at', 'error', 'metadata', 'output', 'run_id', 'status', 'updated_at', 'workflow_execution_id', 'workflow_id', 'workspace_id'];
 
 for (const backend of testBackends()) describe(`why is this run waiting [${backend}]`, () => {

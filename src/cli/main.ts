@@ -12,6 +12,7 @@ import { registerWaitpointCommands } from './waitpoint-commands.js';
 import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 import { registerWorkspaceCommands } from './workspace-commands.js';
+import { registerWorkerCommands } from './worker-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerAdminCommands(program);
   registerWorkspaceCommands(program);
+  registerWorkerCommands(program);
   registerRunCommand(program);
   registerRunControlCommands(program);
   registerWebhookCommands(program);
