@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
@@ -9,14 +10,17 @@ import { createRetentionSweeper, type RetentionSweeper } from './engine/retentio
 import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
+import { startWorkerHeartbeat } from './engine/worker-heartbeat.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
+import { createWorkspaceService } from './service/workspace-service.js';
 import { createStepLogsService } from './service/step-logs-service.js';
 import { createMetrics } from './service/metrics.js';
 import { withMetrics } from './service/metered-store.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
+import { createRunDetails, type RunDetailsOf } from './http/run-details.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
@@ -34,6 +38,7 @@ import { createChildRuns } from './service/child-runs.js';
 import { createDefinitionScheduleSync } from './service/definition-schedules.js';
 import { createSchedulesService } from './service/schedules-service.js';
 import { createWaitpointsService } from './service/waitpoints-service.js';
+import { createWorkersService } from './service/workers-service.js';
 import { API_PREFIX } from './api/prefix.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
@@ -128,17 +133,21 @@ export function createServices(
     secrets: createSecretsService({ store, clock, key: secretKey }),
     readiness: createReadinessService({ store }),
     stepLogs: createStepLogsService({ store }),
+    workers: createWorkersService({ store, clock }),
+    workspaces: createWorkspaceService({ store }),
   };
 }
 
 /** The webhook outbox's sender for a process with workers (SPEC §10). */
-export function createDispatcher(store: Store, clock: Clock, config: Readonly<Config>, workerId: string, onError?: (error: unknown) => void): WebhookDispatcher {
+export function createDispatcher(
+  store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, onError?: (error: unknown) => void,
+): WebhookDispatcher {
   const leaseMs = 60_000;
   return createWebhookDispatcher({
     clock,
     claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
     freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
-    runPayload: (delivery) => runWebhookPayload(store, delivery),
+    runPayload: (delivery) => runWebhookPayload({ store, runDetails }, delivery),
     recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
     send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
   }, {
@@ -243,7 +252,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
 
   // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
   const dispatcher = config.concurrency > 0
-    ? createDispatcher(store, clock, config, pool.workerId, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
+    ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
     : null;
   if (dispatcher) services.webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
@@ -273,6 +282,13 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
   const metricsServer = metrics && config.metricsPort !== null ? await startMetricsServer(metrics.registry, { host: config.metricsHost, port: config.metricsPort }) : null;
+  // The workers registry (SPEC §12): a process with workers is listed (and live) before it claims.
+  const heartbeat = config.concurrency > 0
+    ? await startWorkerHeartbeat({ store, clock, activeRuns: () => pool.activeRunList }, {
+      workerId: pool.workerId, host: hostname(), pid: process.pid, concurrency: config.concurrency, leaseMs: config.leaseMs,
+      onError: (error) => (logger ? logger.warn({ err: error }, 'worker heartbeat error') : undefined),
+    })
+    : null;
   pool.start();
   dispatcher?.start();
   firer?.start();
@@ -298,7 +314,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         services.runEvents.close();
         if (dispatcher) services.webhookWakers.delete(dispatcher.wake);
         await Promise.all([
-          pool.stop(),
+          // The registry row goes once the runs are drained or released (it stays live meanwhile).
+          pool.stop().then(() => heartbeat?.stop()),
           firer?.stop(),
           sweeper?.stop(),
           dispatcher?.stop(),

@@ -7,6 +7,7 @@ import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 import { runUsageOf, type RunUsage } from './run-usage.js';
+import { createRunWaiting } from './run-waiting.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -33,6 +34,7 @@ export type CreateRunOutcome =
 /** Creating, reading, listing and canceling runs: the use cases behind the run endpoints. */
 export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
   const { store, clock } = deps;
+  const waiting = createRunWaiting({ store, clock });
 
   /** The checks of the request itself, before any workflow is read. */
   function checkRequest(request: CreateRunRequest) {
@@ -129,7 +131,13 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     return runUsageOf(await store.listStepAttempts(runId));
   }
 
-  return { createRun, dryRunCreate, getRun, cancelRun, listRuns, getRunUsage };
+  return {
+    createRun, dryRunCreate, getRun, cancelRun, listRuns, getRunUsage,
+    /** Why the run waits (SPEC §12), null when it does not. */
+    getRunWaiting: waiting.waitingOf,
+    /** The same for a page of runs (list items). */
+    getRunsWaiting: waiting.waitingOfList,
+  };
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;

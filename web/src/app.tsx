@@ -9,6 +9,7 @@ import { SchedulesPage } from './pages/schedules-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
 import { SecretsPage } from './pages/secrets-page.js';
+import { WorkersPage } from './pages/workers-page.js';
 import { WebhooksPage } from './pages/webhooks-page.js';
 import { WorkflowEditorPage } from './pages/lazy-editor-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
@@ -62,6 +63,7 @@ const NAV = [
   { href: '/runs', label: 'Runs' },
   { href: '/schedules', label: 'Schedules' },
   { href: '/approvals', label: 'Approvals' },
+  { href: '/workers', label: 'Workers' },
   { href: '/settings/tokens', label: 'API Tokens' },
   { href: '/settings/webhooks', label: 'Webhooks' },
   { href: '/settings/secrets', label: 'Secrets' },
@@ -119,6 +121,7 @@ function Page({ path }: { path: string }) {
   if (path === '/settings/webhooks') return <WebhooksPage />;
   if (path === '/settings/secrets') return <SecretsPage />;
   if (path === '/schedules') return <SchedulesPage />;
+  if (path === '/workers') return <WorkersPage />;
   if ((params = match('/schedules/:id', path))) return <SchedulePage scheduleId={params.id!} />;
   if (path === '/' || path === '') return null;
   return (

@@ -23,10 +23,12 @@ import { boundedForList } from '../list-bounds.js';
 import { toCreateRunResponse, toDeletedRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
 import { TraceparentHeader } from '../../api/trace-schemas.js';
 import { parseTraceparent } from '../../core/trace-context.js';
+import { createRunDetails } from '../run-details.js';
 import { routeSchema } from '../route-schema.js';
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const runDetails = createRunDetails(deps.runs);
 
   api.post('/workflows/:workflowId/runs', routeSchema({
     operationId: 'createWorkflowRun',
@@ -75,7 +77,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     const wait = request.query.wait;
     if (wait !== undefined) {
       const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
-      if (ended && isTerminal(ended.status)) return reply.status(200).send({ ...toRunWithDetails(ended), usage: await deps.runs.getRunUsage(ended.id) });
+      if (ended && isTerminal(ended.status)) return reply.status(200).send(await runDetails(ended));
     }
     return reply.status(202).send(toCreateRunResponse(run));
   });
@@ -100,9 +102,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       limit,
     });
     // Bounded list answers (SPEC §16): big outputs and inputs are left to the run's own GET.
-    const data = items.map((run) => {
+    const waiting = await deps.runs.getRunsWaiting(items);
+    const data = items.map((run, index) => {
       const item = toRunWithDetails(run);
-      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs };
+      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs, waiting: waiting[index] ?? null };
     });
     return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
@@ -123,7 +126,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     const wait = request.query.wait;
     if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
     if (request.query.include !== 'details') return toRunResponse(run);
-    return { ...toRunWithDetails(run), usage: await deps.runs.getRunUsage(run.id) };
+    return runDetails(run);
   });
 
   api.post('/workflow-runs/:runId/cancel', routeSchema({

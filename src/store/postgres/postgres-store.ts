@@ -22,6 +22,8 @@ import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
 import { createPostgresRetention } from './postgres-retention.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
+import { createPostgresWorkers } from './postgres-workers.js';
+import { createPostgresWaiting } from './postgres-waiting.js';
 import { createPostgresLimitCounters } from './postgres-limit-counters.js';
 
 export interface PostgresStoreOptions {
@@ -158,6 +160,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresWorkers(deps),
+    ...createPostgresWaiting(deps),
     ...createPostgresLimitCounters(deps),
     ...createPostgresRetention(deps),
 

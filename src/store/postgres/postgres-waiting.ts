@@ -1,0 +1,18 @@
+import type { WaitingStore } from '../waiting-store.js';
+import type { PostgresDeps } from './postgres-deps.js';
+
+/** The reads of "why is this run waiting?", PostgreSQL dialect. */
+export function createPostgresWaiting(deps: Pick<PostgresDeps, 'one'>): WaitingStore {
+  return {
+    async countQueuedAhead(run, cap) {
+      // The claim order (created_at, id) on the partial index runs_queued; LIMIT bounds the scan.
+      const row = await deps.one(
+        `SELECT count(*) AS n FROM (
+           SELECT 1 FROM runs WHERE status = 'QUEUED' AND (created_at, id) < ($1, $2)
+           ORDER BY created_at, id LIMIT $3) AS ahead`,
+        [run.createdAt, run.id, cap],
+      );
+      return Number(row!.n);
+    },
+  };
+}
