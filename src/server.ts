@@ -269,6 +269,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     ? createRetentionSweeper({ store, clock }, {
       intervalMs: config.retentionIntervalMs,
       onError: (error) => (logger ? logger.error({ err: error }, 'retention sweeper error') : undefined),
+      onSweep: (report) => (logger && report.deletedRuns > 0 ? logger.info(report, 'retention: deleted expired runs') : undefined),
     })
     : null;
 

@@ -12,6 +12,8 @@ export interface RetentionSweeperOptions {
   intervalMs: number;
   batchSize?: number;
   onError?: (error: unknown) => void;
+  /** After each sweep the timer ran (the server logs the ones that deleted something). */
+  onSweep?: (report: SweepReport) => void;
 }
 
 export interface RetentionSweeperDeps {
@@ -75,7 +77,7 @@ export function createRetentionSweeper(deps: RetentionSweeperDeps, options: Rete
   function schedule(delayMs: number) {
     if (stopped) return;
     cancelTimer = deps.clock.timer(delayMs, () => {
-      running = sweep().catch((error: unknown) => options.onError?.(error)).finally(() => {
+      running = sweep().then((report) => options.onSweep?.(report), (error: unknown) => options.onError?.(error)).finally(() => {
         running = null;
         schedule(options.intervalMs);
       });
