@@ -56,6 +56,9 @@ export interface RunLease extends LeaseRef {
   finishAborted(): Promise<boolean>;
 }
 
+/** How long a pending move to RUNNING waits for the run's next write before it is written alone. */
+const START_ALONE_AFTER_MS = 25;
+
 /** The error an aborted run ends with (SPEC §11). */
 export function abortedRunError(by: string): RunError {
   return { code: RunErrorCode.ABORTED, message: `aborted by ${by}` };
@@ -91,7 +94,7 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     reason !== null ? Promise.resolve(false) : guarded(write);
 
   // Merged writes (issue 10), when the store has saveProgress: the move to RUNNING is written
-  // with the run's next write (its first step's start), and a step's final checkpoint
+  // with the run's next write (its first step's start; alone after 25 ms), and a step's final checkpoint
   // (COMPLETED, SKIPPED) with the run's next write (the next step's start, the finish) or, when
   // none comes in this event-loop turn, on its own right after. The handle's writes go out one
   // at a time, in order. A checkpoint not yet written when the process dies is the
@@ -158,6 +161,11 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     if (!merging) return whileRunning(() => writes.markRunRunning(ref, clock.now()));
     if (reason !== null) return Promise.resolve(false);
     startRunAt = clock.now();
+    // Written on its own if the first step's start does not come soon (a slow `with`, a long
+    // read of the checkpoints): RUNNING must show while the run works.
+    setTimeout(() => {
+      if (startRunAt !== null) flushSoon();
+    }, START_ALONE_AFTER_MS).unref();
     return Promise.resolve(true);
   };
   const finishRun = (status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null) =>

@@ -9,6 +9,11 @@ import { POSTGRES_RUNS_CREATED_SINCE } from './postgres-retention.js';
 export const PG_RUNS_TODAY = 'SELECT COALESCE(sum(n), 0) AS n FROM workspace_daily_runs WHERE workspace_id = $1 AND day_start >= $2';
 export const PG_ACTIVE_RUNS = 'SELECT COALESCE(sum(n), 0) AS n FROM workspace_active_runs WHERE workspace_id = $1';
 
+/** Both counters in one statement ($1 workspace, $2 day start): `today`, `active`. */
+export const PG_LIMIT_COUNTS = `SELECT
+    (SELECT COALESCE(sum(n), 0) FROM workspace_daily_runs WHERE workspace_id = $1 AND day_start >= $2) AS today,
+    (SELECT COALESCE(sum(n), 0) FROM workspace_active_runs WHERE workspace_id = $1) AS active`;
+
 /** The limit counters, PostgreSQL dialect. */
 export function createPostgresLimitCounters(deps: PostgresDeps): LimitCounterStore {
   const { one } = deps;
