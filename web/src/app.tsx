@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { AppContext, useApp } from './app-context.js';
 import { Link } from './components/link.js';
+import { ApprovalPage, ApprovalsPage } from './pages/approvals-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SchedulePage } from './pages/schedule-page.js';
@@ -61,6 +62,7 @@ const NAV = [
   { href: '/workflows', label: 'Workflows' },
   { href: '/runs', label: 'Runs' },
   { href: '/schedules', label: 'Schedules' },
+  { href: '/approvals', label: 'Approvals' },
   { href: '/workers', label: 'Workers' },
   { href: '/settings/tokens', label: 'API Tokens' },
   { href: '/settings/webhooks', label: 'Webhooks' },
@@ -113,6 +115,8 @@ function Page({ path }: { path: string }) {
   if ((params = match('/workflows/:id/edit', path))) return <WorkflowEditorPage workflowId={params.id!} />;
   if (path === '/runs') return <RunsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
+  if (path === '/approvals') return <ApprovalsPage />;
+  if ((params = match('/approvals/:id', path))) return <ApprovalPage waitpointId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
   if (path === '/settings/webhooks') return <WebhooksPage />;
   if (path === '/settings/secrets') return <SecretsPage />;

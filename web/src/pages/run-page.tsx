@@ -15,6 +15,7 @@ import { navigate } from '../router.js';
 import { useAsync } from '../use-async.js';
 import { StepTimeline } from './step-timeline.js';
 import { RunControlActions } from './run-control.js';
+import { RunWaitpoints } from './run-waitpoints.js';
 import { WaitingCard } from '../components/waiting-reason.js';
 
 const isLive = (run: RunWithDetails | undefined) => !run || !TERMINAL_STATUSES.includes(run.status);
@@ -151,6 +152,7 @@ export function RunPage({ runId }: { runId: string }) {
               <pre class="code text" aria-live="polite">{text}</pre>
             </section>
           ))}
+          <RunWaitpoints runId={r.run_id} changes={live.changes} />
           <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">Graph</h2>
             {graph.data ? <StepGraph nodes={graph.data.nodes} statuses={live.steps} label={`Steps of run ${r.run_id}`} /> : <Loading label="Loading graph…" />}
