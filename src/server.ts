@@ -32,6 +32,7 @@ import { createRunControlService } from './service/run-control-service.js';
 import { createBulkRuns } from './service/bulk-runs.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
+import { openWebhookSecret } from './service/webhook-signing-secret.js';
 import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
@@ -127,7 +128,7 @@ export function createServices(
     runSteps: createRunStepsService({ store }),
     runEvents: createRunEventsService({ store }),
     workflowGraph: createWorkflowGraphService({ store }),
-    webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
+    webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, key: secretKey, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
     secrets: createSecretsService({ store, clock, key: secretKey }),
@@ -140,12 +141,13 @@ export function createServices(
 
 /** The webhook outbox's sender for a process with workers (SPEC §10). */
 export function createDispatcher(
-  store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, onError?: (error: unknown) => void,
+  store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, secretKey: Buffer | null, onError?: (error: unknown) => void,
 ): WebhookDispatcher {
   const leaseMs = 60_000;
   return createWebhookDispatcher({
     clock,
     claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
+    signingSecret: (delivery) => openWebhookSecret(secretKey, delivery.workspaceId, delivery.endpointId, delivery.secret),
     freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
     runPayload: (delivery) => runWebhookPayload({ store, runDetails }, delivery),
     recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
@@ -252,7 +254,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
 
   // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
   const dispatcher = config.concurrency > 0
-    ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
+    ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), secretKey, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
     : null;
   if (dispatcher) services.webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).

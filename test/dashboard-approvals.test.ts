@@ -112,11 +112,20 @@ describe('dashboard: approvals', () => {
   it('rejects on the approval page approve_url opens; the run fails and its page says rejected', async () => {
     const { runId, waitpoint } = await start('winter');
     assert.ok(waitpoint.approve_url.startsWith(`${server.url}/approvals/`), waitpoint.approve_url);
-    await page.goto(waitpoint.approve_url);
-    await page.getByRole('heading', { name: 'Publish the brief on winter?', level: 1 }).waitFor();
-    await page.getByLabel('Comment').fill('Not this week.');
-    await page.getByRole('button', { name: 'Reject' }).click();
-    await page.getByTestId('waitpoint-outcome').filter({ hasText: 'rejected by test' }).waitFor();
+    // As from a notification: a browser not signed in opens the link, signs in and stays on the approval.
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const linked = await fresh.newPage();
+    linked.setDefaultTimeout(30_000);
+    linked.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    await linked.goto(waitpoint.approve_url);
+    await linked.getByLabel('API token').fill(server.token);
+    await linked.getByRole('button', { name: 'Sign in' }).click();
+    await linked.getByRole('heading', { name: 'Publish the brief on winter?', level: 1 }).waitFor();
+    assert.equal(new URL(linked.url()).pathname, `/approvals/${waitpoint.waitpoint_id}`);
+    await linked.getByLabel('Comment').fill('Not this week.');
+    await linked.getByRole('button', { name: 'Reject' }).click();
+    await linked.getByTestId('waitpoint-outcome').filter({ hasText: 'rejected by test' }).waitFor();
+    await fresh.close();
 
     const run = await server.waitForStatus(runId, ['COMPLETED', 'FAILED']);
     assert.equal(run.status, 'FAILED');
@@ -125,6 +134,8 @@ describe('dashboard: approvals', () => {
     const stored = (await server.api('GET', `/waitpoints/${waitpoint.waitpoint_id}`)).body;
     assert.deepEqual({ status: stored.status, decision: stored.decision, data: stored.data }, { status: 'COMPLETED', decision: 'rejected', data: { comment: 'Not this week.', urgent: false } });
 
+    await page.goto(waitpoint.approve_url);
+    await page.getByTestId('waitpoint-outcome').filter({ hasText: 'rejected by test' }).waitFor();
     await page.getByRole('link', { name: `run ${runId}` }).click();
     const row = page.locator(`tr[data-waitpoint-id="${waitpoint.waitpoint_id}"]`);
     await row.getByText('rejected').waitFor();

@@ -80,7 +80,7 @@ for (const backend of testBackends()) {
       assert.deepEqual(ws.retention, { completed: null, failed: null, canceled: null });
       await applyWorkflow(store, ws.id, 'flow');
       await finishedRun(store, ws, 'COMPLETED', T0 - 400 * DAY, T0 - 400 * DAY + 1);
-      assert.deepEqual(await sweepAt(store, T0), { deletedRuns: 0, forgottenRecords: 0 });
+      assert.deepEqual(await sweepAt(store, T0), { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0 });
       const set = await setRetention(store, ws, { completed: 30 * DAY, failed: 90 * DAY });
       assert.deepEqual(set.retention, { completed: 30 * DAY, failed: 90 * DAY, canceled: null });
       const again = await setRetention(store, ws, { failed: null, canceled: 7 * DAY });
@@ -121,7 +121,7 @@ for (const backend of testBackends()) {
       assert.deepEqual(before, { run: true, attempts: 1, logs: 1, events: before.events, waitpoints: 1 });
       assert.ok(before.events >= 3, 'QUEUED, STARTING/RUNNING, COMPLETED events');
 
-      assert.deepEqual(await sweepAt(store, T0), { deletedRuns: 2, forgottenRecords: 0 });
+      assert.deepEqual(await sweepAt(store, T0), { deletedRuns: 2, forgottenRecords: 0, forgottenEventIds: 0 });
       assert.deepEqual(await leftOf(store, ws, oldCompleted.id), GONE);
       assert.deepEqual(await leftOf(store, ws, oldFailed.id), GONE);
       for (const kept of [recentCompleted, recentFailed, oldCanceled]) {
@@ -134,7 +134,7 @@ for (const backend of testBackends()) {
 
       // Later: the recent ones expire too; the parent finishes, so its child goes with it.
       await store.finishRun({ lease: leaseOf(parent!), status: 'COMPLETED', output: 1, error: null, now: T0 + 1 });
-      assert.deepEqual(await sweepAt(store, T0 + 2 * HOUR), { deletedRuns: 4, forgottenRecords: 0 });
+      assert.deepEqual(await sweepAt(store, T0 + 2 * HOUR), { deletedRuns: 4, forgottenRecords: 0, forgottenEventIds: 0 });
       assert.equal((await leftOf(store, ws, oldCanceled.id)).run, true, 'CANCELED has no retention: kept forever');
       assert.equal((await store.listRuns(ws.id, { page: 1, limit: 50 })).total, 1);
     });
@@ -193,7 +193,16 @@ for (const backend of testBackends()) {
       const fresh = await store.createRun(runInput(ws.id, 'flow', { now: nextDay, dayStart: DAY_START + DAY, idempotencyKey: 'key-1' }));
       assert.equal(fresh.kind, 'created');
       assert.notEqual(fresh.kind === 'created' && fresh.run.id, keyed.id);
-      assert.deepEqual(await sweepAt(store, nextDay), { deletedRuns: 0, forgottenRecords: 3 });
+      assert.deepEqual(await sweepAt(store, nextDay), { deletedRuns: 0, forgottenRecords: 3, forgottenEventIds: 0 });
+    });
+
+    it('forgets POST /events ids once their 24 h de-duplication window is over, and keeps the recent ones', async () => {
+      const ws = await newWorkspace(store);
+      const window = 24 * HOUR;
+      for (let i = 0; i < 10; i++) assert.equal(await store.recordEventId(ws.id, `old-${i}`, T0 - window - MINUTE, window), true);
+      assert.equal(await store.recordEventId(ws.id, 'recent', T0 - HOUR, window), true);
+      assert.deepEqual(await sweepAt(store, T0, 3), { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 10 });
+      assert.equal(await store.recordEventId(ws.id, 'recent', T0, window), false, 'the recent id is still remembered');
     });
 
     it('two sweepers at once delete every expired run exactly once, without errors', async () => {

@@ -64,3 +64,23 @@ export async function seedRuns(databaseUrl: string, workspaceId: number, count: 
   }
   return Date.now() - started;
 }
+
+/**
+ * Bench-only: ends every QUEUED run of the database as CANCELED (one statement), so a
+ * measurement that follows a create load does not first work through the load's runs.
+ */
+export async function cancelLeftoverQueuedRuns(databaseUrl: string): Promise<void> {
+  const sql = `UPDATE runs SET status = 'CANCELED', completed_at = updated_at WHERE status = 'QUEUED'`;
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind === 'sqlite') {
+    const db = new Database(target.path);
+    db.pragma('busy_timeout = 10000');
+    db.prepare(sql).run();
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}

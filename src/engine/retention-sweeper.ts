@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { DELETED_RUN_RECORD_MS, RETENTION_STATUSES, type RetentionStore } from '../store/retention-store.js';
 import type { TenancyStore } from '../store/tenancy-store.js';
+import { EVENT_DEDUP_WINDOW_MS, type WaitpointStore } from '../store/waitpoint-store.js';
 
 /** Runs deleted per transaction: small, so a batch holds the database (SQLite's write lock) only briefly. */
 export const RETENTION_BATCH_SIZE = 50;
@@ -17,7 +18,7 @@ export interface RetentionSweeperOptions {
 }
 
 export interface RetentionSweeperDeps {
-  store: Pick<TenancyStore, 'listWorkspaces'> & Pick<RetentionStore, 'deleteExpiredRuns' | 'forgetDeletedRuns'>;
+  store: Pick<TenancyStore, 'listWorkspaces'> & Pick<RetentionStore, 'deleteExpiredRuns' | 'forgetDeletedRuns'> & Pick<WaitpointStore, 'forgetEventIds'>;
   clock: Clock;
 }
 
@@ -27,6 +28,8 @@ export interface SweepReport {
   deletedRuns: number;
   /** Deleted-run records dropped, their 24 h being over. */
   forgottenRecords: number;
+  /** `POST /events` ids dropped, their de-duplication window being over. */
+  forgottenEventIds: number;
 }
 
 /**
@@ -51,7 +54,7 @@ export function createRetentionSweeper(deps: RetentionSweeperDeps, options: Rete
 
   /** One sweep: every workspace with a retention, every status it limits. Tests call it directly. */
   async function sweep(): Promise<SweepReport> {
-    const report: SweepReport = { deletedRuns: 0, forgottenRecords: 0 };
+    const report: SweepReport = { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0 };
     for (const workspace of await deps.store.listWorkspaces()) {
       for (const { key, status } of RETENTION_STATUSES) {
         const keptMs = workspace.retention[key];
@@ -68,6 +71,13 @@ export function createRetentionSweeper(deps: RetentionSweeperDeps, options: Rete
     for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
       const forgotten = await deps.store.forgetDeletedRuns(deps.clock.now() - DELETED_RUN_RECORD_MS, batchSize);
       report.forgottenRecords += forgotten;
+      if (forgotten < batchSize || stopping) break;
+      await yieldToEventLoop();
+    }
+    // `POST /events` ids past their de-duplication window (SPEC §7).
+    for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+      const forgotten = await deps.store.forgetEventIds(deps.clock.now() - EVENT_DEDUP_WINDOW_MS, batchSize);
+      report.forgottenEventIds += forgotten;
       if (forgotten < batchSize || stopping) break;
       await yieldToEventLoop();
     }

@@ -12,6 +12,7 @@ import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
+import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
 
 /** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
@@ -157,6 +158,8 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     return outcome ? outcome.results : transaction(oneByOne);
   }
 
+  const limitedCreates = createWorkspaceCreateGroups({ createOne: (input) => transaction((client) => createRunIn(client, input)), createChunk });
+
   return {
     createRunIn,
 
@@ -167,7 +170,10 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
       const [fast] = plain ? await query(PLAIN_CREATE, [...runParams(input), queuedEventData(input.now)]) : [];
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
-      const result = fast ? { kind: 'created' as const, run: toRun(fast) } : await transaction((client) => createRunIn(client, input));
+      const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
+      const result = fast ? { kind: 'created' as const, run: toRun(fast) }
+        : grouped ? await limitedCreates.submit(input)
+        : await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') {
         notifyCreated();
         deps.notifyQueued();

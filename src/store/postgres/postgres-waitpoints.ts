@@ -127,6 +127,15 @@ export function createPostgresWaitpoints(deps: PostgresDeps): WaitpointStore {
       return row !== undefined;
     },
 
+    async forgetEventIds(recordedBefore, limit) {
+      const rows = await query(
+        `DELETE FROM waitpoint_event_ids WHERE ctid IN (SELECT ctid FROM waitpoint_event_ids WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING 1`,
+        [recordedBefore, limit],
+      );
+      return rows.length;
+    },
+
     async markWaitpointNotified(waitpointId, now, error) {
       await query('UPDATE waitpoints SET notified_at = $1, notify_error = $2 WHERE id = $3', [now, error, waitpointId]);
     },

@@ -126,6 +126,13 @@ export function createSqliteWaitpoints(deps: SqliteDeps): WaitpointStore {
       return row !== undefined;
     },
 
+    async forgetEventIds(recordedBefore, limit) {
+      return writes.submit(() => run(
+        `DELETE FROM waitpoint_event_ids WHERE rowid IN (SELECT rowid FROM waitpoint_event_ids WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+        recordedBefore, limit,
+      ).changes);
+    },
+
     async markWaitpointNotified(waitpointId, now, error) {
       await writes.submit(() => run('UPDATE waitpoints SET notified_at = ?, notify_error = ? WHERE id = ?', now, error, waitpointId));
     },
