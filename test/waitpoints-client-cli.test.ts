@@ -113,9 +113,10 @@ for (const backend of testBackends()) describe(`waitpoints: TS client and CLI [$
   });
 
   it('CLI over HTTP: waitpoint list, approve with typed --data, reject; event send', async () => {
+    // One after the other: the inbox is ordered by when the waitpoints opened.
     const approved = (await client.createRun('gate', { inputs: { topic: 'cli' } })).run_id;
-    const rejected = (await client.createRun('gate', { inputs: { topic: 'nope' } })).run_id;
     const wa = await openWaitpointOf(approved);
+    const rejected = (await client.createRun('gate', { inputs: { topic: 'nope' } })).run_id;
     const wr = await openWaitpointOf(rejected);
 
     const list = await runCli(['waitpoint', 'list', '--kind', 'approval'], http());

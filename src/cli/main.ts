@@ -11,6 +11,8 @@ import { registerWebhookCommands } from './webhook-commands.js';
 import { registerWaitpointCommands } from './waitpoint-commands.js';
 import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
+import { registerWorkspaceCommands } from './workspace-commands.js';
+import { registerWorkerCommands } from './worker-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--database-url <url>', 'sqlite:<path> or postgres://…').env('SLIPWAY_DATABASE_URL'));
   registerServeCommands(program);
   registerAdminCommands(program);
+  registerWorkspaceCommands(program);
+  registerWorkerCommands(program);
   registerRunCommand(program);
   registerRunControlCommands(program);
   registerWebhookCommands(program);

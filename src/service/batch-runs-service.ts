@@ -2,9 +2,9 @@ import type { Clock } from '../core/clock.js';
 import type { TraceParent } from '../core/trace-context.js';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
-import type { Run, Store } from '../store/store.js';
+import type { DeletedRun, Run, Store } from '../store/store.js';
 import { newRunOf, prepareInputs, preparePublished } from './queue-run.js';
-import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf, runsWaitingForLimit } from './runs-service.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 /** SPEC §15: a batch has 1 to this many items. */
@@ -21,6 +21,8 @@ export interface BatchRunItem {
 export type BatchItemOutcome =
   | { kind: 'created'; run: Run }
   | { kind: 'replayed'; run: Run }
+  /** Its key's run was deleted by retention (SPEC §17): answered from the run's record. */
+  | { kind: 'replayed_deleted'; deleted: DeletedRun }
   | { kind: 'refused'; error: { code: ErrorCode; message: string; details?: ErrorDetail[] } };
 
 /**
@@ -67,6 +69,7 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
     }
 
     const results = toCreate.length === 0 ? [] : await store.createRuns(toCreate.map((item) => item.run));
+    const waitingRuns = await runsWaitingForLimit(store, request.workspaceId, results);
     results.forEach((result, i) => {
       const index = toCreate[i]!.index;
       switch (result.kind) {
@@ -74,11 +77,14 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         case 'replayed':
           outcomes[index] = { kind: result.kind, run: result.run };
           break;
+        case 'replayed_deleted':
+          outcomes[index] = result;
+          break;
         case 'idempotency_conflict':
         case 'daily_limit_exceeded':
         case 'concurrent_limit_exceeded':
         case 'child_run_limit':
-          outcomes[index] = refused(createRunErrorOf(clock, result));
+          outcomes[index] = refused(createRunErrorOf(clock, result, waitingRuns));
           break;
         default:
           assertNever(result);

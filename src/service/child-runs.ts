@@ -39,6 +39,9 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
         case 'created':
         case 'replayed':
           return { kind: 'started', runId: result.run.id };
+        case 'replayed_deleted':
+          // Retention never deletes a child run while its parent is unfinished; should it be gone, the parent sees no run.
+          return { kind: 'started', runId: result.deleted.id };
         case 'idempotency_conflict':
           return { kind: 'refused', message: `the child key is already used by a run of "${result.run.workflowId}"` };
         case 'workflow_not_found':

@@ -1,5 +1,5 @@
 import { StepStatus } from '../core/states.js';
-import type { CreateRunResult, Store } from '../store/store.js';
+import type { CreateRunResult, StepAttempt, Store } from '../store/store.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -43,11 +43,19 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
     },
     async saveStepAttempt(lease, attempt) {
       const saved = await store.saveStepAttempt(lease, attempt);
-      if (saved && attempt.finishedAt !== null && (attempt.status === StepStatus.COMPLETED || attempt.status === StepStatus.FAILED)) {
-        metrics.stepDuration.observe({ type: attempt.stepType }, Math.max(0, attempt.finishedAt - attempt.startedAt) / 1000);
-        if (attempt.stepType === 'llm' && attempt.status === StepStatus.COMPLETED) countTokens(metrics, attempt.output);
-      }
+      if (saved) countAttempts(metrics, [attempt]);
       return saved;
+    },
+    // Checkpoints merged into the run's next write (issue 10) count as they are written.
+    async saveProgress(lease, progress) {
+      const saved = await store.saveProgress(lease, progress);
+      if (saved) countAttempts(metrics, progress.attempts);
+      return saved;
+    },
+    async finishRun(input) {
+      const finished = await store.finishRun(input);
+      if (finished && input.progress) countAttempts(metrics, input.progress.attempts);
+      return finished;
     },
     async recordDeliveryAttempt(record) {
       const recorded = await store.recordDeliveryAttempt(record);
@@ -55,6 +63,15 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
       return recorded;
     },
   };
+}
+
+/** Step durations (and llm tokens) of the attempts a write finished. */
+function countAttempts(metrics: Metrics, attempts: readonly StepAttempt[]): void {
+  for (const attempt of attempts) {
+    if (attempt.finishedAt === null || (attempt.status !== StepStatus.COMPLETED && attempt.status !== StepStatus.FAILED)) continue;
+    metrics.stepDuration.observe({ type: attempt.stepType }, Math.max(0, attempt.finishedAt - attempt.startedAt) / 1000);
+    if (attempt.stepType === 'llm' && attempt.status === StepStatus.COMPLETED) countTokens(metrics, attempt.output);
+  }
 }
 
 function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult {
@@ -72,6 +89,7 @@ function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult
       metrics.limitRejections.inc({ limit: 'child_runs' });
       break;
     case 'replayed':
+    case 'replayed_deleted':
     case 'idempotency_conflict':
       break;
   }

@@ -5,13 +5,13 @@ import { AppError } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
 import type { WaitpointState, Waitpoints } from '../steps/step-type.js';
 import type { Store, Waitpoint, WaitpointFilter } from '../store/store.js';
+import { EVENT_DEDUP_WINDOW_MS } from '../store/waitpoint-store.js';
 import { waitpointEventData } from '../store/waitpoint-rows.js';
 import { evaluateValue } from '../workflow/expressions.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import type { InputDefinition } from '../workflow/definition.js';
 
 /** `POST /events` ids are remembered this long (SPEC §7). */
-export const EVENT_DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface WaitpointsServiceDeps {
   store: Store;

@@ -25,6 +25,7 @@ export function toWorkspace(row: Row): Workspace {
     name: row.name as string,
     dailyRunLimit: num(row.daily_run_limit),
     concurrentRunLimit: num(row.concurrent_run_limit),
+    retention: { completed: num(row.retention_completed_ms), failed: num(row.retention_failed_ms), canceled: num(row.retention_canceled_ms) },
     createdAt: Number(row.created_at),
   };
 }

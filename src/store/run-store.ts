@@ -1,5 +1,6 @@
 import type { RunTraceContext } from '../core/trace-context.js';
 import type { RunStatus } from '../core/states.js';
+import type { DeletedRun } from './retention-store.js';
 import type { Run, RunTrigger } from './types.js';
 import type { EndedRun } from './run-endings.js';
 
@@ -60,7 +61,10 @@ export interface NewRun {
 export type CreateRunResult =
   | { kind: 'created'; run: Run }
   | { kind: 'replayed'; run: Run }
-  | { kind: 'idempotency_conflict'; run: Run }
+  /** The key's run was deleted by retention less than 24 h after it was created: answered from its record (SPEC §17). */
+  | { kind: 'replayed_deleted'; deleted: DeletedRun }
+  /** The key is held by a run (or a deleted run's record) of another workflow. */
+  | { kind: 'idempotency_conflict'; run: Pick<Run, 'id' | 'workflowId'> }
   | { kind: 'daily_limit_exceeded'; limit: number }
   | { kind: 'concurrent_limit_exceeded'; limit: number }
   /** A child run would nest deeper, or its root's tree grow larger, than `childRunLimits` allow. */

@@ -17,7 +17,16 @@ export interface Workspace {
   dailyRunLimit: number | null;
   /** Runs that may be QUEUED, STARTING or RUNNING at once; null = unlimited. */
   concurrentRunLimit: number | null;
+  /** How long finished runs are kept, per final status (SPEC §17). */
+  retention: RunRetention;
   createdAt: number;
+}
+
+/** Milliseconds a finished run of each final status is kept after it ended; null = forever. */
+export interface RunRetention {
+  completed: number | null;
+  failed: number | null;
+  canceled: number | null;
 }
 
 export interface ApiToken {

@@ -4,7 +4,7 @@ import { CreateRunBatchBody, CreateRunBatchResponse } from '../../api/batch-sche
 import { WorkflowIdParams } from '../../api/schemas.js';
 import { assertNever } from '../../core/assert-never.js';
 import type { BatchItemOutcome, BatchRunsService } from '../../service/batch-runs-service.js';
-import { toCreateRunResponse } from '../presenters.js';
+import { toCreateRunResponse, toDeletedRunResponse } from '../presenters.js';
 import { Type } from '@sinclair/typebox';
 import { TraceparentHeader } from '../../api/trace-schemas.js';
 import { parseTraceparent } from '../../core/trace-context.js';
@@ -52,6 +52,8 @@ function toBatchItem(outcome: BatchItemOutcome) {
       return toCreateRunResponse(outcome.run);
     case 'replayed':
       return { ...toCreateRunResponse(outcome.run), replayed: true as const };
+    case 'replayed_deleted':
+      return { ...toDeletedRunResponse(outcome.deleted), replayed: true as const };
     case 'refused':
       return { error: { error: outcome.error.code, message: outcome.error.message, ...(outcome.error.details ? { details: outcome.error.details } : {}) } };
     default:

@@ -1,10 +1,13 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunsByKeysIn } from './postgres-retention.js';
+import type { DeletedRun } from '../retention-store.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
 export const BATCH_CHUNK_SIZE = 1000;
@@ -42,17 +45,15 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
       existing.set(row.idempotency_key as string, toRun(row));
     }
   }
+  const deletedByKey: Map<string, DeletedRun> = await deletedRunsByKeysIn(client, workspaceId, keys.filter((key) => !existing.has(key)), inputs[0]!.now);
   let today = 0;
   if (workspace.dailyRunLimit !== null) {
-    const [counted] = await rows('SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL', [workspaceId, inputs[0]!.dayStart]);
+    const [counted] = await rows(PG_RUNS_TODAY, [workspaceId, inputs[0]!.dayStart]);
     today = Number(counted!.n);
   }
   let active = 0;
   if (workspace.concurrentRunLimit !== null) {
-    const [counted] = await rows(
-      `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-      [workspaceId],
-    );
+    const [counted] = await rows(PG_ACTIVE_RUNS, [workspaceId]);
     active = Number(counted!.n);
   }
 
@@ -64,6 +65,11 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     const earlier = key === null ? undefined : existing.get(key);
     if (earlier) {
       judged.push({ kind: 'decided', result: replayOrConflict(earlier, input.workflowId) });
+      continue;
+    }
+    const deleted = key === null ? undefined : deletedByKey.get(key);
+    if (deleted) {
+      judged.push({ kind: 'decided', result: replayDeletedOrConflict(deleted, input.workflowId) });
       continue;
     }
     const sameKeyIndex = key === null ? undefined : acceptedByKey.get(key);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { RunErrorCode, RunStatus } from '../../core/states.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import type { AbortRunResult, RunControlStore, RunSelection } from '../run-control-store.js';
-import { runStatusEvent } from '../run-events.js';
+import { ABORTED_ATTEMPT_ERROR, abortedAttemptEvents, type NewRunEvent, runStatusEvent } from '../run-events.js';
 import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import { type Row, toJson, toRun } from '../rows.js';
@@ -29,26 +29,45 @@ async function endAbortedPg(client: pg.PoolClient, runId: string, by: string, no
     [toJson(error), now, runId, runWebhookEvent(RunStatus.FAILED)]);
   if (!done) return false;
   await closeRunWaitpointsPg(client, runId, RunErrorCode.ABORTED, now);
-  await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now, { bumpedTo: Number(done.event_seq) });
+  await appendRunEndEventsPg(client, runId, runStatusEvent(RunStatus.FAILED, now, error), Number(done.event_seq), RunErrorCode.ABORTED, now);
   touched.end(done);
-  await afterRunFailedPg(client, runId, RunErrorCode.ABORTED, now, touched);
+  await afterRunFailedPg(client, runId, now, touched);
   return true;
 }
 
 /**
  * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
- * active child runs are aborted; an aborted run's attempts still open are closed FAILED/ABORTED.
+ * active child runs are aborted (its own open attempts are closed with its end events).
  */
-export async function afterRunFailedPg(client: pg.PoolClient, runId: string, code: string, now: number, touched: Touched = new RunChanges()): Promise<Touched> {
-  if (code === RunErrorCode.ABORTED) {
-    await client.query(
-      `UPDATE step_attempts SET status = 'FAILED', error = $1, finished_at = $2, wake_at = NULL WHERE run_id = $3 AND status IN ('RUNNING', 'WAITING')`,
-      [toJson({ code: RunErrorCode.ABORTED, message: 'the run was aborted' }), now, runId]);
-  }
+export async function afterRunFailedPg(client: pg.PoolClient, runId: string, now: number, touched: Touched = new RunChanges()): Promise<Touched> {
   for (const child of await rowsOf(client, `SELECT id FROM runs WHERE parent_run_id = $1 AND status IN ${ACTIVE_OR_QUEUED}`, [runId])) {
     await abortOnePg(client, String(child.id), `parent run ${runId}`, now, touched);
   }
   return touched;
+}
+
+/**
+ * Appends a finished run's terminal `run.status` (its seq reserved by the finishing UPDATE as
+ * `reservedSeq`), preceded, for an aborted run, by a `step.failed` for each attempt the abort
+ * cut short (closed here): a stream closes at the terminal status, so they come first.
+ */
+export async function appendRunEndEventsPg(client: pg.PoolClient, runId: string, status: NewRunEvent, reservedSeq: number, code: string | undefined, now: number): Promise<void> {
+  const cutShort = code === RunErrorCode.ABORTED ? await closeOpenAttemptsPg(client, runId, now) : [];
+  let lastSeq = reservedSeq;
+  if (cutShort.length > 0) {
+    const [bumped] = await rowsOf(client, 'UPDATE runs SET event_seq = event_seq + $1 WHERE id = $2 RETURNING event_seq', [cutShort.length, runId]);
+    lastSeq = Number(bumped!.event_seq);
+  }
+  await appendRunEventsPg(client, runId, [...cutShort, status], now, { bumpedTo: lastSeq });
+}
+
+/** Closes an aborted run's attempts still RUNNING or WAITING as FAILED/ABORTED; their events. */
+async function closeOpenAttemptsPg(client: pg.PoolClient, runId: string, now: number): Promise<NewRunEvent[]> {
+  const closed = await rowsOf(client,
+    `UPDATE step_attempts SET status = 'FAILED', error = $1, finished_at = $2, wake_at = NULL
+     WHERE run_id = $3 AND status IN ('RUNNING', 'WAITING') RETURNING step_id, attempt`,
+    [toJson(ABORTED_ATTEMPT_ERROR), now, runId]);
+  return abortedAttemptEvents(closed, now);
 }
 
 async function abortOnePg(client: pg.PoolClient, runId: string, by: string, now: number, touched: Touched): Promise<AbortRunResult['kind'] | 'gone'> {

@@ -20,7 +20,11 @@ import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
+import { createPostgresRetention } from './postgres-retention.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
+import { createPostgresWorkers } from './postgres-workers.js';
+import { createPostgresWaiting } from './postgres-waiting.js';
+import { createPostgresLimitCounters } from './postgres-limit-counters.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -156,6 +160,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresWorkers(deps),
+    ...createPostgresWaiting(deps),
+    ...createPostgresLimitCounters(deps),
+    ...createPostgresRetention(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);

@@ -1,7 +1,7 @@
 import { RunErrorCode, RunStatus } from '../../core/states.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import type { AbortRunResult, NewReplayRun, RunControlStore, RunSelection } from '../run-control-store.js';
-import { runStatusEvent } from '../run-events.js';
+import { ABORTED_ATTEMPT_ERROR, abortedAttemptEvents, type NewRunEvent, runStatusEvent } from '../run-events.js';
 import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import { toJson, toRun } from '../rows.js';
@@ -28,23 +28,37 @@ function endAbortedSync(deps: Deps, runId: string, by: string, now: number, touc
   if (!done) return false;
   recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(RunStatus.FAILED)!, now);
   closeRunWaitpointsSqlite(deps, runId, RunErrorCode.ABORTED, now);
-  appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now);
+  appendRunEndEventsSync(deps, runId, runStatusEvent(RunStatus.FAILED, now, error), RunErrorCode.ABORTED, now);
   touched.end(done);
-  afterRunFailedSync(deps, runId, RunErrorCode.ABORTED, now, touched);
+  afterRunFailedSync(deps, runId, now, touched);
   return true;
 }
 
 /**
- * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
- * active child runs are aborted; an aborted run's attempts still open are closed FAILED/ABORTED.
+ * Appends a finished run's terminal `run.status`, preceded, for an aborted run, by a
+ * `step.failed` for each attempt the abort cut short (closed here): a stream closes at the
+ * terminal status, so they come first.
  */
-export function afterRunFailedSync(deps: Deps, runId: string, code: string, now: number, touched: Touched = new RunChanges()): Touched {
-  if (code === RunErrorCode.ABORTED) {
-    deps.run(
-      `UPDATE step_attempts SET status = 'FAILED', error = ?, finished_at = ?, wake_at = NULL WHERE run_id = ? AND status IN ('RUNNING', 'WAITING')`,
-      toJson({ code: RunErrorCode.ABORTED, message: 'the run was aborted' }), now, runId,
-    );
-  }
+export function appendRunEndEventsSync(deps: Deps, runId: string, status: NewRunEvent, code: string | undefined, now: number): void {
+  const cutShort = code === RunErrorCode.ABORTED ? closeOpenAttemptsSync(deps, runId, now) : [];
+  appendRunEventsSqlite(deps, runId, [...cutShort, status], now);
+}
+
+/** Closes an aborted run's attempts still RUNNING or WAITING as FAILED/ABORTED; their events. */
+function closeOpenAttemptsSync(deps: Deps, runId: string, now: number): NewRunEvent[] {
+  const closed = deps.all(
+    `UPDATE step_attempts SET status = 'FAILED', error = ?, finished_at = ?, wake_at = NULL
+     WHERE run_id = ? AND status IN ('RUNNING', 'WAITING') RETURNING step_id, attempt`,
+    toJson(ABORTED_ATTEMPT_ERROR), now, runId,
+  );
+  return abortedAttemptEvents(closed, now);
+}
+
+/**
+ * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
+ * active child runs are aborted (its own open attempts are closed with its end events).
+ */
+export function afterRunFailedSync(deps: Deps, runId: string, now: number, touched: Touched = new RunChanges()): Touched {
   for (const child of deps.all(`SELECT id FROM runs WHERE parent_run_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING')`, runId)) {
     abortOneSync(deps, String(child.id), `parent run ${runId}`, now, touched);
   }

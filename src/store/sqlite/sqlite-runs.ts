@@ -1,5 +1,6 @@
 import { toJson, toRun, toWorkspace } from '../rows.js';
-import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunByKeySync } from './sqlite-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
@@ -9,6 +10,7 @@ import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
@@ -26,19 +28,18 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     if (input.idempotencyKey !== null) {
       const existing = one('SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key = ?', input.workspaceId, input.idempotencyKey);
       if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+      const deleted = deletedRunByKeySync(deps, input.workspaceId, input.idempotencyKey, input.now);
+      if (deleted) return replayDeletedOrConflict(deleted, input.workflowId);
     }
     if (!input.ignoreLimits) {
       const workspace = toWorkspace(one('SELECT * FROM workspaces WHERE id = ?', input.workspaceId)!);
       if (workspace.dailyRunLimit !== null) {
-        const today = Number(one('SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND created_at >= ? AND parent_run_id IS NULL', input.workspaceId, input.dayStart)!.n);
+        const today = Number(one(SQLITE_RUNS_TODAY, input.workspaceId, input.dayStart)!.n);
         const exceeded = dailyLimitExceeded(workspace, today);
         if (exceeded) return exceeded;
       }
       if (workspace.concurrentRunLimit !== null) {
-        const active = Number(one(
-          `SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-          input.workspaceId,
-        )!.n);
+        const active = Number(one(SQLITE_ACTIVE_RUNS, input.workspaceId)!.n);
         const exceeded = concurrentLimitExceeded(workspace, active);
         if (exceeded) return exceeded;
       }

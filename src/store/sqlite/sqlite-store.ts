@@ -21,6 +21,10 @@ import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
 import { createSqliteReadiness } from './sqlite-readiness.js';
 import { createSqliteStepLogs } from './sqlite-step-logs.js';
+import { createSqliteWorkers } from './sqlite-workers.js';
+import { createSqliteWaiting } from './sqlite-waiting.js';
+import { createSqliteLimitCounters } from './sqlite-limit-counters.js';
+import { createSqliteRetention } from './sqlite-retention.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -94,6 +98,10 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteReadiness(deps),
     ...createSqliteStepLogs(deps),
     ...createSqliteWaitpoints(deps),
+    ...createSqliteWorkers(deps),
+    ...createSqliteWaiting(deps),
+    ...createSqliteLimitCounters(deps),
+    ...createSqliteRetention(deps),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
