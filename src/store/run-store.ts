@@ -1,5 +1,6 @@
 import type { RunStatus } from '../core/states.js';
 import type { Run, RunTrigger } from './types.js';
+import type { RunFlow } from './flow-rows.js';
 
 /** Runs as the API sees them: created with idempotency and limits, read, listed, canceled. */
 export interface RunStore {
@@ -41,6 +42,8 @@ export interface NewRun {
   childRunLimits?: ChildRunLimits;
   /** The trigger recorded on the row (`{type: "batch"}`); absent: derived (`api`, or `child` with a parent). */
   recordedTrigger?: RunTrigger;
+  /** Priority, delay, ttl and the concurrency key (SPEC §12); absent: none. */
+  flow?: RunFlow;
   now: number;
   /** Start of the current UTC day, for the daily limit. */
   dayStart: number;

@@ -5,6 +5,8 @@ import type { CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { flowColumnsOf } from '../flow-rows.js';
+import { noteQueuedKeysPg } from './postgres-flow.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
 export const BATCH_CHUNK_SIZE = 1000;
@@ -84,11 +86,15 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
   const toInsert = inputs.filter((_, index) => judged[index]!.kind === 'insert');
   const created = new Map<string, Run>();
   if (toInsert.length > 0) {
+    const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
     const inserted = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
-       SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+         priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+       SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json,
+         r.priority, r.not_before, r.queue_at, r.expires_at, r.concurrency_key, r.concurrency_limit
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+           $9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::integer[])
+         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [
@@ -100,9 +106,16 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
         toInsert.map((input) => input.idempotencyKey),
         toInsert.map((input) => toJson(input.recordedTrigger)),
         toInsert.map((input) => input.now),
+        flows.map((flow) => flow.priority),
+        flows.map((flow) => flow.notBefore),
+        flows.map((flow) => flow.queueAt),
+        flows.map((flow) => flow.expiresAt),
+        flows.map((flow) => flow.concurrencyKey),
+        flows.map((flow) => flow.concurrencyLimit),
       ],
     );
     if (inserted.length < toInsert.length) return { kind: 'key_taken' };
+    await noteQueuedKeysPg(client, toInsert.map((input, index) => ({ workspaceId, workflowId: input.workflowId, flow: flows[index]! })));
     for (const row of inserted) created.set(row.id as string, toRun(row));
     await client.query(
       `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)

@@ -9,6 +9,8 @@ import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { flowColumnsOf } from '../flow-rows.js';
+import { noteQueuedKeysPg } from './postgres-flow.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
 
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
@@ -103,15 +105,19 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     }
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
+    const flow = flowColumnsOf(input.flow, input.now);
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11)
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+         priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11, $12, $13, $14, $15, $16, $17)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
-        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger)],
+        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger),
+        flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit],
     );
     if (!inserted) return (await existingByKey())!;
+    await noteQueuedKeysPg(client, [{ workspaceId: input.workspaceId, workflowId: input.workflowId, flow }]);
     await appendRunEventsPg(client, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now, { bumpedTo: 1 });
     return { kind: 'created', run: toRun(inserted) };
   }
