@@ -19,6 +19,8 @@ import { endToEnd } from './scenarios/end-to-end.js';
 import { growth } from './scenarios/growth.js';
 import { pickupLatency } from './scenarios/pickup-latency.js';
 import { stepOverhead } from './scenarios/step-overhead.js';
+import { limitsScenario } from './scenarios/limits.js';
+import { batchScenario } from './scenarios/batch.js';
 
 export interface BenchOutcome {
   report: Report;
@@ -43,7 +45,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     report.settings.machine = machine();
     report.settings.options = options;
     report.settings.versions = { node: process.version, postgres: 'version' in postgres ? postgres.version : null, redis: 'version' in redis ? redis.version : null };
-    const scenarios = { create: createThroughput, e2e: endToEnd, pickup: pickupLatency, steps: stepOverhead, growth };
+    const scenarios = { create: createThroughput, e2e: endToEnd, pickup: pickupLatency, steps: stepOverhead, growth, limits: limitsScenario, batch: batchScenario };
     for (const name of options.scenarios) {
       ctx.log(`scenario ${name}`);
       await scenarios[name](ctx);
@@ -72,15 +74,24 @@ async function slipwayPostgresMissing(ctx: BenchContext): Promise<string | null>
   }
 }
 
-/** The issue's targets, each a ratio of two figures measured in this run. */
+/** The issues' targets, each a ratio of two figures measured in this run (issue 10's first). */
 function addRatios(report: Report) {
-  report.ratio('create.sqlite.vs-bare', 'create, SQLite: Slipway / bare node:http + INSERT', 'create.sqlite.slipway.rps', 'create.sqlite.bare.rps', { min: 0.5 });
+  // Issue 10.
+  report.ratio('e2e.postgres.vs-graphile', 'end to end: Slipway PostgreSQL / graphile-worker 0.17.3 (10 slots each)', 'e2e.postgres.slipway', 'e2e.graphile', { min: 1.5 });
+  report.ratio('create.postgres.vs-bare', 'create, PostgreSQL: Slipway / bare node:http + INSERT', 'create.postgres.slipway.rps', 'create.postgres.bare.rps', { min: 0.5 });
+  report.ratio('steps.postgres.per-step', 'engine overhead per step, PostgreSQL, in ms', 'steps.postgres.per-step', '', { max: 1.5 });
+  for (const backend of ['sqlite', 'postgres']) {
+    report.ratio(`limits.${backend}.on-vs-off`, `create, ${backend}: with limits / without`, `limits.${backend}.on.rps`, `limits.${backend}.off.rps`, { min: 0.8 });
+    report.ratio(`limits.${backend}.flat`, `create with limits, ${backend}: 100,000+ more runs today / before`, `limits.${backend}.full.rps`, `limits.${backend}.on.rps`, { min: 0.85 });
+  }
+  report.ratio('create.sqlite.vs-bare', 'create, SQLite: Slipway / bare node:http + INSERT', 'create.sqlite.slipway.rps', 'create.sqlite.bare.rps', { min: 0.8 });
+  report.ratio('e2e.sqlite.vs-bullmq', 'end to end: Slipway SQLite / BullMQ configured for speed', 'e2e.sqlite.slipway', 'e2e.bullmq', { min: 0.5 });
+  report.ratio('batch.sqlite.rps', 'batch create, SQLite, runs/s (1,000 per request)', 'batch.sqlite.rps', '', { min: 20_000 });
+  report.ratio('batch.postgres.rps', 'batch create, PostgreSQL, runs/s (1,000 per request)', 'batch.postgres.rps', '', { min: 5_000 });
+  // Earlier issues.
   report.ratio('create.sqlite.vs-bullmq', 'create, SQLite: Slipway / BullMQ one-at-a-time add', 'create.sqlite.slipway.rps', 'create.bullmq.add.rps', { min: 2 });
-  report.ratio('create.postgres.vs-bare', 'create, PostgreSQL: Slipway / bare node:http + INSERT', 'create.postgres.slipway.rps', 'create.postgres.bare.rps', null);
   report.ratio('e2e.sqlite.vs-graphile', 'end to end: Slipway SQLite / graphile-worker', 'e2e.sqlite.slipway', 'e2e.graphile', { min: 2 });
-  report.ratio('e2e.postgres.vs-graphile', 'end to end: Slipway PostgreSQL / graphile-worker', 'e2e.postgres.slipway', 'e2e.graphile', { min: 1 });
   report.ratio('e2e.sqlite.vs-pgboss', 'end to end: Slipway SQLite / pg-boss', 'e2e.sqlite.slipway', 'e2e.pgboss', null);
-  report.ratio('e2e.sqlite.vs-bullmq', 'end to end: Slipway SQLite / BullMQ', 'e2e.sqlite.slipway', 'e2e.bullmq', null);
   report.ratio('pickup.postgres.vs-graphile', 'pickup p50 (202 → STARTING), PostgreSQL: Slipway / graphile-worker', 'pickup.postgres.slipway.ack.p50', 'pickup.graphile.ack.p50', { max: 1 });
   report.ratio('pickup.sqlite.p50', 'pickup p50 (202 → STARTING), SQLite, in ms', 'pickup.sqlite.slipway.ack.p50', '', { max: 5 });
   for (const backend of ['sqlite', 'postgres']) {

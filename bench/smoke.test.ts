@@ -12,7 +12,7 @@ import { parseBenchOptions, type BenchOptions } from './lib/options.js';
  * every figure and every comparison, so it cannot rot between full runs. Values are not
  * checked — speed is for benchmarks, not tests.
  */
-test('npm run bench -- --smoke produces every figure and comparison', { timeout: 240_000 }, async () => {
+test('npm run bench -- --smoke produces every figure and comparison', { timeout: 420_000 }, async () => {
   const out = join(tmpdir(), `slipway-bench-smoke-${process.pid}.json`);
   const options = parseBenchOptions(['--smoke', '--out', out]) as BenchOptions;
   const { report, jsonPath } = await runBench(options);
@@ -28,7 +28,17 @@ test('npm run bench -- --smoke produces every figure and comparison', { timeout:
       'steps.sqlite.per-step', 'steps.postgres.per-step',
       'growth.sqlite.create.rps', 'growth.sqlite.e2e', 'growth.postgres.create.rps',
       'memory.sqlite.queued', 'memory.sqlite.empty',
+      // Issue 10.
+      'limits.sqlite.off.rps', 'limits.sqlite.on.rps', 'limits.sqlite.full.rps',
+      'limits.postgres.off.rps', 'limits.postgres.on.rps', 'limits.postgres.full.rps',
+      'batch.sqlite.rps', 'batch.postgres.rps',
     ];
+    const expectedRatios = [
+      'e2e.postgres.vs-graphile', 'create.postgres.vs-bare', 'steps.postgres.per-step',
+      'limits.sqlite.on-vs-off', 'limits.sqlite.flat', 'limits.postgres.on-vs-off', 'limits.postgres.flat',
+      'create.sqlite.vs-bare', 'e2e.sqlite.vs-bullmq', 'batch.sqlite.rps', 'batch.postgres.rps',
+    ];
+    for (const key of expectedRatios) assert.ok(report.ratios.some((r) => r.key === key), `ratio ${key} is missing from the report`);
     for (const key of expected) assert.ok(report.figures.has(key), `figure ${key} is missing from the report`);
     for (const figure of report.figures.values()) {
       if (figure.missing !== undefined) {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
@@ -5,17 +6,21 @@ import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
+import { createRetentionSweeper, type RetentionSweeper } from './engine/retention-sweeper.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
 import { createWebhookSender } from './engine/webhook-sender.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
+import { startWorkerHeartbeat } from './engine/worker-heartbeat.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
+import { createWorkspaceService } from './service/workspace-service.js';
 import { createStepLogsService } from './service/step-logs-service.js';
 import { createMetrics } from './service/metrics.js';
 import { withMetrics } from './service/metered-store.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { closeHttp } from './http/close-http.js';
 import { runWebhookPayload } from './http/webhook-payloads.js';
+import { createRunDetails, type RunDetailsOf } from './http/run-details.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
@@ -27,12 +32,14 @@ import { createRunControlService } from './service/run-control-service.js';
 import { createBulkRuns } from './service/bulk-runs.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
+import { openWebhookSecret } from './service/webhook-signing-secret.js';
 import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
 import { createDefinitionScheduleSync } from './service/definition-schedules.js';
 import { createSchedulesService } from './service/schedules-service.js';
 import { createWaitpointsService } from './service/waitpoints-service.js';
+import { createWorkersService } from './service/workers-service.js';
 import { API_PREFIX } from './api/prefix.js';
 import { createStepRegistry, DEFAULT_STEP_OPTIONS, type BuiltinStepOptions } from './steps/builtin-steps.js';
 import { loadStepTypeModules } from './steps/load-step-types.js';
@@ -121,23 +128,28 @@ export function createServices(
     runSteps: createRunStepsService({ store }),
     runEvents: createRunEventsService({ store }),
     workflowGraph: createWorkflowGraphService({ store }),
-    webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
+    webhooks: createWebhooksService({ store, clock, allowPrivate: stepOptions.httpAllowPrivate, key: secretKey, onQueued: () => webhookWakers.forEach((wake) => wake()) }),
     schedules: createSchedulesService({ store, clock, workflows }),
     authoring: createAuthoringService({ store, stepTypes, workflows }),
     secrets: createSecretsService({ store, clock, key: secretKey }),
     readiness: createReadinessService({ store }),
     stepLogs: createStepLogsService({ store }),
+    workers: createWorkersService({ store, clock }),
+    workspaces: createWorkspaceService({ store }),
   };
 }
 
 /** The webhook outbox's sender for a process with workers (SPEC §10). */
-export function createDispatcher(store: Store, clock: Clock, config: Readonly<Config>, workerId: string, onError?: (error: unknown) => void): WebhookDispatcher {
+export function createDispatcher(
+  store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, secretKey: Buffer | null, onError?: (error: unknown) => void,
+): WebhookDispatcher {
   const leaseMs = 60_000;
   return createWebhookDispatcher({
     clock,
     claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
+    signingSecret: (delivery) => openWebhookSecret(secretKey, delivery.workspaceId, delivery.endpointId, delivery.secret),
     freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
-    runPayload: (delivery) => runWebhookPayload(store, delivery),
+    runPayload: (delivery) => runWebhookPayload({ store, runDetails }, delivery),
     recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
     send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
   }, {
@@ -173,6 +185,8 @@ export interface SlipwayServer {
   pool: WorkerPool;
   /** Fires due schedules; null when the process runs no workers (`--concurrency 0`). */
   firer: ScheduleFirer | null;
+  /** Deletes runs past their workspace's retention (SPEC §17); null when the process runs no workers. */
+  sweeper: RetentionSweeper | null;
   /** The services the HTTP API uses (with this server's step types). */
   services: ReturnType<typeof createServices>;
   bootstrap: BootstrapResult | null;
@@ -240,7 +254,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
 
   // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
   const dispatcher = config.concurrency > 0
-    ? createDispatcher(store, clock, config, pool.workerId, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
+    ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), secretKey, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
     : null;
   if (dispatcher) services.webhookWakers.add(dispatcher.wake);
   // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
@@ -249,6 +263,15 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
       pollIntervalMs: SCHEDULE_POLL_INTERVAL_MS,
       leaseMs: config.leaseMs,
       onError: (error) => (logger ? logger.error({ err: error }, 'schedule firer error') : undefined),
+    })
+    : null;
+
+  // Retention sweeps run where runs execute too (SPEC §17: every process with workers).
+  const sweeper = config.concurrency > 0
+    ? createRetentionSweeper({ store, clock }, {
+      intervalMs: config.retentionIntervalMs,
+      onError: (error) => (logger ? logger.error({ err: error }, 'retention sweeper error') : undefined),
+      onSweep: (report) => (logger && report.deletedRuns > 0 ? logger.info(report, 'retention: deleted expired runs') : undefined),
     })
     : null;
 
@@ -262,9 +285,17 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
   const metricsServer = metrics && config.metricsPort !== null ? await startMetricsServer(metrics.registry, { host: config.metricsHost, port: config.metricsPort }) : null;
+  // The workers registry (SPEC §12): a process with workers is listed (and live) before it claims.
+  const heartbeat = config.concurrency > 0
+    ? await startWorkerHeartbeat({ store, clock, activeRuns: () => pool.activeRunList }, {
+      workerId: pool.workerId, host: hostname(), pid: process.pid, concurrency: config.concurrency, leaseMs: config.leaseMs,
+      onError: (error) => (logger ? logger.warn({ err: error }, 'worker heartbeat error') : undefined),
+    })
+    : null;
   pool.start();
   dispatcher?.start();
   firer?.start();
+  sweeper?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -273,6 +304,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     store,
     pool,
     firer,
+    sweeper,
     services,
     bootstrap,
     close() {
@@ -285,8 +317,10 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         services.runEvents.close();
         if (dispatcher) services.webhookWakers.delete(dispatcher.wake);
         await Promise.all([
-          pool.stop(),
+          // The registry row goes once the runs are drained or released (it stays live meanwhile).
+          pool.stop().then(() => heartbeat?.stop()),
           firer?.stop(),
+          sweeper?.stop(),
           dispatcher?.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
           metricsServer?.close(),

@@ -249,7 +249,8 @@ describe('dashboard in chromium against slipway serve', () => {
     await error.getByText('asked to fail for sales').waitFor();
     const failedStep = page.locator('[data-step-id="failIfAsked"]');
     await failedStep.locator('.badge', { hasText: 'FAILED' }).waitFor();
-    await failedStep.getByText('asked to fail for sales').waitFor();
+    await failedStep.locator('.step-error').getByText('asked to fail for sales').waitFor();
+    await failedStep.getByTestId('step-log').getByText(/attempt 1 failed/).waitFor();
     await page.locator('[data-step-id="report"] .badge', { hasText: 'NOT RUN' }).waitFor();
     assert.equal(await page.getByRole('region', { name: 'Output' }).count(), 0);
     await shot('run-failed');

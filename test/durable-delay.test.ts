@@ -38,7 +38,9 @@ for (const backend of testBackends()) describe(`delay: a waiting run holds no sl
     running.push(first);
     const workspace = await first.store.createWorkspace({ name: 'w', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now: Date.now() });
     await first.services.workflows.applyWorkflow({ workspaceId: workspace.id, text: WORKFLOW, publish: true });
-    const { run } = await first.services.runs.createRun({ workspaceId: workspace.id, workflowId: 'nap', inputs: {}, metadata: undefined, idempotencyKey: undefined });
+    const created = await first.services.runs.createRun({ workspaceId: workspace.id, workflowId: 'nap', inputs: {}, metadata: undefined, idempotencyKey: undefined });
+    assert.equal(created.kind, 'run');
+    const { run } = created as Extract<typeof created, { kind: 'run' }>;
     first.pool.wake();
 
     // Wait until the delay is recorded; the run is then released: RUNNING, no lease owner, no slot used.

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startFakeOpenAi } from './support/fake-openai.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
 const HOME_PAGE = `<!doctype html><html><head><title> Acme Rockets </title>
@@ -77,5 +78,33 @@ describe('the example workflows use the real step types and run', () => {
 
   it('slug-demo (a host step type loaded from SLIPWAY_STEP_TYPES)', async () => {
     assert.equal(await run('slug-demo', { title: 'Déjà Vu: a Story!' }), 'https://blog.example.com/deja-vu-a-story');
+  });
+
+  it('publish-approval (a wait step of kind approval): approved with the form, and rejected', async () => {
+    const start = async (title: string) => {
+      const created = await t.api('POST', '/workflows/publish-approval/runs', { body: { inputs: { title } } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const runId = created.body.run_id as string;
+      const waitpoint = await waitFor(async () => (await t.api('GET', `/workflow-runs/${runId}/waitpoints`)).body.data?.find((w: { status: string }) => w.status === 'OPEN'),
+        { what: `the approval of ${runId}`, timeoutMs: 20_000 });
+      assert.equal(waitpoint.prompt, `Publish "${title}"?`);
+      return { runId, waitpointId: waitpoint.waitpoint_id as string };
+    };
+    const approved = await start('Spring sale');
+    const missing = await t.api('POST', `/waitpoints/${approved.waitpointId}/complete`, { body: { decision: 'approved', data: { comment: 'no channel' } } });
+    assert.equal(missing.status, 400);
+    assert.deepEqual(missing.body.details.map((d: { path: string }) => d.path), ['data.channel']);
+    const ok = await t.api('POST', `/waitpoints/${approved.waitpointId}/complete`, { body: { decision: 'approved', data: { channel: 'blog', comment: 'ship it' } } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    const done = await t.waitForStatus(approved.runId, ['COMPLETED', 'FAILED'], undefined, 20_000);
+    assert.equal(done.status, 'COMPLETED', JSON.stringify(done.error));
+    assert.deepEqual(done.output, { decision: 'approved', by: 'test', comment: 'ship it', published: 'Published "Spring sale" to the blog' });
+
+    const rejected = await start('Winter sale');
+    assert.equal((await t.api('POST', `/waitpoints/${rejected.waitpointId}/complete`, { body: { decision: 'rejected' } })).status, 200);
+    const stopped = await t.waitForStatus(rejected.runId, ['COMPLETED', 'FAILED'], undefined, 20_000);
+    assert.equal(stopped.status, 'COMPLETED', JSON.stringify(stopped.error));
+    assert.equal(stopped.output.decision, 'rejected');
+    assert.equal(stopped.output.published ?? null, null);
   });
 });

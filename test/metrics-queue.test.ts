@@ -30,5 +30,27 @@ for (const backend of testBackends()) {
         await server.close();
       }
     });
+
+    it('counts every way a run ends: a cancel, a bulk cancel, an abort, a batch create', async () => {
+      const server = await startTestServer({ backend, concurrency: 0, env: { SLIPWAY_METRICS_PORT: '0' } });
+      try {
+        const ws = await server.newWorkspace();
+        await server.publish(HELLO_WORKFLOW, ws.workspaceId);
+        const batch = await server.api('POST', '/workflows/hello/runs/batch', { token: ws.token, body: { runs: Array.from({ length: 5 }, (_, i) => ({ inputs: { name: `b${i}` } })) } });
+        assert.equal(batch.status, 200);
+        const ids = (batch.body as { data: { run_id: string }[] }).data.map((item) => item.run_id);
+        assert.equal((await server.api('POST', `/workflow-runs/${ids[0]}/cancel`, { token: ws.token })).status, 200);
+        assert.equal((await server.api('POST', `/workflow-runs/${ids[1]}/abort`, { token: ws.token })).status, 202);
+        const bulk = await server.api('POST', '/workflow-runs/bulk', { token: ws.token, body: { action: 'cancel', filter: { run_ids: ids.slice(2, 5) } } });
+        assert.equal(bulk.status, 200);
+        assert.equal((bulk.body as { affected: number }).affected, 3);
+        const text = await (await fetch(`${server.server.metricsUrl}/metrics`)).text();
+        assert.equal(sample(text, `slipway_runs_created_total{workspace="${ws.workspaceId}",workflow="hello"}`), 5, 'batch items count as created');
+        assert.equal(sample(text, `slipway_runs_finished_total{workspace="${ws.workspaceId}",workflow="hello",status="CANCELED"}`), 5);
+        assert.equal(sample(text, 'slipway_queue_depth'), 0);
+      } finally {
+        await server.close();
+      }
+    });
   });
 }

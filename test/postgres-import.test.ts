@@ -30,6 +30,8 @@ describe('slipway import: SQLite → PostgreSQL', () => {
     for (const fire of (before_.fires as { data: { run_id: string }[] }).data) await sqlite.waitForStatus(fire.run_id, ['COMPLETED']);
     for (const id of runIds) before_[id] = (await sqlite.api('GET', `/workflow-runs/${id}`)).body;
     before_.workflow = (await sqlite.api('GET', '/workflows/hello')).body;
+    assert.equal((await sqlite.api('PATCH', '/workspace', { body: { retention: { failed: '90d' } } })).status, 200);
+    before_.workspace = (await sqlite.api('GET', '/workspace')).body;
     await sqlite.server.close(); // stop the old installation, keep its file
     postgresUrl = await createTestDatabase();
   });
@@ -48,12 +50,14 @@ describe('slipway import: SQLite → PostgreSQL', () => {
     assert.equal(counts.schedule_fires, 1);
     assert.equal(counts.workflows, 1);
     assert.ok(counts.step_attempts >= 2);
+    assert.equal(counts.deleted_runs, 0, 'the records of deleted runs are copied too (none here)');
 
     serve = await startSlipwayProcess(['serve', '--port', '0', '--concurrency', '1'], { env: { SLIPWAY_DATABASE_URL: postgresUrl } });
     assert.doesNotMatch(serve.output(), /SLIPWAY_TOKEN=/, 'not an empty database: no new bootstrap');
     const get = async (path: string) => (await fetch(`${serve!.url}${API}${path}`, { headers: { authorization: `Bearer ${sqlite.token}` } })).json();
     for (const id of runIds) assert.deepEqual(await get(`/workflow-runs/${id}`), before_[id]);
     assert.deepEqual(await get('/workflows/hello'), before_.workflow);
+    assert.deepEqual(await get('/workspace'), before_.workspace, 'with its retention settings');
     assert.deepEqual(await get('/schedules'), before_.schedule);
     const fires = before_.fires as { data: { run_id: string }[] };
     assert.deepEqual(await get(`/schedules/${(before_.schedule as { data: { schedule_id: string }[] }).data[0]!.schedule_id}/fires`), fires);

@@ -144,6 +144,15 @@ describe('PostgreSQL shared by several processes, one killed with SIGKILL', () =
     for (const { id, claim_count } of orphaned) {
       assert.ok(Number(byId.get(id)!.claim_count) > Number(claim_count), `run ${id}, held by the killed worker, was not claimed again`);
     }
+    // The limit counters (migration 018), kept by three processes and a kill -9, agree with the rows.
+    const counters = (await db.query(`SELECT w.id,
+        (SELECT COALESCE(sum(n), 0)::int FROM workspace_active_runs c WHERE c.workspace_id = w.id) AS active,
+        (SELECT count(*)::int FROM runs r WHERE r.workspace_id = w.id AND r.parent_run_id IS NULL AND r.status IN ('QUEUED', 'STARTING', 'RUNNING')) AS active_rows,
+        (SELECT COALESCE(sum(n), 0)::int FROM workspace_daily_runs c WHERE c.workspace_id = w.id) AS created,
+        (SELECT count(*)::int FROM runs r WHERE r.workspace_id = w.id AND r.parent_run_id IS NULL) AS created_rows
+      FROM workspaces w`)).rows as { active: number; active_rows: number; created: number; created_rows: number }[];
+    for (const c of counters) assert.deepEqual([c.active, c.created], [c.active_rows, c.created_rows], JSON.stringify(c));
+    assert.equal(counters.reduce((sum, c) => sum + c.created, 0), RUNS);
     t.diagnostic(`killed the worker while it held ${held.length} runs; ${orphaned.length} were orphaned, taken over and completed`);
 
     // Both APIs see the same finished runs.

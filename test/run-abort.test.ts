@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
+import { API_PREFIX } from '../src/api/schemas.js';
 import { defineStepType, type StepType } from '../src/steps/step-type.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { readSse } from './support/sse.js';
 import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
 import { startTestServer, testBackends, type TestServer } from './support/test-server.js';
 import { waitFor } from './support/wait-for.js';
@@ -69,6 +71,16 @@ for (const backend of testBackends()) describe(`run control: abort [${backend}]`
     return steps.body.data.find((s: any) => s.id === stepId)?.status as string | undefined;
   }
   const abort = (runId: string) => t.api('POST', `/workflow-runs/${runId}/abort`);
+  /** The run's event log ends with the aborted step's `step.failed`, then the terminal status. */
+  async function assertLogEndsAborted(runId: string, stepId: string) {
+    const log = await readSse(`${t.url}${API_PREFIX}/workflow-runs/${runId}/events`, { headers: { authorization: `Bearer ${t.token}` } });
+    assert.equal(log.status, 200);
+    const tail = log.events.slice(-2).map((e) => {
+      const data = e.data;
+      return `${e.event} ${data.step_id ?? data.status} ${data.error?.code ?? ''}`;
+    });
+    assert.deepEqual(tail, [`step.failed ${stepId} ABORTED`, 'run.status FAILED ABORTED']);
+  }
 
   it('aborts a run waiting in a delay: FAILED with ABORTED, by the token\'s name', async () => {
     const runId = await start('nap');
@@ -80,6 +92,7 @@ for (const backend of testBackends()) describe(`run control: abort [${backend}]`
     assert.equal(run.error.code, 'ABORTED');
     assert.match(run.error.message, /^aborted by \S/);
     assert.equal(await stepStatus(runId, 'sleep'), 'FAILED');
+    await assertLogEndsAborted(runId, 'sleep');
   });
 
   it('ends a run stuck in a step that never returns within the grace', async () => {
@@ -89,6 +102,7 @@ for (const backend of testBackends()) describe(`run control: abort [${backend}]`
     const run = await t.waitForStatus(runId, ['FAILED', 'COMPLETED']);
     assert.equal(run.status, 'FAILED');
     assert.equal(run.error.code, 'ABORTED');
+    await assertLogEndsAborted(runId, 'forever');
     // The executor's slot is free again: another run of the workflow starts and can be aborted too.
     const next = await start('stuck');
     await waitFor(async () => (await stepStatus(next, 'forever')) === 'RUNNING', { what: 'the next run starts' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
 import { BIN } from './support/cli.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { startSlipwayProcess, type SlipwayProcess } from './support/slipway-process.js';
@@ -50,9 +51,13 @@ describe('slipway secret', () => {
     assert.match(set.stderr, /against the database/);
     assert.ok(!set.stdout.includes('from-stdin-123456'));
 
+    const hook = await slipway(['webhook', 'create', `${peer.url}/hook`, '--workspace', workspaceId, '--json'], { ...local, SLIPWAY_HTTP_ALLOW_PRIVATE: 'true' });
+    assert.equal(hook.code, 0, hook.stderr);
+    const { webhook_id: webhookId, secret: signingSecret } = JSON.parse(hook.stdout) as { webhook_id: string; secret: string };
+
     const rotated = await slipway(['secret', 'reencrypt', '--old-key', OLD_KEY], { ...local, SLIPWAY_SECRET_KEY: NEW_KEY });
     assert.equal(rotated.code, 0, rotated.stderr);
-    assert.match(rotated.stdout, /re-encrypted 1 secret/);
+    assert.match(rotated.stdout, /re-encrypted 1 secret\(s\) and 1 webhook signing secret/);
     const wrong = await slipway(['secret', 'reencrypt', '--old-key', OLD_KEY], { ...local, SLIPWAY_SECRET_KEY: NEW_KEY });
     assert.notEqual(wrong.code, 0, 'the old key no longer opens them');
 
@@ -76,6 +81,13 @@ describe('slipway secret', () => {
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.equal(peer.requests.at(-1)!.headers.authorization, 'from-stdin-123456');
     assert.ok(!run.stdout.includes('from-stdin-123456'), 'the run output masks the value');
+
+    // The re-sealed signing secret still signs: a test event verifies with the secret shown at creation.
+    const test = await fetch(`${serve.url}/workflow-service/api/public/v1/webhooks/${webhookId}/test`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(test.status, 202, await test.text());
+    await peer.waitFor('/hook');
+    const delivered = peer.requests.find((r) => r.path === '/hook')!;
+    assert.ok(new Webhook(signingSecret.replace(/^whsec_/, '')).verify(delivered.body, delivered.headers as Record<string, string>));
 
     const short = await slipway(['secret', 'set', 'TINY'], remote, 'abc');
     assert.notEqual(short.code, 0);

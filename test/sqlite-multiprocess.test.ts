@@ -70,5 +70,12 @@ describe('SQLite shared by several processes', () => {
     );
     assert.equal(statuses.filter((s) => s === 202).length, 3);
     assert.equal(statuses.filter((s) => s === 429).length, 21);
+    // The limit counters (migration 018) both processes kept agree with the rows.
+    const db = new Database(join(dir.path, 'shared.db'), { readonly: true });
+    const counted = db.prepare(`SELECT (SELECT n FROM workspace_active_runs WHERE workspace_id = ?) AS active,
+      (SELECT sum(n) FROM workspace_daily_runs WHERE workspace_id = ?) AS created,
+      (SELECT count(*) FROM runs WHERE workspace_id = ? AND parent_run_id IS NULL AND status IN ('QUEUED', 'STARTING', 'RUNNING')) AS active_rows`).get(workspace.id, workspace.id, workspace.id);
+    db.close();
+    assert.deepEqual(counted, { active: 3, created: 3, active_rows: 3 });
   });
 });

@@ -4,6 +4,7 @@ import type { Run, Store } from '../src/store/store.js';
 import { T0, applyWorkflow, claimInput, newWorkspace, openStorePair, runInput, type StorePair } from './support/store-fixtures.js';
 import { leaseOf } from '../src/store/lease-store.js';
 import { testBackends } from './support/test-server.js';
+import { assertLimitCountersExact } from './support/limit-counters.js';
 
 /**
  * The Store contract under concurrency: two stores on one database (two connections or
@@ -42,6 +43,7 @@ for (const backend of testBackends()) {
       assert.equal(results.filter((r) => r.kind === 'created').length, 5);
       assert.equal(results.filter((r) => r.kind === 'concurrent_limit_exceeded').length, 25);
       assert.equal((await pair.store.listRuns(ws.id, { page: 1, limit: 100 })).total, 5);
+      assert.deepEqual(await assertLimitCountersExact(pair.other, ws.id), { activeRuns: 5, runsToday: 5 });
     });
 
     it('a burst over the daily limit creates exactly the limit', async () => {
@@ -52,6 +54,7 @@ for (const backend of testBackends()) {
       assert.equal(created, 7);
       assert.equal((await pair.store.listRuns(ws.id, { page: 1, limit: 100 })).total, 7);
       assert.ok(results.every((r) => r.kind === 'created' || r.kind === 'replayed' || r.kind === 'daily_limit_exceeded'));
+      assert.deepEqual(await assertLimitCountersExact(pair.store, ws.id), { activeRuns: 7, runsToday: 7 });
     });
 
     it('cancel racing claim: every run ends up either canceled or claimed, never both', async () => {
@@ -79,6 +82,8 @@ for (const backend of testBackends()) {
           assert.equal(final.status, 'STARTING');
         }
       }
+      const canceledCount = canceled.filter((r) => r.kind === 'canceled').length;
+      assert.deepEqual(await assertLimitCountersExact(pair.store, ws.id), { activeRuns: 40 - canceledCount, runsToday: 40 });
     });
 
     it('concurrent claimers share the queue: each run claimed exactly once', async () => {
@@ -119,6 +124,7 @@ for (const backend of testBackends()) {
       );
       assert.deepEqual(finishes.filter(Boolean).length, 10, 'only the current owners finish');
       for (const run of takeovers) assert.equal((await pair.store.getRun(ws.id, run.id))?.output, 'fresh');
+      assert.deepEqual(await assertLimitCountersExact(pair.store, ws.id), { activeRuns: 0, runsToday: 10 });
     });
 
     it('concurrent publishes of one workflow number versions without gaps', async () => {

@@ -36,7 +36,7 @@ for (const backend of testBackends()) {
       assert.equal(org?.name, 'default');
       const ws = await store.createWorkspace({ name: 'second', organizationId: null, dailyRunLimit: 5, concurrentRunLimit: 2, now: T0 + 1 });
       assert.equal(ws.organizationId, created.organizationId, 'null organization means the first one');
-      assert.deepEqual(await store.getWorkspace(ws.id), { id: ws.id, organizationId: created.organizationId, name: 'second', dailyRunLimit: 5, concurrentRunLimit: 2, createdAt: T0 + 1 });
+      assert.deepEqual(await store.getWorkspace(ws.id), { id: ws.id, organizationId: created.organizationId, name: 'second', dailyRunLimit: 5, concurrentRunLimit: 2, retention: { completed: null, failed: null, canceled: null }, createdAt: T0 + 1 });
       const otherOrg = await store.createOrganization('acme', T0);
       const third = await store.createWorkspace({ name: 'third', organizationId: otherOrg.id, dailyRunLimit: null, concurrentRunLimit: null, now: T0 });
       assert.equal(third.organizationId, otherOrg.id);

@@ -71,6 +71,12 @@ for (const backend of testBackends()) {
     it('signs each delivery per Standard Webhooks with the run as ?include=details answers it', async () => {
       const hook = await createHook('/signed');
       assert.match(hook.secret, /^whsec_[A-Za-z0-9+/]+=*$/);
+      // At rest: sealed with the server key (SQLite's secret.key here); in clear without one (this PostgreSQL has none).
+      const stored = (await server.server.store.listAllWebhooks()).find((h) => h.id === hook.webhook_id)!.secret;
+      if (backend === 'sqlite') {
+        assert.match(stored, /^v1:/);
+        assert.ok(!stored.includes(hook.secret.slice(6)), 'the stored form does not contain the secret');
+      } else assert.equal(stored, hook.secret);
       const runId = await startRun();
       await server.waitForStatus(runId, ['COMPLETED']);
       await arrives(peer, '/signed');

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['create', 'e2e', 'pickup', 'steps', 'growth'] as const;
+export const SCENARIOS = ['create', 'e2e', 'pickup', 'steps', 'growth', 'limits', 'batch'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Backend = 'sqlite' | 'postgres';
 
@@ -26,6 +26,8 @@ export interface BenchOptions {
   growthRuns: number;
   /** Queued runs seeded for the memory measurement. */
   memoryRuns: number;
+  /** Runs of today seeded into the limited workspace before the limits' "flat" figure. */
+  limitRuns: number;
   /** Pass --cpu-prof to the Slipway processes (profiles under bench/results/profiles). */
   cpuProf: boolean;
   /** Where the JSON goes; default bench/results/<timestamp>.json. */
@@ -43,6 +45,7 @@ const USAGE = `npm run bench -- [options]
   --concurrency N                 worker slots of every system, default 10
   --growth-runs N                 finished runs seeded for scenario 5, default 1000000
   --memory-runs N                 queued runs seeded for the memory figure, default 100000
+  --limit-runs N                  runs of today seeded into the limited workspace (scenario limits), default 100000
   --full                          same as the defaults (kept for scripts that ask for them)
   --smoke                         a few seconds, tiny settings: checks the harness, not the numbers
   --cpu-prof                      profile the Slipway processes (node --cpu-prof)
@@ -61,6 +64,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
       concurrency: { type: 'string' },
       'growth-runs': { type: 'string' },
       'memory-runs': { type: 'string' },
+      'limit-runs': { type: 'string' },
       full: { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
@@ -93,6 +97,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     stepRuns: smoke ? 2 : 10,
     growthRuns: number('growth-runs', values['growth-runs'], smoke ? 2000 : 1_000_000),
     memoryRuns: number('memory-runs', values['memory-runs'], smoke ? 1000 : 100_000),
+    limitRuns: number('limit-runs', values['limit-runs'], smoke ? 2000 : 100_000),
     cpuProf: values['cpu-prof'],
     out: values.out ?? null,
     smoke,

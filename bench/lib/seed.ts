@@ -9,12 +9,16 @@ import { ONE_STEP } from './slipway.js';
  * FINISHED runs look like completed one-step runs of the past two days; QUEUED runs look
  * like runs waiting for a worker. Ids are UUID-shaped and sort before real (v7) run ids.
  */
-export async function seedRuns(databaseUrl: string, workspaceId: number, count: number, kind: 'finished' | 'queued'): Promise<number> {
+export async function seedRuns(databaseUrl: string, workspaceId: number, count: number, kind: 'finished' | 'queued' | 'queued-today'): Promise<number> {
   if (count <= 0) return 0;
   const started = Date.now();
   // Finished and queued seeds differ in one digit, so both kinds can go into one database.
-  const prefix = kind === 'finished' ? '00000000-0000-7000-8000-' : '00000000-0000-7000-9000-';
-  const base = Date.now() - 2 * 86_400_000 - count;
+  const prefix = kind === 'finished' ? '00000000-0000-7000-8000-' : kind === 'queued' ? '00000000-0000-7000-9000-' : '00000000-0000-7000-a000-';
+  // queued-today: created in the current UTC day (so they count toward its daily limit), and
+  // written with the triggers on, so the limit counters of migration 018 count them.
+  const today = kind === 'queued-today';
+  const base = today ? Math.max(Date.now() - Date.now() % 86_400_000, Date.now() - count - 1) : Date.now() - 2 * 86_400_000 - count;
+  if (today) kind = 'queued';
   const finished = kind === 'finished';
   const target = parseDatabaseUrl(databaseUrl);
   const columns = `id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, workflow_version, execution_id, output, error,
@@ -41,7 +45,7 @@ export async function seedRuns(databaseUrl: string, workspaceId: number, count: 
     // for the WAL flush. Only this seeding session is affected.
     await client.query('BEGIN');
     await client.query(`SET LOCAL synchronous_commit = off`);
-    await client.query(`SET LOCAL session_replication_role = replica`);
+    if (!today) await client.query(`SET LOCAL session_replication_role = replica`);
     await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
     const indexes = (await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'runs' AND indexname <> 'runs_pkey'`)).rows as Array<{ indexname: string; indexdef: string }>;
     for (const index of indexes) await client.query(`DROP INDEX ${index.indexname}`);
@@ -59,4 +63,24 @@ export async function seedRuns(databaseUrl: string, workspaceId: number, count: 
     await client.end();
   }
   return Date.now() - started;
+}
+
+/**
+ * Bench-only: ends every QUEUED run of the database as CANCELED (one statement), so a
+ * measurement that follows a create load does not first work through the load's runs.
+ */
+export async function cancelLeftoverQueuedRuns(databaseUrl: string): Promise<void> {
+  const sql = `UPDATE runs SET status = 'CANCELED', completed_at = updated_at WHERE status = 'QUEUED'`;
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind === 'sqlite') {
+    const db = new Database(target.path);
+    db.pragma('busy_timeout = 10000');
+    db.prepare(sql).run();
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
 }

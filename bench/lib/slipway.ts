@@ -45,13 +45,14 @@ export interface PreparedDatabase {
 
 /**
  * Migrates a database and sets up what the benchmark needs through the service layer
- * (a workspace without limits, a token, the two workflows published), as an admin would.
+ * (a workspace, without limits unless given, a token, the two workflows published), as an
+ * admin would. Called twice on one database, it makes two workspaces.
  */
-export async function prepareDatabase(databaseUrl: string): Promise<PreparedDatabase> {
+export async function prepareDatabase(databaseUrl: string, limits: { daily: number | null; concurrent: number | null } = { daily: null, concurrent: null }): Promise<PreparedDatabase> {
   const store = await openStore(parseDatabaseUrl(databaseUrl));
   try {
     const services = createServices(store, systemClock);
-    const workspace = await store.createWorkspace({ name: 'bench', organizationId: null, dailyRunLimit: null, concurrentRunLimit: null, now: Date.now() });
+    const workspace = await store.createWorkspace({ name: 'bench', organizationId: null, dailyRunLimit: limits.daily, concurrentRunLimit: limits.concurrent, now: Date.now() });
     const { token } = await services.tokens.createToken({ workspaceId: workspace.id, name: 'bench', expires: 'never', createdBy: 'bench' });
     for (const text of [ONE_STEP_YAML, CHAIN_YAML]) await services.workflows.applyWorkflow({ workspaceId: workspace.id, text, publish: true });
     return { databaseUrl, workspaceId: workspace.id, token };

@@ -1,6 +1,6 @@
 import type { BenchContext } from '../lib/context.js';
 import { peakRssKb, sleep } from '../lib/processes.js';
-import { seedRuns } from '../lib/seed.js';
+import { cancelLeftoverQueuedRuns, seedRuns } from '../lib/seed.js';
 import { ONE_STEP, openRunsReader, prepareDatabase, runsUrl, startServe } from '../lib/slipway.js';
 import { httpLoad } from './create-throughput.js';
 import { slipwayBatch } from './end-to-end.js';
@@ -38,6 +38,8 @@ export async function growth(ctx: BenchContext) {
     } finally {
       await serve.stop();
     }
+    // The create load left its runs QUEUED; the end-to-end batch must not work through them first.
+    await cancelLeftoverQueuedRuns(db.databaseUrl);
     for (let round = 1; round <= options.rounds; round++) {
       const rate = await slipwayBatch(ctx, db, options.runs, options.concurrency, `growth-e2e-${backend}`);
       report.push(`growth.${backend}.e2e`, GROWTH, `Slipway end to end, ${backend}, ${seeded} finished runs`, 'runs/s', rate);

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PUBLIC_STEP_STATUSES, RunStatus, WorkflowStatus } from '../core/states.js';
 import { flowCreateFields } from './flow-schemas.js';
+import { RunWaitingSchema } from './waiting-schemas.js';
 
 /**
  * The wire contract (SPEC §1–§3): request and response schemas. Fastify validates
@@ -196,6 +197,7 @@ const runDetailFields = {
     { input_tokens: Type.Integer(), output_tokens: Type.Integer() },
     { description: 'LLM token totals of the run\'s completed llm steps (GET of one run with include=details; null without llm steps)' },
   ))),
+  waiting: Type.Optional(Nullable(RunWaitingSchema)),
 };
 
 export const RunWithDetailsSchema = Type.Object(

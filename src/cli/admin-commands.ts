@@ -5,6 +5,7 @@ import { systemClock, toIso, toIsoOrNull } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import { createServices, hostStepTypes, openStore, secretKeyOf, stepOptionsOf } from '../server.js';
 import type { ApiToken, Store, Workspace } from '../store/store.js';
+import { toWorkspaceResponse } from '../http/workspace-presenters.js';
 
 type Services = ReturnType<typeof createServices>;
 
@@ -45,14 +46,7 @@ async function requireWorkspace(store: Store, id: number): Promise<Workspace> {
   return workspace;
 }
 
-const workspaceJson = (w: Workspace) => ({
-  id: w.id,
-  organization_id: w.organizationId,
-  name: w.name,
-  daily_run_limit: w.dailyRunLimit,
-  concurrent_run_limit: w.concurrentRunLimit,
-  created_at: toIso(w.createdAt),
-});
+const workspaceJson = (w: Workspace) => toWorkspaceResponse(w);
 
 const tokenJson = (t: ApiToken) => ({
   id: t.id,

@@ -8,8 +8,11 @@ import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerSecretCommands } from './secret-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
+import { registerWaitpointCommands } from './waitpoint-commands.js';
 import { registerTestCommand } from './test-command.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
+import { registerWorkspaceCommands } from './workspace-commands.js';
+import { registerWorkerCommands } from './worker-commands.js';
 
 /** The `slipway` command table. Admin commands open the database; `run` goes over HTTP. */
 export function buildProgram(): Command {
@@ -20,9 +23,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--database-url <url>', 'sqlite:<path> or postgres://…').env('SLIPWAY_DATABASE_URL'));
   registerServeCommands(program);
   registerAdminCommands(program);
+  registerWorkspaceCommands(program);
+  registerWorkerCommands(program);
   registerRunCommand(program);
   registerRunControlCommands(program);
   registerWebhookCommands(program);
+  registerWaitpointCommands(program);
   registerSecretCommands(program);
   registerScheduleCommands(program);
   registerWorkflowCommands(program);

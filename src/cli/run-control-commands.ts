@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { BulkRunsBody } from '../api/run-control-schemas.js';
-import { toCreateRunResponse } from '../http/presenters.js';
+import { toCreateRunOutcomeResponse } from '../http/presenters.js';
 import { withRemoteOrLocal } from './remote-or-local.js';
 
 /** Who an abort against the database is recorded as ("aborted by <name>"). */
@@ -55,11 +55,11 @@ export function registerRunControlCommands(program: Command) {
       };
       const created = target.kind === 'remote'
         ? await target.client.replayRun(runId, body, { idempotencyKey: o.idempotencyKey })
-        : toCreateRunResponse((await target.services.runControl.replayRun({
+        : toCreateRunOutcomeResponse(await target.services.runControl.replayRun({
           workspaceId: target.workspaceId, runId, ...(o.fromStep !== undefined ? { fromStep: o.fromStep } : {}),
           ...(o.version !== undefined ? { version: o.version } : {}), ...(o.inputs !== undefined ? { inputs: o.inputs } : {}),
           ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}),
-        })).run);
+        }));
       print(o.json, created, `${created.run_id} ${created.status}`);
     }));
 

@@ -4,6 +4,7 @@ import { openSecret, parseSecretKey, sealSecret } from '../auth/secret-box.js';
 import { loadConfig } from '../config/config.js';
 import { toSecretResponse } from '../http/routes/secret-routes.js';
 import { openStore, secretKeyOf } from '../server.js';
+import { openWebhookSecret, sealWebhookSecret } from '../service/webhook-signing-secret.js';
 import { withRemoteOrLocal } from './remote-or-local.js';
 
 const print = (json: boolean | undefined, value: unknown, text: string) =>
@@ -77,10 +78,13 @@ export function registerSecretCommands(program: Command) {
       const store = await openStore(config.database);
       try {
         const all = await store.listAllSecrets();
-        // Open every secret first: a wrong old key changes nothing.
+        const hooks = await store.listAllWebhooks();
+        // Open every secret first: a wrong old key changes nothing. Signing secrets still in clear get sealed.
         const opened = all.map((s) => ({ s, value: openSecret(oldKey, s, s.sealed) }));
+        const signing = hooks.map((h) => ({ h, value: openWebhookSecret(oldKey, h.workspaceId, h.id, h.secret) }));
         for (const { s, value } of opened) await store.resealSecret(s.workspaceId, s.name, sealSecret(newKey, s, value));
-        process.stdout.write(`re-encrypted ${opened.length} secret(s) under the current key\n`);
+        for (const { h, value } of signing) await store.resealWebhookSecret(h.id, sealWebhookSecret(newKey, h.workspaceId, h.id, value));
+        process.stdout.write(`re-encrypted ${opened.length} secret(s) and ${signing.length} webhook signing secret(s) under the current key\n`);
       } finally {
         await store.close();
       }

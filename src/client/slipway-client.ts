@@ -26,7 +26,10 @@ import { webhookMethods } from './webhooks-client.js';
 import { scheduleMethods } from './schedules-client.js';
 import { runControlMethods } from './run-control-client.js';
 import { secretMethods } from './secrets-client.js';
+import { workerMethods } from './workers-client.js';
 import { batchMethods } from './batch-client.js';
+import { waitpointMethods } from './waitpoints-client.js';
+import { workspaceMethods } from './workspace-client.js';
 
 export { SlipwayApiError };
 
@@ -113,6 +116,9 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
     ...batchMethods(request),
     ...scheduleMethods(request, query),
     ...runControlMethods(request),
+    ...waitpointMethods(request, query),
+    ...workspaceMethods(request),
+    ...workerMethods(request),
 
     async listWorkflows(filter: ListWorkflowsQuery = {}): Promise<ListWorkflowsResponse> {
       return (await request<ListWorkflowsResponse>('GET', `/workflows${query(filter)}`)).data;

@@ -21,6 +21,8 @@ export interface Config {
   abortGraceMs: number;
   /** First wait before a failed webhook delivery is tried again; doubles each time (`SLIPWAY_WEBHOOK_BACKOFF`). */
   webhookBackoffMs: number;
+  /** How often a process with workers sweeps runs past their workspace's retention (`SLIPWAY_RETENTION_INTERVAL`, 1 min; SPEC §17). */
+  retentionIntervalMs: number;
   /** `SLIPWAY_SECRET_KEY` as given (32 bytes, hex or base64); null: the key file, on SQLite (SPEC §13). */
   secretKeyText: string | null;
   logLevel: string;
@@ -103,6 +105,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     shutdownGraceMs: duration('SLIPWAY_SHUTDOWN_GRACE', env.SLIPWAY_SHUTDOWN_GRACE ?? '10s'),
     abortGraceMs: duration('SLIPWAY_ABORT_GRACE', env.SLIPWAY_ABORT_GRACE ?? '10s'),
     webhookBackoffMs: duration('SLIPWAY_WEBHOOK_BACKOFF', env.SLIPWAY_WEBHOOK_BACKOFF ?? '5s'),
+    retentionIntervalMs: duration('SLIPWAY_RETENTION_INTERVAL', env.SLIPWAY_RETENTION_INTERVAL ?? '1m'),
     secretKeyText: env.SLIPWAY_SECRET_KEY || null,
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
     stepConcurrency: wholeNumber('SLIPWAY_STEP_CONCURRENCY', env.SLIPWAY_STEP_CONCURRENCY ?? 8, 1, 1000),

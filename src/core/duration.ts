@@ -13,3 +13,16 @@ export function parseDuration(value: string | number): number | null {
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return null;
   return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
 }
+
+/**
+ * Milliseconds as the shortest duration text in one unit that `parseDuration` reads back:
+ * `30d`, `12h`, `90m`, `45s`, `1500ms`.
+ * @example formatDuration(2_592_000_000) === '30d'
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit]!;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -3,10 +3,12 @@ import type { LeaseStop } from '../core/outcomes.js';
 import { RunErrorCode, type RunStatus } from '../core/states.js';
 import type { LeaseRef, LeaseStore } from '../store/lease-store.js';
 import type { RunEventStore } from '../store/run-events-store.js';
-import type { NewStepLogLine, RunError, StepAttempt, StepLogStore } from '../store/store.js';
+import type { NewStepLogLine, RunError, RunProgress, StepAttempt, StepLogStore } from '../store/store.js';
 
 /** The guarded writes a lease makes; each is fenced in SQL by the claim token. */
 export type LeaseWrites = Pick<LeaseStore, 'renewLease' | 'markRunRunning' | 'releaseRun' | 'finishRun' | 'saveStepAttempt'>
+  // Optional: with it, writes of one run are merged (fewer commits); without it, each is its own.
+  & Partial<Pick<LeaseStore, 'saveProgress'>>
   // Optional so that fakes of the engine's tests need not stream; without it deltas are dropped.
   & Partial<Pick<RunEventStore, 'appendStepDelta'>>
   // Optional too: without it log lines are dropped.
@@ -54,6 +56,9 @@ export interface RunLease extends LeaseRef {
   finishAborted(): Promise<boolean>;
 }
 
+/** How long a pending move to RUNNING waits for the run's next write before it is written alone. */
+const START_ALONE_AFTER_MS = 25;
+
 /** The error an aborted run ends with (SPEC §11). */
 export function abortedRunError(by: string): RunError {
   return { code: RunErrorCode.ABORTED, message: `aborted by ${by}` };
@@ -88,18 +93,97 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
   const whileRunning = (write: () => Promise<boolean>): Promise<boolean> =>
     reason !== null ? Promise.resolve(false) : guarded(write);
 
+  // Merged writes (issue 10), when the store has saveProgress: the move to RUNNING is written
+  // with the run's next write (its first step's start; alone after 25 ms), and a step's final checkpoint
+  // (COMPLETED, SKIPPED) with the run's next write (the next step's start, the finish) or, when
+  // none comes in this event-loop turn, on its own right after. The handle's writes go out one
+  // at a time, in order. A checkpoint not yet written when the process dies is the
+  // at-least-once window (the step runs again); a refused merged write marks the lease lost
+  // as any refused write does.
+  const merging = writes.saveProgress !== undefined;
+  let startRunAt: number | null = null;
+  let deferred: StepAttempt[] = [];
+  let flushQueued = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  const inOrder = <T>(write: () => Promise<T>): Promise<T> => {
+    const next = queue.then(write, write);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const takePending = (): RunProgress | undefined => {
+    if (startRunAt === null && deferred.length === 0) return undefined;
+    const progress = { startRunAt, attempts: deferred };
+    startRunAt = null;
+    deferred = [];
+    return progress;
+  };
+  /** Puts back what a write that threw did not write, so the next write carries it. */
+  const restore = (progress: RunProgress | undefined) => {
+    if (!progress) return;
+    startRunAt ??= progress.startRunAt;
+    deferred = [...progress.attempts, ...deferred];
+  };
+  const withPending = async (write: (progress: RunProgress | undefined) => Promise<boolean>): Promise<boolean> => {
+    const progress = takePending();
+    try {
+      return await write(progress);
+    } catch (error) {
+      restore(progress);
+      throw error;
+    }
+  };
+  const flushPending = (): Promise<boolean> => inOrder(() => guarded(() => withPending((progress) =>
+    progress ? writes.saveProgress!(ref, progress) : Promise.resolve(true))));
+  /** flushPending for a write already in order. */
+  const flushPendingNow = (): Promise<boolean> => guarded(() => withPending((progress) =>
+    progress && merging ? writes.saveProgress!(ref, progress) : Promise.resolve(true)));
+  const flushSoon = () => {
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      // A failure shows on the next write, which carries what is still pending.
+      flushPending().catch(() => undefined);
+    });
+  };
+  const saveAttempt = (attempt: StepAttempt): Promise<boolean> => {
+    if (!merging) return whileRunning(() => writes.saveStepAttempt(ref, attempt));
+    if (reason !== null) return Promise.resolve(false);
+    if (attempt.status === 'COMPLETED' || attempt.status === 'SKIPPED') {
+      deferred.push(attempt);
+      flushSoon();
+      return Promise.resolve(true);
+    }
+    return inOrder(() => whileRunning(() => withPending((progress) =>
+      writes.saveProgress!(ref, { startRunAt: progress?.startRunAt ?? null, attempts: [...(progress?.attempts ?? []), attempt] }))));
+  };
+  const markRunning = (): Promise<boolean> => {
+    if (!merging) return whileRunning(() => writes.markRunRunning(ref, clock.now()));
+    if (reason !== null) return Promise.resolve(false);
+    startRunAt = clock.now();
+    // Written on its own if the first step's start does not come soon (a slow `with`, a long
+    // read of the checkpoints): RUNNING must show while the run works.
+    setTimeout(() => {
+      if (startRunAt !== null) flushSoon();
+    }, START_ALONE_AFTER_MS).unref();
+    return Promise.resolve(true);
+  };
+  const finishRun = (status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null) =>
+    withPending((progress) => writes.finishRun({ lease: ref, status, output, error, now: clock.now(), ...(progress ? { progress } : {}) }));
+
   return {
     ...ref,
     signal: controller.signal,
     stopReason: () => reason,
-    saveAttempt: (attempt) => whileRunning(() => writes.saveStepAttempt(ref, attempt)),
-    markRunning: () => whileRunning(() => writes.markRunRunning(ref, clock.now())),
+    saveAttempt,
+    markRunning,
     appendDelta: async (stepId, attempt, text) =>
       reason === null && writes.appendStepDelta !== undefined && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
     appendLogs: async (lines, maxLines) =>
       reason === null && writes.appendStepLogs !== undefined ? writes.appendStepLogs(ref.runId, lines, maxLines) : 0,
-    finish: (status, output, error) => whileRunning(() => writes.finishRun({ lease: ref, status, output, error, now: clock.now() })),
-    release: (availableAt) => guarded(() => writes.releaseRun(ref, availableAt, clock.now())),
+    finish: (status, output, error) => inOrder(() => whileRunning(() => finishRun(status, output, error))),
+    // What is pending was saved before the release (also after an interruption): written first.
+    release: (availableAt) => inOrder(async () => (await flushPendingNow()) && guarded(() => writes.releaseRun(ref, availableAt, clock.now()))),
     renew: () => guarded(() => writes.renewLease(ref, clock.now() + deps.leaseMs)),
     interrupt: () => stop('interrupted'),
     abort: (by) => {
@@ -109,6 +193,6 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     },
     finishAborted: () => reason !== 'aborted'
       ? Promise.resolve(false)
-      : guarded(() => writes.finishRun({ lease: ref, status: 'FAILED', output: null, error: abortedRunError(abortedBy), now: clock.now() })),
+      : inOrder(() => guarded(() => finishRun('FAILED', null, abortedRunError(abortedBy)))),
   };
 }

@@ -15,6 +15,8 @@ export interface WebhookDispatcherDeps {
   runPayload(delivery: ClaimedDelivery): Promise<string | null>;
   /** Records the attempt and releases the lease; false when the lease is gone. */
   recordAttempt(deliveryId: string, outcome: DeliveryAttemptOutcome, statusCode: number | null, error: string | null, now: number): Promise<boolean>;
+  /** The endpoint's `whsec_…` secret from its stored form; throws when it cannot be opened. */
+  signingSecret(delivery: ClaimedDelivery): string;
   /** POSTs the signed body (10 s timeout, address guard, no redirects followed). */
   send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
 }
@@ -49,7 +51,22 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: We
     return Math.min(options.maxBackoffMs, options.backoffMs * 2 ** Math.max(0, attempts - 1));
   }
 
+  /** Retried with back-off until the delivery's retry window ends, then failed. */
+  function afterFailedAttempt(delivery: ClaimedDelivery, now: number): DeliveryAttemptOutcome {
+    const nextAttemptAt = now + backoff(delivery.attempts + 1);
+    return nextAttemptAt > delivery.giveUpAt ? { kind: 'failed' } : { kind: 'retry', nextAttemptAt };
+  }
+
   async function deliver(delivery: ClaimedDelivery): Promise<void> {
+    let secret: string;
+    try {
+      secret = deps.signingSecret(delivery);
+    } catch (error) {
+      // E.g. SLIPWAY_SECRET_KEY changed without `slipway secret reencrypt`: retried, so it goes out once the key is right.
+      const now = deps.clock.now();
+      await deps.recordAttempt(delivery.id, afterFailedAttempt(delivery, now), null, `cannot sign: ${(error as Error).message}`, now);
+      return;
+    }
     let body = delivery.payload;
     if (body === null) {
       body = await deps.runPayload(delivery);
@@ -60,7 +77,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: We
       if (!(await deps.freezePayload(delivery.id, body))) return;
     }
     const sentAt = deps.clock.now();
-    const signature = new Webhook(delivery.secret.replace(/^whsec_/, '')).sign(delivery.id, new Date(sentAt), body);
+    const signature = new Webhook(secret.replace(/^whsec_/, '')).sign(delivery.id, new Date(sentAt), body);
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'Slipway-Webhooks',
@@ -73,13 +90,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: We
     const statusCode = result.kind === 'answered' ? result.status : null;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
     const error = ok ? null : result.kind === 'error' ? result.message : `answered HTTP ${statusCode}`;
-    const attempts = delivery.attempts + 1;
-    const nextAttemptAt = now + backoff(attempts);
-    const outcome: DeliveryAttemptOutcome = ok
-      ? { kind: 'delivered' }
-      : nextAttemptAt > delivery.giveUpAt
-        ? { kind: 'failed' }
-        : { kind: 'retry', nextAttemptAt };
+    const outcome: DeliveryAttemptOutcome = ok ? { kind: 'delivered' } : afterFailedAttempt(delivery, now);
     await deps.recordAttempt(delivery.id, outcome, statusCode, error, now);
   }
 

@@ -63,7 +63,7 @@ export function workerPoolDepsOf(
 export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOptions) {
   const { clock } = deps;
   const workerId = options.workerId ?? `worker-${newUuid()}`;
-  const inFlight = new Map<string, { promise: Promise<void>; lease: RunLease }>();
+  const inFlight = new Map<string, { promise: Promise<void>; lease: RunLease; workspaceId: number }>();
   const stopping = new AbortController();
   let wakeUp = new AbortController();
   let loop: Promise<void> | null = null;
@@ -121,7 +121,7 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
         inFlight.delete(run.id);
         wake();
       });
-    inFlight.set(run.id, { promise, lease });
+    inFlight.set(run.id, { promise, lease, workspaceId: run.workspaceId });
   }
 
   async function claimLoop() {
@@ -176,6 +176,10 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     /** Runs being executed right now. */
     get activeRuns() {
       return inFlight.size;
+    },
+    /** The runs being executed right now, with their workspaces (the workers registry's heartbeat). */
+    get activeRunList(): { runId: string; workspaceId: number }[] {
+      return [...inFlight].map(([runId, entry]) => ({ runId, workspaceId: entry.workspaceId }));
     },
     /** Stops claiming at once; drains in-flight runs within the grace period; interrupts (and so releases) the rest. */
     async stop() {

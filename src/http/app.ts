@@ -43,6 +43,10 @@ import type { SecretsService } from '../service/secrets-service.js';
 import type { ReadinessService } from '../service/readiness-service.js';
 import type { StepLogsService } from '../service/step-logs-service.js';
 import { registerStepLogRoutes } from './routes/step-log-routes.js';
+import { registerWorkerRoutes } from './routes/worker-routes.js';
+import type { WorkersService } from '../service/workers-service.js';
+import { registerWorkspaceRoutes } from './routes/workspace-routes.js';
+import type { WorkspaceService } from '../service/workspace-service.js';
 import { closeConnectionsWhileClosing } from './close-http.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -72,6 +76,8 @@ export interface HttpDeps {
   /** `/readyz`: whether the database answers and is migrated. */
   readiness: ReadinessService;
   stepLogs: StepLogsService;
+  workers: WorkersService;
+  workspaces: WorkspaceService;
   /** Called once per answered request with its route template (SPEC §17 `slipway_http_request_duration_seconds`). */
   observeRequest?: (route: string, status: number, seconds: number) => void;
   /** Answers /healthz with 200 once true. */
@@ -161,7 +167,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       await registerAuthoringRoutes(api, deps);
       registerRunEventRoutes(api, deps);
       registerStepLogRoutes(api, deps);
+      registerWorkspaceRoutes(api, deps);
       registerWaitpointRoutes(api, deps);
+      registerWorkerRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

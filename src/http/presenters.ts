@@ -2,7 +2,8 @@ import type * as Wire from '../api/schemas.js';
 import { API_PREFIX } from '../api/schemas.js';
 import { toIso, toIsoOrNull } from '../core/clock.js';
 import { RunStatus } from '../core/states.js';
-import type { ApiToken, Run, Workflow } from '../store/store.js';
+import type { ApiToken, DeletedRun, Run, Workflow } from '../store/store.js';
+import type { CreateRunOutcome } from '../service/runs-service.js';
 import type { WorkflowVersionView, WorkflowView } from '../service/workflows-service.js';
 
 /** Domain records to wire objects (SPEC §1: runs in snake_case, workflows in camelCase). */
@@ -18,6 +19,26 @@ export function toCreateRunResponse(run: Run): Wire.CreateRunResponse {
     workspace_id: run.executionId ? run.workspaceId : null,
     workflow_execution_id: run.executionId,
     status_url: runStatusUrl(run.id),
+  };
+}
+
+/** The 202 answer of a create or replay: the run's, or its record's when retention deleted the run (its status_url then answers 404). */
+export function toCreateRunOutcomeResponse(outcome: CreateRunOutcome): Wire.CreateRunResponse {
+  switch (outcome.kind) {
+    case 'run':
+      return toCreateRunResponse(outcome.run);
+    case 'deleted_run':
+      return toDeletedRunResponse(outcome.deleted);
+  }
+}
+
+export function toDeletedRunResponse(deleted: DeletedRun): Wire.CreateRunResponse {
+  return {
+    run_id: deleted.id,
+    status: deleted.status,
+    workspace_id: deleted.executionId ? deleted.workspaceId : null,
+    workflow_execution_id: deleted.executionId,
+    status_url: runStatusUrl(deleted.id),
   };
 }
 

@@ -1,10 +1,11 @@
 import type { Clock } from '../core/clock.js';
+import type { TraceParent } from '../core/trace-context.js';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
-import type { Run, Store } from '../store/store.js';
+import type { DeletedRun, Run, Store } from '../store/store.js';
 import { newRunOf, prepareFlow, prepareInputs, preparePublished } from './queue-run.js';
 import { checkFlowOptions, type FlowOptions } from './run-flow.js';
-import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf, runsWaitingForLimit } from './runs-service.js';
 import type { WorkflowsService } from './workflows-service.js';
 
 /** SPEC §15: a batch has 1 to this many items. */
@@ -26,6 +27,8 @@ export interface BatchRunItem {
 export type BatchItemOutcome =
   | { kind: 'created'; run: Run }
   | { kind: 'replayed'; run: Run }
+  /** Its key's run was deleted by retention (SPEC §17): answered from the run's record. */
+  | { kind: 'replayed_deleted'; deleted: DeletedRun }
   | { kind: 'refused'; error: { code: ErrorCode; message: string; details?: ErrorDetail[] } };
 
 /**
@@ -40,7 +43,7 @@ export type BatchItemOutcome =
 export function createBatchRunsService(deps: { store: Store; clock: Clock; workflows: Pick<WorkflowsService, 'publishedDefinition'> }) {
   const { store, clock } = deps;
 
-  async function createRuns(request: { workspaceId: number; workflowId: string; runs: readonly BatchRunItem[] }): Promise<BatchItemOutcome[]> {
+  async function createRuns(request: { workspaceId: number; workflowId: string; runs: readonly BatchRunItem[]; traceParent?: TraceParent | null }): Promise<BatchItemOutcome[]> {
     if (request.runs.length === 0 || request.runs.length > MAX_BATCH_RUNS) {
       throw new AppError('invalid_request', `runs must have 1 to ${MAX_BATCH_RUNS} items.`, {
         details: [{ path: 'body.runs', message: `must have 1 to ${MAX_BATCH_RUNS} items, has ${request.runs.length}` }],
@@ -64,11 +67,16 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         continue;
       }
       outcomes.push(null);
-      const queueRequest = { workspaceId: request.workspaceId, metadata: checked.metadata, idempotencyKey: checked.idempotencyKey, trigger: { kind: 'batch' as const } };
+      // Every item's run is a span of its own under the caller's span (one trace per batch request when it sends `traceparent`).
+      const queueRequest = {
+        workspaceId: request.workspaceId, metadata: checked.metadata, idempotencyKey: checked.idempotencyKey, trigger: { kind: 'batch' as const },
+        traceParent: request.traceParent ?? null,
+      };
       toCreate.push({ index, run: newRunOf(clock, queueRequest, prepared) });
     }
 
     const results = toCreate.length === 0 ? [] : await store.createRuns(toCreate.map((item) => item.run));
+    const waitingRuns = await runsWaitingForLimit(store, request.workspaceId, results);
     results.forEach((result, i) => {
       const index = toCreate[i]!.index;
       switch (result.kind) {
@@ -76,11 +84,14 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
         case 'replayed':
           outcomes[index] = { kind: result.kind, run: result.run };
           break;
+        case 'replayed_deleted':
+          outcomes[index] = result;
+          break;
         case 'idempotency_conflict':
         case 'daily_limit_exceeded':
         case 'concurrent_limit_exceeded':
         case 'child_run_limit':
-          outcomes[index] = refused(createRunErrorOf(clock, result));
+          outcomes[index] = refused(createRunErrorOf(clock, result, waitingRuns));
           break;
         default:
           assertNever(result);

@@ -23,6 +23,8 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
 
   return {
     async start(request) {
+      // A child run's spans join its parent's trace, under the parent run's span (SPEC §17).
+      const parentTrace = (await store.getRun(request.workspaceId, request.parentRunId))?.trace ?? null;
       const result = await queueRun(deps, {
         workspaceId: request.workspaceId,
         workflowId: request.workflowId,
@@ -31,11 +33,15 @@ export function createChildRuns(deps: { store: Store; clock: Clock; workflows: W
         idempotencyKey: `slipway-child:${request.key}`,
         trigger: { kind: 'child', parentRunId: request.parentRunId },
         childRunLimits,
+        traceParent: parentTrace ? { traceId: parentTrace.traceId, spanId: parentTrace.spanId, sampled: parentTrace.sampled } : null,
       });
       switch (result.kind) {
         case 'created':
         case 'replayed':
           return { kind: 'started', runId: result.run.id };
+        case 'replayed_deleted':
+          // Retention never deletes a child run while its parent is unfinished; should it be gone, the parent sees no run.
+          return { kind: 'started', runId: result.deleted.id };
         case 'idempotency_conflict':
           return { kind: 'refused', message: `the child key is already used by a run of "${result.run.workflowId}"` };
         case 'workflow_not_found':

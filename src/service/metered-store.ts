@@ -1,21 +1,19 @@
 import { StepStatus } from '../core/states.js';
-import type { CreateRunResult, Store } from '../store/store.js';
+import type { CreateRunResult, StepAttempt, Store } from '../store/store.js';
 import type { Metrics } from './metrics.js';
-
-/** What a finished run's counter needs, remembered from its claim. */
-interface ClaimedRun {
-  workspace: string;
-  workflow: string;
-}
 
 /**
  * Feeds the counters where the state changes are written (SPEC §17): a run created,
- * claimed for the first time (queue wait), a step attempt finished, a run finished or
- * canceled, a webhook delivery attempt recorded. Only writes that took effect count
- * (a lost race writes nothing and counts nothing).
+ * claimed for the first time (queue wait), a step attempt finished, a webhook delivery
+ * attempt recorded; runs that ended are counted from the store's `onRunsEnded`, which
+ * every path that ends a run reports to (finish, cancel, bulk cancel, abort with the child
+ * runs it aborts, overdue aborts). Only writes that took effect count (a lost race writes
+ * nothing and counts nothing).
  */
 export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
-  const claimed = new Map<string, ClaimedRun>();
+  store.onRunsEnded((runs) => {
+    for (const run of runs) metrics.runsFinished.inc({ workspace: String(run.workspaceId), workflow: run.workflowId, status: run.status });
+  });
   return {
     ...store,
     async createRun(input) {
@@ -24,44 +22,40 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
     async createReplayRun(input) {
       return countCreate(metrics, await store.createReplayRun(input));
     },
-    async abortRun(input) {
-      const result = await store.abortRun(input);
-      // A queued run is canceled at once; a running one finishes through its worker.
-      if (result.kind === 'canceled') metrics.runsFinished.inc({ workspace: String(input.workspaceId), workflow: result.run.workflowId, status: 'CANCELED' });
-      return result;
+    async createRuns(inputs) {
+      const results = await store.createRuns(inputs);
+      for (const result of results) countCreate(metrics, result);
+      return results;
     },
-    async cancelQueuedRun(workspaceId, runId, now) {
-      const result = await store.cancelQueuedRun(workspaceId, runId, now);
-      if (result.kind === 'canceled') metrics.runsFinished.inc({ workspace: String(workspaceId), workflow: result.run.workflowId, status: 'CANCELED' });
+    async recordScheduleFire(input) {
+      const result = await store.recordScheduleFire(input);
+      if (result.kind === 'recorded' && result.fire.runId !== null && input.attempt.kind === 'create') {
+        metrics.runsCreated.inc({ workspace: String(input.workspaceId), workflow: input.attempt.run.workflowId });
+      }
       return result;
     },
     async claimRuns(input) {
       const runs = await store.claimRuns(input);
       for (const run of runs) {
-        claimed.set(run.id, { workspace: String(run.workspaceId), workflow: run.workflowId });
         if (run.claimCount === 1) metrics.queueWait.observe(Math.max(0, input.now - run.createdAt) / 1000);
       }
       return runs;
     },
-    async releaseRun(lease, availableAt, now) {
-      const released = await store.releaseRun(lease, availableAt, now);
-      claimed.delete(lease.runId);
-      return released;
+    async saveStepAttempt(lease, attempt) {
+      const saved = await store.saveStepAttempt(lease, attempt);
+      if (saved) countAttempts(metrics, [attempt]);
+      return saved;
+    },
+    // Checkpoints merged into the run's next write (issue 10) count as they are written.
+    async saveProgress(lease, progress) {
+      const saved = await store.saveProgress(lease, progress);
+      if (saved) countAttempts(metrics, progress.attempts);
+      return saved;
     },
     async finishRun(input) {
       const finished = await store.finishRun(input);
-      const run = claimed.get(input.lease.runId);
-      claimed.delete(input.lease.runId);
-      if (finished && run) metrics.runsFinished.inc({ ...run, status: input.status });
+      if (finished && input.progress) countAttempts(metrics, input.progress.attempts);
       return finished;
-    },
-    async saveStepAttempt(lease, attempt) {
-      const saved = await store.saveStepAttempt(lease, attempt);
-      if (saved && attempt.finishedAt !== null && (attempt.status === StepStatus.COMPLETED || attempt.status === StepStatus.FAILED)) {
-        metrics.stepDuration.observe({ type: attempt.stepType }, Math.max(0, attempt.finishedAt - attempt.startedAt) / 1000);
-        if (attempt.stepType === 'llm' && attempt.status === StepStatus.COMPLETED) countTokens(metrics, attempt.output);
-      }
-      return saved;
     },
     async recordDeliveryAttempt(record) {
       const recorded = await store.recordDeliveryAttempt(record);
@@ -69,6 +63,15 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
       return recorded;
     },
   };
+}
+
+/** Step durations (and llm tokens) of the attempts a write finished. */
+function countAttempts(metrics: Metrics, attempts: readonly StepAttempt[]): void {
+  for (const attempt of attempts) {
+    if (attempt.finishedAt === null || (attempt.status !== StepStatus.COMPLETED && attempt.status !== StepStatus.FAILED)) continue;
+    metrics.stepDuration.observe({ type: attempt.stepType }, Math.max(0, attempt.finishedAt - attempt.startedAt) / 1000);
+    if (attempt.stepType === 'llm' && attempt.status === StepStatus.COMPLETED) countTokens(metrics, attempt.output);
+  }
 }
 
 function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult {
@@ -86,6 +89,7 @@ function countCreate(metrics: Metrics, result: CreateRunResult): CreateRunResult
       metrics.limitRejections.inc({ limit: 'child_runs' });
       break;
     case 'replayed':
+    case 'replayed_deleted':
     case 'idempotency_conflict':
       break;
   }

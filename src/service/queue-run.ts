@@ -2,6 +2,7 @@ import { startOfUtcDay, type Clock } from '../core/clock.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { newRunId } from '../core/ids.js';
+import { newRunTraceContext, type TraceParent } from '../core/trace-context.js';
 import type { ChildRunLimits, CreateRunResult, NewRun, Store, Workflow } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
@@ -38,6 +39,11 @@ export interface QueueRunRequest {
   childRunLimits?: ChildRunLimits;
   /** The create's priority, delay / not_before and ttl (SPEC §12), already checked. */
   flowOptions?: FlowOptions;
+  /**
+   * The span the run's trace continues (SPEC §17): a create request's `traceparent`, or the
+   * parent run's span for a child run. Absent or null: the run starts a trace of its own.
+   */
+  traceParent?: TraceParent | null;
 }
 
 /**
@@ -77,7 +83,7 @@ export async function queueRun(deps: QueueRunDeps, request: QueueRunRequest): Pr
 /** The run row a prepared run is inserted as (by `queueRun`, or inside a schedule fire's transaction). */
 export function newRunOf(
   clock: Clock,
-  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger' | 'childRunLimits'>,
+  request: Pick<QueueRunRequest, 'workspaceId' | 'metadata' | 'idempotencyKey' | 'trigger' | 'childRunLimits' | 'traceParent'>,
   prepared: Extract<PreparedRun, { kind: 'prepared' }>,
 ): NewRun {
   const now = clock.now();
@@ -91,6 +97,7 @@ export function newRunOf(
     ...placementOf(request.trigger),
     ...(request.childRunLimits ? { childRunLimits: request.childRunLimits } : {}),
     ...(prepared.flow ? { flow: prepared.flow } : {}),
+    trace: newRunTraceContext(request.traceParent ?? null),
     now,
     dayStart: startOfUtcDay(now),
   };

@@ -1,15 +1,16 @@
 import type { Clock } from '../core/clock.js';
+import type { TraceParent } from '../core/trace-context.js';
 import { AppError } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { isTerminal, RunStatus } from '../core/states.js';
 import type { AbortRunResult } from '../store/run-control-store.js';
-import type { Run, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import { newRunOf } from './queue-run.js';
 import { runFlowOf } from './run-flow.js';
 import { replayPlan } from './replay-plan.js';
-import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH } from './runs-service.js';
+import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, runsWaitingForLimit, type CreateRunOutcome } from './runs-service.js';
 
 export interface ReplayRequest {
   workspaceId: number;
@@ -19,6 +20,8 @@ export interface ReplayRequest {
   inputs?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   idempotencyKey?: string;
+  /** The caller's span from a `traceparent` header (SPEC §17): the replay's spans join its trace. */
+  traceParent?: TraceParent | null;
 }
 
 /** Run control (SPEC §11): abort, replay. Bulk actions are in bulk-runs.ts. */
@@ -46,7 +49,7 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
     }
   }
 
-  async function replayRun(request: ReplayRequest): Promise<{ run: Run; replayed: boolean }> {
+  async function replayRun(request: ReplayRequest): Promise<CreateRunOutcome> {
     const key = request.idempotencyKey;
     if (key !== undefined && (key.trim().length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new AppError('invalid_request', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
@@ -94,6 +97,7 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
       metadata,
       idempotencyKey: key ?? null,
       trigger: { kind: 'replay', sourceRunId: source.id, fromStep },
+      traceParent: request.traceParent ?? null,
     }, { kind: 'prepared', workflow, inputs, ...(flow.flow ? { flow: flow.flow } : {}) });
     const result = await store.createReplayRun({
       ...newRun,
@@ -104,14 +108,16 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
     });
     switch (result.kind) {
       case 'created':
-        return { run: result.run, replayed: false };
+        return { kind: 'run', run: result.run, replayed: false };
       case 'replayed':
-        return { run: result.run, replayed: true };
+        return { kind: 'run', run: result.run, replayed: true };
+      case 'replayed_deleted':
+        return { kind: 'deleted_run', deleted: result.deleted };
       case 'idempotency_conflict':
       case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
       case 'child_run_limit':
-        throw createRunErrorOf(clock, result);
+        throw createRunErrorOf(clock, result, await runsWaitingForLimit(store, source.workspaceId, [result]));
       default:
         return assertNever(result);
     }

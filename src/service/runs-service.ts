@@ -1,12 +1,14 @@
 import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { RunStatus } from '../core/states.js';
-import type { CreateRunResult, Run, Store } from '../store/store.js';
+import type { TraceParent } from '../core/trace-context.js';
+import type { CreateRunResult, DeletedRun, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 import { runUsageOf, type RunUsage } from './run-usage.js';
 import { checkFlowOptions, type FlowOptionFields, type FlowOptions } from './run-flow.js';
+import { createRunWaiting } from './run-waiting.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -21,17 +23,21 @@ export interface CreateRunRequest {
   idempotencyKey: string | undefined;
   /** `priority`, `delay`, `not_before`, `ttl` of the body (SPEC §12); absent: none. */
   flow?: FlowOptionFields;
+  /** The caller's span from a `traceparent` header (SPEC §17); the run's spans join its trace. */
+  traceParent?: TraceParent | null;
 }
 
-export interface CreateRunOutcome {
-  run: Run;
-  /** True when an earlier run with the same idempotency key was returned. */
-  replayed: boolean;
-}
+/** What a create (or a replay) answered: a run, or the record of the deleted run that held the Idempotency-Key. */
+export type CreateRunOutcome =
+  /** `replayed`: true when an earlier run with the same idempotency key was returned. */
+  | { kind: 'run'; run: Run; replayed: boolean }
+  /** The key's run was deleted by retention less than 24 h after its creation (SPEC §17): a replay of its record. */
+  | { kind: 'deleted_run'; deleted: DeletedRun };
 
 /** Creating, reading, listing and canceling runs: the use cases behind the run endpoints. */
 export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
   const { store, clock } = deps;
+  const waiting = createRunWaiting({ store, clock });
 
   /** The checks of the request itself, before any workflow is read; the flow options it asks for. */
   function checkRequest(request: CreateRunRequest): FlowOptions {
@@ -78,12 +84,15 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       metadata: request.metadata ?? null,
       idempotencyKey: key ?? null,
       trigger: { kind: 'api' },
+      traceParent: request.traceParent ?? null,
     });
     switch (result.kind) {
       case 'created':
-        return { run: result.run, replayed: false };
+        return { kind: 'run', run: result.run, replayed: false };
       case 'replayed':
-        return { run: result.run, replayed: true };
+        return { kind: 'run', run: result.run, replayed: true };
+      case 'replayed_deleted':
+        return { kind: 'deleted_run', deleted: result.deleted };
       case 'workflow_not_found':
       case 'workflow_not_published':
       case 'invalid_inputs':
@@ -92,7 +101,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       case 'daily_limit_exceeded':
       case 'concurrent_limit_exceeded':
       case 'child_run_limit':
-        throw createRunErrorOf(clock, result);
+        throw createRunErrorOf(clock, result, await runsWaitingForLimit(store, request.workspaceId, [result]));
       default:
         return assertNever(result);
     }
@@ -129,16 +138,33 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     return runUsageOf(await store.listStepAttempts(runId));
   }
 
-  return { createRun, dryRunCreate, getRun, cancelRun, listRuns, getRunUsage };
+  return {
+    createRun, dryRunCreate, getRun, cancelRun, listRuns, getRunUsage,
+    /** Why the run waits (SPEC §12), null when it does not. */
+    getRunWaiting: waiting.waitingOf,
+    /** The same for a page of runs (list items). */
+    getRunsWaiting: waiting.waitingOfList,
+  };
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
-/** The API error of a root run's create the store refused (an API run, a replay). */
-export function createRunErrorOf(
-  clock: Clock,
-  result: Extract<CreateRunResult, { kind: 'idempotency_conflict' | 'daily_limit_exceeded' | 'concurrent_limit_exceeded' | 'child_run_limit' }>,
-): AppError {
+type RefusedCreate = Extract<CreateRunResult, { kind: 'idempotency_conflict' | 'daily_limit_exceeded' | 'concurrent_limit_exceeded' | 'child_run_limit' }>;
+
+/**
+ * How many of the workspace's active runs wait at a waitpoint, when the concurrent-run limit
+ * refused a create (SPEC §7: the 429 message says so); null for other refusals (not looked up).
+ */
+export async function runsWaitingForLimit(store: Pick<Store, 'countRunsAtOpenWaitpoints'>, workspaceId: number, results: readonly CreateRunResult[]): Promise<number | null> {
+  return results.some((r) => r.kind === 'concurrent_limit_exceeded') ? store.countRunsAtOpenWaitpoints(workspaceId) : null;
+}
+
+/**
+ * The API error of a root run's create the store refused (an API run, a replay, a batch item).
+ * `waitingRuns`: how many active runs wait at a waitpoint (`runsWaitingForLimit`), said in the
+ * concurrent-limit message.
+ */
+export function createRunErrorOf(clock: Clock, result: RefusedCreate, waitingRuns: number | null = null): AppError {
   switch (result.kind) {
     case 'idempotency_conflict':
       return new AppError('idempotency_conflict', `This Idempotency-Key was already used with workflow "${result.run.workflowId}".`);
@@ -151,7 +177,7 @@ export function createRunErrorOf(
     }
     case 'concurrent_limit_exceeded':
       return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once ` +
-        '(runs held by a concurrency key and delayed runs are QUEUED and count too).', {
+        `(runs held by a concurrency key and delayed runs are QUEUED and count too).${waitingMessage(waitingRuns)}`, {
         headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
       });
     case 'child_run_limit':
@@ -160,6 +186,13 @@ export function createRunErrorOf(
     default:
       return assertNever(result);
   }
+}
+
+function waitingMessage(waitingRuns: number | null): string {
+  if (waitingRuns === null) return '';
+  if (waitingRuns === 0) return ' None of the active runs is waiting at a waitpoint.';
+  const runs = waitingRuns === 1 ? '1 of the active runs is' : `${waitingRuns} of the active runs are`;
+  return ` ${runs} waiting at a waitpoint (approval, callback or event); completing or aborting them frees their places.`;
 }
 
 /** The API error of a run that could not be prepared (unknown or unpublished workflow, bad inputs): single, replay and batch creates. */

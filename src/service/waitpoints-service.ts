@@ -5,13 +5,13 @@ import { AppError } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
 import type { WaitpointState, Waitpoints } from '../steps/step-type.js';
 import type { Store, Waitpoint, WaitpointFilter } from '../store/store.js';
+import { EVENT_DEDUP_WINDOW_MS } from '../store/waitpoint-store.js';
 import { waitpointEventData } from '../store/waitpoint-rows.js';
 import { evaluateValue } from '../workflow/expressions.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import type { InputDefinition } from '../workflow/definition.js';
 
 /** `POST /events` ids are remembered this long (SPEC §7). */
-export const EVENT_DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface WaitpointsServiceDeps {
   store: Store;
@@ -105,10 +105,13 @@ export function createWaitpointsService(deps: WaitpointsServiceDeps) {
       return (await store.listRunWaitpoints(workspaceId, runId)).map(view);
     },
 
-    /** `POST /waitpoints/{id}/complete` by a token holder: approvals take a decision and `data` checked against `fields`. */
-    async complete(workspaceId: number, waitpointId: string, body: { decision?: 'approved' | 'rejected'; data?: unknown }, tokenId: string): Promise<WaitpointView> {
+    /**
+     * `POST /waitpoints/{id}/complete` by a token holder (`completed_by` is the token's name), or by
+     * the CLI against the database (a name): approvals take a decision and `data` checked against `fields`.
+     */
+    async complete(workspaceId: number, waitpointId: string, body: { decision?: 'approved' | 'rejected'; data?: unknown }, caller: { tokenId: string } | { name: string }): Promise<WaitpointView> {
       const waitpoint = await getOrNotFound(workspaceId, waitpointId);
-      const by = (await store.getToken(workspaceId, tokenId))?.name ?? 'token';
+      const by = 'name' in caller ? caller.name : (await store.getToken(workspaceId, caller.tokenId))?.name ?? 'token';
       let decision: 'approved' | 'rejected' | 'received' = 'received';
       let data: unknown = body.data ?? null;
       if (waitpoint.kind === 'approval') {

@@ -7,6 +7,7 @@ import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import { WEBHOOK_TEST_EVENT, type WebhookEvent } from '../core/webhook-events.js';
 import { isPrivateAddress } from '../steps/address-guard.js';
+import { sealWebhookSecret } from './webhook-signing-secret.js';
 import type { Store } from '../store/store.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../store/webhook-store.js';
 
@@ -23,7 +24,14 @@ export interface NewWebhookRequest {
  * outcomes are recorded by the store with the status change; a test event or a redeliver
  * only queues a delivery, which the dispatcher of a process with workers sends.
  */
-export function createWebhooksService(deps: { store: Store; clock: Clock; allowPrivate: boolean; onQueued?: () => void }) {
+export function createWebhooksService(deps: {
+  store: Store;
+  clock: Clock;
+  allowPrivate: boolean;
+  /** The §13 key the signing secrets are sealed with (null: kept in clear). */
+  key: Buffer | null;
+  onQueued?: () => void;
+}) {
   const { store, clock } = deps;
 
   /** http(s) only, and through the http step's address guard (names are resolved now). */
@@ -73,7 +81,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; allowP
         secret: `whsec_${randomBytes(24).toString('base64')}`,
         createdAt: clock.now(),
       };
-      await store.createWebhook(endpoint);
+      await store.createWebhook({ ...endpoint, secret: sealWebhookSecret(deps.key, endpoint.workspaceId, endpoint.id, endpoint.secret) });
       return endpoint;
     },
 

@@ -19,6 +19,8 @@ export interface ChatCall {
   backoffMs: number;
   /** One try's time limit; past it the try counts as transient (the next model is tried). */
   timeoutMs: number;
+  /** The HTTP client: global fetch for the configured provider, guardedFetch for a step's own baseUrl. */
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<Response>;
 }
 
 /** What one provider call came to: an answer, a failure worth another model or try, or a final failure. */
@@ -39,7 +41,7 @@ export async function callChatCompletions(call: ChatCall): Promise<ChatResult> {
     const signal = AbortSignal.any([call.signal, timeout]);
     let response: Response;
     try {
-      response = await fetch(call.url, { method: 'POST', headers: call.headers, body: JSON.stringify(call.request), signal });
+      response = await (call.fetch ?? fetch)(call.url, { method: 'POST', headers: call.headers, body: JSON.stringify(call.request), signal });
       if (response.ok && call.stream && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
         const streamed = await readChatStream(response, call.onText);
         return { kind: 'answered', ...streamed };
@@ -69,7 +71,8 @@ export async function callChatCompletions(call: ChatCall): Promise<ChatResult> {
 /**
  * The http step's address guard for a step's own `baseUrl` (SPEC §13): http(s) only, and
  * every address its host resolves to must be public unless SLIPWAY_HTTP_ALLOW_PRIVATE.
- * Checked before each call (fetch has no connect-time hook here; see docs/DECISIONS.md).
+ * Checked before each call for a clear error; the call itself then goes through guardedFetch,
+ * which checks the address it connects to (no DNS-rebinding window).
  */
 export async function checkProviderUrl(raw: string, allowPrivate: boolean): Promise<string | null> {
   let url: URL;

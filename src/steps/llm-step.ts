@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { guardedFetch } from './guarded-fetch.js';
 import { callChatCompletions, checkProviderUrl, type ChatResult } from './llm-call.js';
 import { defineStepType, type StepOutcome } from './step-type.js';
 
@@ -85,6 +86,8 @@ export function createLlmStep(options: LlmStepOptions) {
           maxTries: models.length > 1 ? 1 : (options.maxTries ?? 4),
           backoffMs: options.backoffMs ?? 1000,
           timeoutMs: options.requestTimeoutMs ?? 120_000,
+          // A step's own provider is connected to through the address guard's lookup.
+          ...(input.baseUrl !== undefined && !options.allowPrivate && { fetch: (url, init) => guardedFetch(url, init) }),
         });
         switch (result.kind) {
           case 'answered':

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { migratePostgres } from './postgres/migrate-postgres.js';
 
 /** Tables in foreign-key order; both dialects name every column the same. */
-const TABLES = ['organizations', 'workspaces', 'api_tokens', 'workflows', 'workflow_versions', 'runs', 'step_attempts', 'schedules', 'schedule_fires'] as const;
+const TABLES = ['organizations', 'workspaces', 'api_tokens', 'workflows', 'workflow_versions', 'runs', 'deleted_runs', 'step_attempts', 'schedules', 'schedule_fires'] as const;
 /** Tables whose integer ids come from an identity sequence that must continue after the copy. */
 const IDENTITY_TABLES = ['organizations', 'workspaces'] as const;
 const BATCH_ROWS = 500;

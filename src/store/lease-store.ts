@@ -43,6 +43,13 @@ export interface LeaseStore {
 
   /** Inserts or updates one step attempt of `lease.runId`, only while the claim holds. */
   saveStepAttempt(lease: LeaseRef, attempt: StepAttempt): Promise<boolean>;
+  /**
+   * One transaction, only while the claim holds (else nothing is written and false): STARTING →
+   * RUNNING when `startRunAt` is set and the run is still STARTING (as markRunRunning), then each
+   * attempt in order (as saveStepAttempt). The engine writes a run's start with its first step's
+   * start and a finished step's checkpoint with the next write of the run (issue 10: fewer commits).
+   */
+  saveProgress(lease: LeaseRef, progress: RunProgress): Promise<boolean>;
   listStepAttempts(runId: string): Promise<StepAttempt[]>;
 }
 
@@ -76,4 +83,12 @@ export interface FinishRunInput {
   output: unknown;
   error: RunError | null;
   now: number;
+  /** Written first, in the finish's transaction (saveProgress): the run's last checkpoints. */
+  progress?: RunProgress;
+}
+
+/** What saveProgress writes: a pending start of the run, and step attempts in order. */
+export interface RunProgress {
+  startRunAt: number | null;
+  attempts: readonly StepAttempt[];
 }

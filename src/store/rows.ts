@@ -1,6 +1,7 @@
 import type { RunStatus, StepStatus } from '../core/states.js';
 import { WorkflowStatus } from '../core/states.js';
 import type { ApiToken, Organization, Run, StepAttempt, Workflow, WorkflowVersion, Workspace } from './types.js';
+import type { RunTraceContext } from '../core/trace-context.js';
 
 /**
  * Row shapes as both dialects return them (integers as numbers or text, JSON as text: the
@@ -24,6 +25,7 @@ export function toWorkspace(row: Row): Workspace {
     name: row.name as string,
     dailyRunLimit: num(row.daily_run_limit),
     concurrentRunLimit: num(row.concurrent_run_limit),
+    retention: { completed: num(row.retention_completed_ms), failed: num(row.retention_failed_ms), canceled: num(row.retention_canceled_ms) },
     createdAt: Number(row.created_at),
   };
 }
@@ -106,6 +108,18 @@ export function toRun(row: Row): Run {
     expiresAt: num(row.expires_at),
     concurrencyKey: (row.concurrency_key as string | null) ?? null,
     concurrencyLimit: num(row.concurrency_limit),
+    trace: toRunTrace(row),
+  };
+}
+
+/** The trace columns of a run row (migration 015), or null when the run has none. */
+export function toRunTrace(row: Row): RunTraceContext | null {
+  if (typeof row.trace_id !== 'string' || typeof row.trace_span_id !== 'string') return null;
+  return {
+    traceId: row.trace_id,
+    parentSpanId: (row.trace_parent_span_id as string | null) ?? null,
+    spanId: row.trace_span_id,
+    sampled: row.trace_sampled === true || Number(row.trace_sampled) === 1,
   };
 }
 

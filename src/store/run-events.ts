@@ -61,6 +61,17 @@ export function runStatusEvent(status: RunStatus, now: number, error: RunError |
   return { type: 'run.status', data: { status, at: iso(now), error } };
 }
 
+/** The error an aborted run's still-open attempts are closed with (SPEC §11). */
+export const ABORTED_ATTEMPT_ERROR: RunError = { code: 'ABORTED', message: 'the run was aborted' };
+
+/** `step.failed` for each attempt an abort closed, so the log says how every started step ended. */
+export function abortedAttemptEvents(closed: readonly Record<string, unknown>[], now: number): NewRunEvent[] {
+  return closed.map((row) => ({
+    type: 'step.failed',
+    data: { step_id: String(row.step_id), attempt: Number(row.attempt), at: iso(now), error: ABORTED_ATTEMPT_ERROR, retry_at: null },
+  }));
+}
+
 /** True for the event that ends a stream: a terminal `run.status`. */
 export function isTerminalStatusEvent(event: Pick<RunEvent, 'type' | 'data'>): boolean {
   if (event.type !== 'run.status') return false;

@@ -1,4 +1,5 @@
 import type { ChildRunLimits, CreateRunResult } from './run-store.js';
+import type { DeletedRun } from './retention-store.js';
 import type { Run, Workspace } from './types.js';
 
 /**
@@ -9,6 +10,11 @@ import type { Run, Workspace } from './types.js';
 /** A run already holds the idempotency key: the same workflow replays it, another one conflicts. */
 export function replayOrConflict(existing: Run, workflowId: string): CreateRunResult {
   return existing.workflowId === workflowId ? { kind: 'replayed', run: existing } : { kind: 'idempotency_conflict', run: existing };
+}
+
+/** A deleted run's record holds the key (SPEC §17): the same workflow replays it, another one conflicts. */
+export function replayDeletedOrConflict(deleted: DeletedRun, workflowId: string): CreateRunResult {
+  return deleted.workflowId === workflowId ? { kind: 'replayed_deleted', deleted } : { kind: 'idempotency_conflict', run: { id: deleted.id, workflowId: deleted.workflowId } };
 }
 
 /** Where a child of `parent` goes in its tree: the root's id and the child's depth. */

@@ -1,6 +1,9 @@
+import type { RunTraceContext } from '../core/trace-context.js';
 import type { RunStatus } from '../core/states.js';
+import type { DeletedRun } from './retention-store.js';
 import type { Run, RunTrigger } from './types.js';
 import type { RunFlow } from './flow-rows.js';
+import type { EndedRun } from './run-endings.js';
 
 /** Runs as the API sees them: created with idempotency and limits, read, listed, canceled. */
 export interface RunStore {
@@ -23,6 +26,13 @@ export interface RunStore {
   cancelQueuedRun(workspaceId: number, runId: string, now: number): Promise<CancelRunResult>;
   /** Listens for runs becoming claimable (in-process, or LISTEN/NOTIFY); polling stays the truth. */
   onRunsQueued(listener: () => void): () => void;
+  /**
+   * Listens for runs that writes of this process ended (COMPLETED, FAILED, CANCELED), after
+   * their commit: every path that ends a run reports here (finish, cancel, bulk cancel, abort
+   * with the child runs it aborts, overdue aborts). The finished-runs counter and the run
+   * spans (SPEC §17) are fed from it. Other processes' writes are not reported.
+   */
+  onRunsEnded(listener: (runs: readonly EndedRun[]) => void): () => void;
 }
 
 export interface NewRun {
@@ -40,6 +50,8 @@ export interface NewRun {
    * runs in the root's tree (SPEC §16), checked atomically with the insert. Absent: unbounded.
    */
   childRunLimits?: ChildRunLimits;
+  /** The run's trace context (SPEC §17), stored with the row; absent: none. */
+  trace?: RunTraceContext | null;
   /** The trigger recorded on the row (`{type: "batch"}`); absent: derived (`api`, or `child` with a parent). */
   recordedTrigger?: RunTrigger;
   /** Priority, delay, ttl and the concurrency key (SPEC §12); absent: none. */
@@ -52,7 +64,10 @@ export interface NewRun {
 export type CreateRunResult =
   | { kind: 'created'; run: Run }
   | { kind: 'replayed'; run: Run }
-  | { kind: 'idempotency_conflict'; run: Run }
+  /** The key's run was deleted by retention less than 24 h after it was created: answered from its record (SPEC §17). */
+  | { kind: 'replayed_deleted'; deleted: DeletedRun }
+  /** The key is held by a run (or a deleted run's record) of another workflow. */
+  | { kind: 'idempotency_conflict'; run: Pick<Run, 'id' | 'workflowId'> }
   | { kind: 'daily_limit_exceeded'; limit: number }
   | { kind: 'concurrent_limit_exceeded'; limit: number }
   /** A child run would nest deeper, or its root's tree grow larger, than `childRunLimits` allow. */

@@ -77,6 +77,7 @@ export function outcomeOf(result: CreateRunResult): FireOutcome {
     case 'concurrent_limit_exceeded':
       return FireOutcome.CONCURRENT_RUN_LIMIT_EXCEEDED;
     case 'replayed':
+    case 'replayed_deleted':
     case 'idempotency_conflict':
       throw new Error('a schedule fire has no idempotency key, so it cannot replay a run');
     case 'child_run_limit':

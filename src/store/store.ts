@@ -10,6 +10,10 @@ import type { WaitpointStore } from './waitpoint-store.js';
 import type { SecretStore } from './secret-store.js';
 import type { ReadinessStore } from './readiness-store.js';
 import type { StepLogStore } from './step-log-store.js';
+import type { WorkerStore } from './worker-store.js';
+import type { WaitingStore } from './waiting-store.js';
+import type { RetentionStore } from './retention-store.js';
+import type { LimitCounterStore } from './limit-counter-store.js';
 
 export type * from './types.js';
 export type * from './tenancy-store.js';
@@ -24,6 +28,11 @@ export type * from './run-events.js';
 export type * from './readiness-store.js';
 export type * from './step-log-store.js';
 export type * from './waitpoint-store.js';
+export type * from './worker-store.js';
+export type * from './waiting-store.js';
+export type * from './retention-store.js';
+export type { EndedRun } from './run-endings.js';
+export type * from './limit-counter-store.js';
 
 /**
  * The one seam between Slipway and its database (STYLE principles 1, 2), composed of one
@@ -36,7 +45,8 @@ export type * from './waitpoint-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore {
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore, RetentionStore, LimitCounterStore,
+  WorkerStore, WaitingStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

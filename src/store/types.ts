@@ -1,3 +1,4 @@
+import type { RunTraceContext } from '../core/trace-context.js';
 import type { RunStatus, StepStatus, WorkflowStatus } from '../core/states.js';
 
 /** Domain records as the store keeps them. Times are epoch milliseconds. */
@@ -16,7 +17,16 @@ export interface Workspace {
   dailyRunLimit: number | null;
   /** Runs that may be QUEUED, STARTING or RUNNING at once; null = unlimited. */
   concurrentRunLimit: number | null;
+  /** How long finished runs are kept, per final status (SPEC §17). */
+  retention: RunRetention;
   createdAt: number;
+}
+
+/** Milliseconds a finished run of each final status is kept after it ended; null = forever. */
+export interface RunRetention {
+  completed: number | null;
+  failed: number | null;
+  canceled: number | null;
 }
 
 export interface ApiToken {
@@ -126,6 +136,8 @@ export interface Run {
   concurrencyKey: string | null;
   /** At most this many runs with this key are STARTING/RUNNING at once; null when not limited. */
   concurrencyLimit: number | null;
+  /** The run's place in a trace (SPEC §17), made at creation; null for runs created before traces. */
+  trace?: RunTraceContext | null;
 }
 
 /** What started a run: `{type: "api"}`, `{type: "child", parent_run_id}`, `{type: "schedule", schedule_id, fire_at}`, … */

@@ -5,6 +5,9 @@
  * transaction, so each waitpoint completes once and a crash between the two loses nothing.
  * A run's OPEN waitpoints are closed by `finishRun` in the run's own transaction.
  */
+/** How long a `POST /events` id is remembered for de-duplication (SPEC §7). */
+export const EVENT_DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 export const WaitpointKind = { APPROVAL: 'approval', CALLBACK: 'callback', EVENT: 'event' } as const;
 export type WaitpointKind = (typeof WaitpointKind)[keyof typeof WaitpointKind];
 
@@ -90,6 +93,8 @@ export interface WaitpointStore {
   /** Newest first. */
   listWaitpoints(workspaceId: number, filter: WaitpointFilter, page: { page: number; limit: number }): Promise<{ items: Waitpoint[]; total: number }>;
   listRunWaitpoints(workspaceId: number, runId: string): Promise<Waitpoint[]>;
+  /** How many of the workspace's runs wait at an OPEN waitpoint (for the concurrent-run limit's 429 message). */
+  countRunsAtOpenWaitpoints(workspaceId: number): Promise<number>;
   /** Completes an OPEN waitpoint and makes its run due, in one transaction (with `waitpoint.completed`). */
   completeWaitpoint(completion: WaitpointCompletion): Promise<CompleteWaitpointResult>;
   /** OPEN `event` waitpoints of the workspace waiting for `event`, oldest first. */
@@ -99,6 +104,8 @@ export interface WaitpointStore {
    * (the event is a repeat and matches nothing).
    */
   recordEventId(workspaceId: number, eventId: string, now: number, windowMs: number): Promise<boolean>;
+  /** Deletes up to `limit` event ids recorded before `recordedBefore` (the retention sweeper); how many. */
+  forgetEventIds(recordedBefore: number, limit: number): Promise<number>;
   /** The step's notify request was sent (or failed with `error`). */
   markWaitpointNotified(waitpointId: string, now: number, error: string | null): Promise<void>;
 }

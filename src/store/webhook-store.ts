@@ -80,6 +80,10 @@ export interface WebhookStore {
   createWebhook(endpoint: WebhookEndpoint): Promise<void>;
   listWebhooks(workspaceId: number): Promise<WebhookEndpoint[]>;
   getWebhook(workspaceId: number, webhookId: string): Promise<WebhookEndpoint | null>;
+  /** Every endpoint of the database (`slipway secret reencrypt` re-seals their signing secrets). */
+  listAllWebhooks(): Promise<WebhookEndpoint[]>;
+  /** Replaces an endpoint's stored signing secret; false when unknown. */
+  resealWebhookSecret(webhookId: string, stored: string): Promise<boolean>;
   /** Deletes the endpoint and its deliveries (pending ones are never sent); false when unknown. */
   deleteWebhook(workspaceId: number, webhookId: string): Promise<boolean>;
   /** Records one delivery now (test events; events recorded outside a run write). */

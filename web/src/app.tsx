@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { AppContext, useApp } from './app-context.js';
 import { Link } from './components/link.js';
+import { ApprovalPage, ApprovalsPage } from './pages/approvals-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SchedulePage } from './pages/schedule-page.js';
@@ -8,6 +9,7 @@ import { SchedulesPage } from './pages/schedules-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TokensPage } from './pages/tokens-page.js';
 import { SecretsPage } from './pages/secrets-page.js';
+import { WorkersPage } from './pages/workers-page.js';
 import { WebhooksPage } from './pages/webhooks-page.js';
 import { WorkflowEditorPage } from './pages/lazy-editor-page.js';
 import { WorkflowPage } from './pages/workflow-page.js';
@@ -60,6 +62,8 @@ const NAV = [
   { href: '/workflows', label: 'Workflows' },
   { href: '/runs', label: 'Runs' },
   { href: '/schedules', label: 'Schedules' },
+  { href: '/approvals', label: 'Approvals' },
+  { href: '/workers', label: 'Workers' },
   { href: '/settings/tokens', label: 'API Tokens' },
   { href: '/settings/webhooks', label: 'Webhooks' },
   { href: '/settings/secrets', label: 'Secrets' },
@@ -111,10 +115,13 @@ function Page({ path }: { path: string }) {
   if ((params = match('/workflows/:id/edit', path))) return <WorkflowEditorPage workflowId={params.id!} />;
   if (path === '/runs') return <RunsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage runId={params.id!} />;
+  if (path === '/approvals') return <ApprovalsPage />;
+  if ((params = match('/approvals/:id', path))) return <ApprovalPage waitpointId={params.id!} />;
   if (path === '/settings/tokens') return <TokensPage />;
   if (path === '/settings/webhooks') return <WebhooksPage />;
   if (path === '/settings/secrets') return <SecretsPage />;
   if (path === '/schedules') return <SchedulesPage />;
+  if (path === '/workers') return <WorkersPage />;
   if ((params = match('/schedules/:id', path))) return <SchedulePage scheduleId={params.id!} />;
   if (path === '/' || path === '') return null;
   return (

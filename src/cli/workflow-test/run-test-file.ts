@@ -94,7 +94,7 @@ async function runCase(store: Store, services: Services, prepared: Prepared, tes
     const created = await services.runs.createRun({
       workspaceId: prepared.workspaceId, workflowId: prepared.workflowId, inputs: testCase.inputs ?? {}, metadata: testCase.metadata, idempotencyKey: undefined,
     });
-    runId = created.run.id;
+    runId = created.kind === 'run' ? created.run.id : created.deleted.id;
   } catch (error) {
     if (error instanceof AppError) return [`the run was refused: ${error.message}${formatDetails(error.details)}`];
     throw error;

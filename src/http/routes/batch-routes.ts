@@ -4,7 +4,10 @@ import { CreateRunBatchBody, CreateRunBatchResponse } from '../../api/batch-sche
 import { WorkflowIdParams } from '../../api/schemas.js';
 import { assertNever } from '../../core/assert-never.js';
 import type { BatchItemOutcome, BatchRunsService } from '../../service/batch-runs-service.js';
-import { toCreateRunResponse } from '../presenters.js';
+import { toCreateRunResponse, toDeletedRunResponse } from '../presenters.js';
+import { Type } from '@sinclair/typebox';
+import { TraceparentHeader } from '../../api/trace-schemas.js';
+import { parseTraceparent } from '../../core/trace-context.js';
 import { routeSchema } from '../route-schema.js';
 
 /** A batch's body may be up to 10 MiB (SPEC §15); every other route keeps 1 MiB. */
@@ -27,6 +30,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: { batchRuns: Bat
         'unknown or unpublished workflow, body over 10 MiB) answer as the single create does. Runs record `trigger: {type: "batch"}`.',
       tags: ['runs'],
       params: WorkflowIdParams,
+      headers: Type.Object({ traceparent: TraceparentHeader }),
       body: CreateRunBatchBody,
       response: { 200: CreateRunBatchResponse },
       errors: ['not_found', 'workflow_not_published', 'payload_too_large', 'unsupported_media_type'],
@@ -36,6 +40,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: { batchRuns: Bat
       workspaceId: request.caller.workspaceId,
       workflowId: request.params.workflowId,
       runs: request.body.runs,
+      traceParent: parseTraceparent(request.headers.traceparent),
     });
     return { data: outcomes.map(toBatchItem) };
   });
@@ -47,6 +52,8 @@ function toBatchItem(outcome: BatchItemOutcome) {
       return toCreateRunResponse(outcome.run);
     case 'replayed':
       return { ...toCreateRunResponse(outcome.run), replayed: true as const };
+    case 'replayed_deleted':
+      return { ...toDeletedRunResponse(outcome.deleted), replayed: true as const };
     case 'refused':
       return { error: { error: outcome.error.code, message: outcome.error.message, ...(outcome.error.details ? { details: outcome.error.details } : {}) } };
     default:

@@ -7,7 +7,9 @@ import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/states.js';
 import type { BulkRuns } from '../../service/bulk-runs.js';
 import type { RunControlService } from '../../service/run-control-service.js';
-import { toCreateRunResponse } from '../presenters.js';
+import { toCreateRunOutcomeResponse } from '../presenters.js';
+import { TraceparentHeader } from '../../api/trace-schemas.js';
+import { parseTraceparent } from '../../core/trace-context.js';
 import { routeSchema } from '../route-schema.js';
 
 /** Run control (SPEC §11): replay, abort, bulk. */
@@ -26,6 +28,7 @@ export function registerRunControlRoutes(app: FastifyInstance, deps: { runContro
     params: RunIdParams,
     headers: Type.Object({
       'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+      traceparent: TraceparentHeader,
     }),
     body: ReplayRunBody,
     response: { 202: CreateRunResponse },
@@ -36,7 +39,7 @@ export function registerRunControlRoutes(app: FastifyInstance, deps: { runContro
     ],
   }), async (request, reply) => {
     const body = request.body ?? {};
-    const { run, replayed } = await deps.runControl.replayRun({
+    const created = await deps.runControl.replayRun({
       workspaceId: request.caller.workspaceId,
       runId: request.params.runId,
       ...(body.from_step !== undefined ? { fromStep: body.from_step } : {}),
@@ -44,9 +47,10 @@ export function registerRunControlRoutes(app: FastifyInstance, deps: { runContro
       ...(body.inputs !== undefined ? { inputs: body.inputs } : {}),
       ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       ...(request.headers['idempotency-key'] !== undefined ? { idempotencyKey: request.headers['idempotency-key'] } : {}),
+      traceParent: parseTraceparent(request.headers.traceparent),
     });
-    if (replayed) reply.header('Idempotent-Replayed', 'true');
-    return reply.status(202).send(toCreateRunResponse(run));
+    if (created.kind === 'deleted_run' || created.replayed) reply.header('Idempotent-Replayed', 'true');
+    return reply.status(202).send(toCreateRunOutcomeResponse(created));
   });
 
   api.post('/workflow-runs/:runId/abort', routeSchema({

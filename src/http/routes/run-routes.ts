@@ -20,11 +20,15 @@ import type { RunStatus } from '../../core/states.js';
 import type { RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
 import { boundedForList } from '../list-bounds.js';
-import { toCreateRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
+import { toCreateRunResponse, toDeletedRunResponse, toRunResponse, toRunWithDetails } from '../presenters.js';
+import { TraceparentHeader } from '../../api/trace-schemas.js';
+import { parseTraceparent } from '../../core/trace-context.js';
+import { createRunDetails } from '../run-details.js';
 import { routeSchema } from '../route-schema.js';
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsService; runEvents: RunEventsService }) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const runDetails = createRunDetails(deps.runs);
 
   api.post('/workflows/:workflowId/runs', routeSchema({
     operationId: 'createWorkflowRun',
@@ -40,6 +44,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
     headers: Type.Object({
       'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+      traceparent: TraceparentHeader,
     }),
     body: CreateRunBody,
     response: {
@@ -59,17 +64,21 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       metadata: request.body.metadata,
       idempotencyKey: request.headers['idempotency-key'],
       flow: { priority: request.body.priority, delay: request.body.delay, not_before: request.body.not_before, ttl: request.body.ttl },
+      traceParent: parseTraceparent(request.headers.traceparent),
     };
     if (request.query.dry_run === true) {
       const checked = await deps.runs.dryRunCreate(createRequest);
       return reply.status(200).send({ valid: true as const, ...checked });
     }
-    const { run, replayed } = await deps.runs.createRun(createRequest);
+    const created = await deps.runs.createRun(createRequest);
+    // The key's run was deleted by retention (SPEC §17): its record answers, with no wait.
+    if (created.kind === 'deleted_run') return reply.status(202).header('Idempotent-Replayed', 'true').send(toDeletedRunResponse(created.deleted));
+    const { run, replayed } = created;
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     const wait = request.query.wait;
     if (wait !== undefined) {
       const ended = isTerminal(run.status) ? run : await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000);
-      if (ended && isTerminal(ended.status)) return reply.status(200).send({ ...toRunWithDetails(ended), usage: await deps.runs.getRunUsage(ended.id) });
+      if (ended && isTerminal(ended.status)) return reply.status(200).send(await runDetails(ended));
     }
     return reply.status(202).send(toCreateRunResponse(run));
   });
@@ -94,9 +103,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       limit,
     });
     // Bounded list answers (SPEC §16): big outputs and inputs are left to the run's own GET.
-    const data = items.map((run) => {
+    const waiting = await deps.runs.getRunsWaiting(items);
+    const data = items.map((run, index) => {
       const item = toRunWithDetails(run);
-      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs };
+      return { ...item, output: boundedForList(item.output), inputs: boundedForList(item.inputs) as typeof item.inputs, waiting: waiting[index] ?? null };
     });
     return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
@@ -117,7 +127,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
     const wait = request.query.wait;
     if (wait !== undefined && !isTerminal(run.status)) run = (await deps.runEvents.waitForRunEnd(run.workspaceId, run.id, wait * 1000)) ?? run;
     if (request.query.include !== 'details') return toRunResponse(run);
-    return { ...toRunWithDetails(run), usage: await deps.runs.getRunUsage(run.id) };
+    return runDetails(run);
   });
 
   api.post('/workflow-runs/:runId/cancel', routeSchema({

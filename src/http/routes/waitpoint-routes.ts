@@ -59,7 +59,7 @@ export function registerWaitpointRoutes(app: FastifyInstance, deps: { waitpoints
     body: CompleteWaitpointBody,
     response: { 200: WaitpointSchema },
     errors: ['not_found', 'invalid_inputs', 'waitpoint_not_open', 'unsupported_media_type', 'payload_too_large'],
-  }), async (request) => toWaitpointResponse(await waitpoints.complete(request.caller.workspaceId, request.params.waitpointId, request.body ?? {}, request.caller.tokenId)));
+  }), async (request) => toWaitpointResponse(await waitpoints.complete(request.caller.workspaceId, request.params.waitpointId, request.body ?? {}, { tokenId: request.caller.tokenId })));
 
   api.post('/events', routeSchema({
     operationId: 'sendEvent',

@@ -1,12 +1,15 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunsByKeysIn } from './postgres-retention.js';
+import type { DeletedRun } from '../retention-store.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
+import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
 export const BATCH_CHUNK_SIZE = 1000;
@@ -44,17 +47,15 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
       existing.set(row.idempotency_key as string, toRun(row));
     }
   }
+  const deletedByKey: Map<string, DeletedRun> = await deletedRunsByKeysIn(client, workspaceId, keys.filter((key) => !existing.has(key)), inputs[0]!.now);
   let today = 0;
   if (workspace.dailyRunLimit !== null) {
-    const [counted] = await rows('SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL', [workspaceId, inputs[0]!.dayStart]);
+    const [counted] = await rows(PG_RUNS_TODAY, [workspaceId, inputs[0]!.dayStart]);
     today = Number(counted!.n);
   }
   let active = 0;
   if (workspace.concurrentRunLimit !== null) {
-    const [counted] = await rows(
-      `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-      [workspaceId],
-    );
+    const [counted] = await rows(PG_ACTIVE_RUNS, [workspaceId]);
     active = Number(counted!.n);
   }
 
@@ -66,6 +67,11 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     const earlier = key === null ? undefined : existing.get(key);
     if (earlier) {
       judged.push({ kind: 'decided', result: replayOrConflict(earlier, input.workflowId) });
+      continue;
+    }
+    const deleted = key === null ? undefined : deletedByKey.get(key);
+    if (deleted) {
+      judged.push({ kind: 'decided', result: replayDeletedOrConflict(deleted, input.workflowId) });
       continue;
     }
     const sameKeyIndex = key === null ? undefined : acceptedByKey.get(key);
@@ -89,12 +95,14 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
     const inserted = await rows(
       `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
-         priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json,
+         r.trace_id, r.trace_parent_span_id, r.trace_span_id, r.trace_sampled,
          r.priority, r.not_before, r.queue_at, r.expires_at, r.concurrency_key, r.concurrency_limit
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-           $9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::integer[])
-         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::boolean[],
+           $13::integer[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::integer[])
+         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled,
+           priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [
@@ -106,6 +114,10 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
         toInsert.map((input) => input.idempotencyKey),
         toInsert.map((input) => toJson(input.recordedTrigger)),
         toInsert.map((input) => input.now),
+        toInsert.map((input) => input.trace?.traceId ?? null),
+        toInsert.map((input) => input.trace?.parentSpanId ?? null),
+        toInsert.map((input) => input.trace?.spanId ?? null),
+        toInsert.map((input) => (input.trace ? input.trace.sampled : null)),
         flows.map((flow) => flow.priority),
         flows.map((flow) => flow.notBefore),
         flows.map((flow) => flow.queueAt),

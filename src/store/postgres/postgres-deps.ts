@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Row } from '../rows.js';
+import type { EndedRun } from '../run-endings.js';
 
 /** What the per-topic query modules of the PostgreSQL store receive from it. */
 export interface PostgresDeps {
@@ -14,4 +15,6 @@ export interface PostgresDeps {
    * process's readers and NOTIFYs the other processes (coalesced, outside the transaction).
    */
   announceRunEvents(runId: string): void;
+  /** After the COMMIT of a write that ended runs: reports them to `onRunsEnded` listeners (this process only). */
+  announceRunsEnded(runs: readonly EndedRun[]): void;
 }

@@ -1,13 +1,16 @@
 import { type Row, toJson, toRun, toStepAttempt } from '../rows.js';
-import type { LeaseRef, LeaseStore } from '../lease-store.js';
+import type { LeaseRef, LeaseStore, RunProgress } from '../lease-store.js';
+import type pg from 'pg';
+import type { StepAttempt } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
-import { afterRunFailedPg } from './postgres-run-control.js';
+import { afterRunFailedPg, appendRunEndEventsPg } from './postgres-run-control.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
@@ -16,6 +19,67 @@ const HELD = `id = $1 AND lease_owner = $2 AND claim_token = $3 AND status IN ${
 
 /** The first three parameters of every guarded write. */
 const claimOf = (lease: LeaseRef): unknown[] => [lease.runId, lease.workerId, lease.claimToken];
+
+/** Writes one attempt under the claim (the row locked for the transaction) and its events; false when the claim is gone. */
+async function saveAttemptIn(client: pg.PoolClient, lease: LeaseRef, a: StepAttempt): Promise<boolean> {
+  // The row lock keeps the claim check true until the write commits: a takeover's claim
+  // skips the locked row instead of slipping in between. NO KEY UPDATE, not SHARE: the
+  // events' counter is bumped on the same row in this transaction (two SHARE holders
+  // upgrading at once would deadlock).
+  const rows = (await client.query(
+    `WITH held AS (SELECT id FROM runs WHERE ${HELD} FOR NO KEY UPDATE)
+     INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
+     SELECT held.id, $4::text, $5::integer, $6::text, $7::text, $8::json, $9::json, $10::json, $11::bigint, $12::bigint, $13::bigint FROM held
+     ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
+       status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+       finished_at = excluded.finished_at, wake_at = excluded.wake_at
+     RETURNING 1`,
+    [...claimOf(lease), a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
+  )).rows;
+  if (rows.length !== 1) return false;
+  const at = stepEventTime(a);
+  await appendRunEventsPg(client, a.runId, stepAttemptEvents(a, at), at);
+  return true;
+}
+
+/**
+ * saveProgress inside the caller's transaction: the claim checked (and the row locked) by the
+ * first statement, which also moves a STARTING run to RUNNING when asked; then the attempts.
+ * Throws `ProgressRefused` when the claim is gone after something was written (the caller's
+ * transaction must roll back); returns false when nothing was written.
+ */
+export async function applyProgressIn(client: pg.PoolClient, lease: LeaseRef, progress: RunProgress): Promise<boolean> {
+  if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return false;
+  const now = progress.startRunAt;
+  if (now !== null) {
+    const [held] = (await client.query(
+      `WITH held AS (SELECT id, status FROM runs WHERE ${HELD} FOR NO KEY UPDATE),
+       started AS (UPDATE runs r SET status = 'RUNNING', updated_at = $4, event_seq = r.event_seq + 1
+         FROM held WHERE r.id = held.id AND held.status = 'STARTING' RETURNING r.event_seq)
+       SELECT held.status, (SELECT event_seq FROM started) AS bumped FROM held`,
+      [...claimOf(lease), now],
+    )).rows as Row[];
+    if (!held) return false;
+    if (held.bumped !== null) await appendRunEventsPg(client, lease.runId, [runStatusEvent(RunStatus.RUNNING, now)], now, { bumpedTo: Number(held.bumped) });
+  }
+  for (const [index, attempt] of progress.attempts.entries()) {
+    // The row is locked from the first statement on, so only the first can find the claim gone.
+    if (!(await saveAttemptIn(client, lease, attempt))) {
+      if (index === 0 && now === null) return false;
+      throw new ProgressRefused();
+    }
+  }
+  return true;
+}
+
+/** The claim was found gone halfway through a progress write: roll its transaction back. */
+export class ProgressRefused extends Error {}
+
+/** A rolled-back progress write is a refused write, as a lost claim is everywhere else. */
+const refusedAsFalse = (error: unknown): false => {
+  if (error instanceof ProgressRefused) return false;
+  throw error;
+};
 
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), PostgreSQL dialect. */
 export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
@@ -129,48 +193,44 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     async finishRun(input) {
       const { runId } = input.lease;
       // The terminal status, its event and the webhook deliveries it owes commit together (the outbox).
-      const finished = await transaction(async (client) => {
+      const finished = await transaction(async (client): Promise<false | RunChanges> => {
+        // The run's last checkpoints first, in this transaction (one commit for both).
+        if (input.progress && !(await applyProgressIn(client, input.lease, input.progress))) return false;
         const [row] = (await client.query(
           `WITH done AS (UPDATE runs SET status = $4, output = $5, error = $6, updated_at = $7, completed_at = $7,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
-             WHERE ${HELD} RETURNING id, workspace_id, workflow_id, event_seq),
+             WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
            ${runDeliveriesCte('$8', '$7')}
-           SELECT id, event_seq FROM done`,
+           SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
           [...claimOf(input.lease), input.status, toJson(input.output), toJson(input.error), input.now, runWebhookEvent(input.status)],
         )).rows as Row[];
-        if (!row) return false;
+        if (!row) {
+          if (input.progress) throw new ProgressRefused();
+          return false;
+        }
+        const changes = new RunChanges();
+        changes.end(row);
         await closeRunWaitpointsPg(client, runId, input.error?.code, input.now);
-        await appendRunEventsPg(client, runId, [runStatusEvent(input.status, input.now, input.error)], input.now, { bumpedTo: Number(row.event_seq) });
+        await appendRunEndEventsPg(client, runId, runStatusEvent(input.status, input.now, input.error), Number(row.event_seq), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.error?.code ?? '', input.now) : new Set<string>();
-      });
-      if (finished !== false) for (const id of [runId, ...finished]) deps.announceRunEvents(id);
-      return finished !== false;
+        return input.status === RunStatus.FAILED ? afterRunFailedPg(client, runId, input.now, changes) : changes;
+      }).catch(refusedAsFalse);
+      if (finished === false) return false;
+      for (const id of finished.touched) deps.announceRunEvents(id);
+      deps.announceRunsEnded(finished.ended);
+      return true;
     },
 
     async saveStepAttempt(lease, a) {
       if (a.runId !== lease.runId) return false;
-      // The row lock keeps the claim check true until the write commits: a takeover's claim
-      // skips the locked row instead of slipping in between. NO KEY UPDATE, not SHARE: the
-      // events' counter is bumped on the same row in this transaction (two SHARE holders
-      // upgrading at once would deadlock).
-      const saved = await transaction(async (client) => {
-        const rows = (await client.query(
-        `WITH held AS (SELECT id FROM runs WHERE ${HELD} FOR NO KEY UPDATE)
-         INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
-         SELECT held.id, $4::text, $5::integer, $6::text, $7::text, $8::json, $9::json, $10::json, $11::bigint, $12::bigint, $13::bigint FROM held
-         ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
-           status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
-           finished_at = excluded.finished_at, wake_at = excluded.wake_at
-         RETURNING 1`,
-        [...claimOf(lease), a.stepId, a.attempt, a.stepType, a.status, toJson(a.input), toJson(a.output), toJson(a.error), a.startedAt, a.finishedAt, a.wakeAt],
-        )).rows;
-        if (rows.length !== 1) return false;
-        const at = stepEventTime(a);
-        await appendRunEventsPg(client, a.runId, stepAttemptEvents(a, at), at);
-        return true;
-      });
+      const saved = await transaction((client) => saveAttemptIn(client, lease, a));
       if (saved) deps.announceRunEvents(a.runId);
+      return saved;
+    },
+
+    async saveProgress(lease, progress) {
+      const saved = await transaction((client) => applyProgressIn(client, lease, progress)).catch(refusedAsFalse);
+      if (saved) deps.announceRunEvents(lease.runId);
       return saved;
     },
 

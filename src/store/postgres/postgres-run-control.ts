@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { RunErrorCode, RunStatus } from '../../core/states.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import type { AbortRunResult, RunControlStore, RunSelection } from '../run-control-store.js';
-import { runStatusEvent } from '../run-events.js';
+import { ABORTED_ATTEMPT_ERROR, abortedAttemptEvents, type NewRunEvent, runStatusEvent } from '../run-events.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import { type Row, toJson, toRun } from '../rows.js';
 import type { PostgresDeps } from './postgres-deps.js';
@@ -11,7 +12,7 @@ import { runDeliveriesCte } from './postgres-webhooks.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 
-type Touched = Set<string>;
+type Touched = RunChanges;
 const ACTIVE_OR_QUEUED = `('QUEUED', 'STARTING', 'RUNNING')`;
 const abortedError = (by: string) => ({ code: RunErrorCode.ABORTED, message: `aborted by ${by}` });
 const rowsOf = async (client: pg.PoolClient, sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
@@ -22,32 +23,51 @@ async function endAbortedPg(client: pg.PoolClient, runId: string, by: string, no
   const [done] = await rowsOf(client,
     `WITH done AS (UPDATE runs SET status = 'FAILED', output = NULL, error = $1, updated_at = $2, completed_at = $2,
        lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + 1
-       WHERE id = $3 AND status IN ('STARTING', 'RUNNING') RETURNING id, workspace_id, workflow_id, event_seq),
+       WHERE id = $3 AND status IN ('STARTING', 'RUNNING') RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
      ${runDeliveriesCte('$4', '$2')}
-     SELECT id, event_seq FROM done`,
+     SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
     [toJson(error), now, runId, runWebhookEvent(RunStatus.FAILED)]);
   if (!done) return false;
   await closeRunWaitpointsPg(client, runId, RunErrorCode.ABORTED, now);
-  await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now, { bumpedTo: Number(done.event_seq) });
-  touched.add(runId);
-  await afterRunFailedPg(client, runId, RunErrorCode.ABORTED, now, touched);
+  await appendRunEndEventsPg(client, runId, runStatusEvent(RunStatus.FAILED, now, error), Number(done.event_seq), RunErrorCode.ABORTED, now);
+  touched.end(done);
+  await afterRunFailedPg(client, runId, now, touched);
   return true;
 }
 
 /**
  * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
- * active child runs are aborted; an aborted run's attempts still open are closed FAILED/ABORTED.
+ * active child runs are aborted (its own open attempts are closed with its end events).
  */
-export async function afterRunFailedPg(client: pg.PoolClient, runId: string, code: string, now: number, touched: Touched = new Set()): Promise<Touched> {
-  if (code === RunErrorCode.ABORTED) {
-    await client.query(
-      `UPDATE step_attempts SET status = 'FAILED', error = $1, finished_at = $2, wake_at = NULL WHERE run_id = $3 AND status IN ('RUNNING', 'WAITING')`,
-      [toJson({ code: RunErrorCode.ABORTED, message: 'the run was aborted' }), now, runId]);
-  }
+export async function afterRunFailedPg(client: pg.PoolClient, runId: string, now: number, touched: Touched = new RunChanges()): Promise<Touched> {
   for (const child of await rowsOf(client, `SELECT id FROM runs WHERE parent_run_id = $1 AND status IN ${ACTIVE_OR_QUEUED}`, [runId])) {
     await abortOnePg(client, String(child.id), `parent run ${runId}`, now, touched);
   }
   return touched;
+}
+
+/**
+ * Appends a finished run's terminal `run.status` (its seq reserved by the finishing UPDATE as
+ * `reservedSeq`), preceded, for an aborted run, by a `step.failed` for each attempt the abort
+ * cut short (closed here): a stream closes at the terminal status, so they come first.
+ */
+export async function appendRunEndEventsPg(client: pg.PoolClient, runId: string, status: NewRunEvent, reservedSeq: number, code: string | undefined, now: number): Promise<void> {
+  const cutShort = code === RunErrorCode.ABORTED ? await closeOpenAttemptsPg(client, runId, now) : [];
+  let lastSeq = reservedSeq;
+  if (cutShort.length > 0) {
+    const [bumped] = await rowsOf(client, 'UPDATE runs SET event_seq = event_seq + $1 WHERE id = $2 RETURNING event_seq', [cutShort.length, runId]);
+    lastSeq = Number(bumped!.event_seq);
+  }
+  await appendRunEventsPg(client, runId, [...cutShort, status], now, { bumpedTo: lastSeq });
+}
+
+/** Closes an aborted run's attempts still RUNNING or WAITING as FAILED/ABORTED; their events. */
+async function closeOpenAttemptsPg(client: pg.PoolClient, runId: string, now: number): Promise<NewRunEvent[]> {
+  const closed = await rowsOf(client,
+    `UPDATE step_attempts SET status = 'FAILED', error = $1, finished_at = $2, wake_at = NULL
+     WHERE run_id = $3 AND status IN ('RUNNING', 'WAITING') RETURNING step_id, attempt`,
+    [toJson(ABORTED_ATTEMPT_ERROR), now, runId]);
+  return abortedAttemptEvents(closed, now);
 }
 
 async function abortOnePg(client: pg.PoolClient, runId: string, by: string, now: number, touched: Touched): Promise<AbortRunResult['kind'] | 'gone'> {
@@ -57,13 +77,13 @@ async function abortOnePg(client: pg.PoolClient, runId: string, by: string, now:
   if (locked.status === RunStatus.QUEUED) {
     const [canceled] = await rowsOf(client,
       `WITH done AS (UPDATE runs SET status = 'CANCELED', cancel_reason = 'aborted', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
-         WHERE id = $2 AND status = 'QUEUED' RETURNING id, workspace_id, workflow_id, event_seq),
+         WHERE id = $2 AND status = 'QUEUED' RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
        ${runDeliveriesCte('$3', '$1')}
-       SELECT id, event_seq FROM done`,
+       SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
       [now, runId, 'run.canceled']);
     if (!canceled) return 'gone';
     await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.CANCELED, now)], now, { bumpedTo: Number(canceled.event_seq) });
-    touched.add(runId);
+    touched.end(canceled);
     return 'canceled';
   }
   if (locked.status !== RunStatus.STARTING && locked.status !== RunStatus.RUNNING) return 'gone';
@@ -83,11 +103,14 @@ export function createPostgresRunControl(
   deps: PostgresDeps & { createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult> },
 ): RunControlStore {
   const { query, one, transaction } = deps;
-  const announce = (touched: Touched) => { for (const id of touched) deps.announceRunEvents(id); };
+  const announce = (changes: Touched) => {
+    for (const id of changes.touched) deps.announceRunEvents(id);
+    deps.announceRunsEnded(changes.ended);
+  };
 
   return {
     async abortRun(input) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const kind = await transaction(async (client) => {
         const [found] = await rowsOf(client, 'SELECT workspace_id FROM runs WHERE id = $1', [input.runId]);
         if (!found || Number(found.workspace_id) !== input.workspaceId) return 'not_found' as const;
@@ -105,7 +128,7 @@ export function createPostgresRunControl(
     },
 
     async endOverdueAborts(now, graceMs) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const ended = await transaction(async (client) => {
         const overdue = await rowsOf(client,
           `SELECT id, abort_requested_by FROM runs WHERE abort_requested_at <= $1 AND status IN ('STARTING', 'RUNNING')
@@ -150,19 +173,19 @@ export function createPostgresRunControl(
     },
 
     async cancelQueuedRuns(workspaceId, runIds, now) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const canceled = await transaction(async (client) => {
         const ids: string[] = [];
         for (const runId of runIds) {
           const [row] = await rowsOf(client,
             `WITH done AS (UPDATE runs SET status = 'CANCELED', updated_at = $1, completed_at = $1, event_seq = event_seq + 1
-               WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING id, workspace_id, workflow_id, event_seq),
+               WHERE id = $2 AND workspace_id = $3 AND status = 'QUEUED' RETURNING ${ENDED_RUN_COLUMNS}, event_seq),
              ${runDeliveriesCte('$4', '$1')}
-             SELECT id, event_seq FROM done`,
+             SELECT ${ENDED_RUN_COLUMNS}, event_seq FROM done`,
             [now, runId, workspaceId, 'run.canceled']);
           if (!row) continue;
           await appendRunEventsPg(client, runId, [runStatusEvent(RunStatus.CANCELED, now)], now, { bumpedTo: Number(row.event_seq) });
-          touched.add(runId);
+          touched.end(row);
           ids.push(runId);
         }
         return ids;

@@ -1,17 +1,42 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
+import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
+import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
+
+/** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
+const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
+         SELECT id, 1, 'run.status', NULL, $16::json, created_at FROM ins)`;
+const queuedEventData = (now: number): string => JSON.stringify(runStatusEvent(RunStatus.QUEUED, now).data);
+
+/** $1–$11 of both inserts: the run's own fields. */
+const runParams = (input: NewRun): unknown[] => [
+  input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.now, toJson(input.recordedTrigger),
+  input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? input.trace.sampled : null,
+];
+
+/** A root run without key in a workspace without limits, and its QUEUED event; no row when the workspace has limits. */
+const PLAIN_CREATE = `WITH ins AS (
+    INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, created_at, updated_at, event_seq, run_trigger,
+      trace_id, trace_parent_span_id, trace_span_id, trace_sampled, queue_at)
+    SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean, $6::bigint
+    FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL
+    RETURNING *),
+  ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)
+  SELECT * FROM ins`;
 
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
 class KeyTaken extends Error {}
@@ -20,7 +45,7 @@ class KeyTaken extends Error {}
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
  * `createRunIn` is createRun inside another topic's transaction (a schedule fire).
  */
-export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued'> & {
+export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQueued' | 'onRunsEnded'> & {
   createRunIn: (client: pg.PoolClient, input: NewRun) => Promise<CreateRunResult>;
 } {
   const { query, one, transaction } = deps;
@@ -48,6 +73,9 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     })();
   }
 
+  /** Workspaces a plain create found limited: their creates go straight to the full transaction. */
+  const limitedWorkspaces = new Set<number>();
+
   async function getRunById(runId: string): Promise<Run | null> {
     const row = await one('SELECT * FROM runs WHERE id = $1', [runId]);
     return row ? toRun(row) : null;
@@ -58,8 +86,9 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
     const existingByKey = async (): Promise<CreateRunResult | null> => {
       const [existing] = await rows('SELECT * FROM runs WHERE workspace_id = $1 AND idempotency_key = $2', [input.workspaceId, input.idempotencyKey]);
-      if (!existing) return null;
-      return replayOrConflict(toRun(existing), input.workflowId);
+      if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+      const deleted = (await deletedRunsByKeysIn(client, input.workspaceId, [input.idempotencyKey!], input.now)).get(input.idempotencyKey!);
+      return deleted ? replayDeletedOrConflict(deleted, input.workflowId) : null;
     };
 
     // Limits hold across processes because every limited createRun of a workspace first
@@ -75,20 +104,11 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       const replay = await existingByKey();
       if (replay) return replay;
     }
-    if (limited?.dailyRunLimit != null) {
-      const [today] = await rows(
-        'SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND created_at >= $2 AND parent_run_id IS NULL',
-        [input.workspaceId, input.dayStart],
-      );
-      const exceeded = dailyLimitExceeded(limited, Number(today!.n));
-      if (exceeded) return exceeded;
-    }
-    if (limited?.concurrentRunLimit != null) {
-      const [active] = await rows(
-        `SELECT count(*) AS n FROM runs WHERE workspace_id = $1 AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-        [input.workspaceId],
-      );
-      const exceeded = concurrentLimitExceeded(limited, Number(active!.n));
+    if (limited) {
+      // Both counters in one statement, read after the lock (a statement that waited for the
+      // lock would read them from its snapshot taken before the wait).
+      const [counted] = await rows(PG_LIMIT_COUNTS, [input.workspaceId, input.dayStart]);
+      const exceeded = dailyLimitExceeded(limited, Number(counted!.today)) ?? concurrentLimitExceeded(limited, Number(counted!.active));
       if (exceeded) return exceeded;
     }
     let placement: { rootRunId: string | null; depth: number } = { rootRunId: null, depth: 0 };
@@ -107,18 +127,19 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     // it and then do nothing; the run it created is then replayed.
     const flow = flowColumnsOf(input.flow, input.now);
     const [inserted] = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
-         priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
-       VALUES ($1, $2, $3, 'QUEUED', $4, $5, $6, $7, $8, $9, $10, $10, 1, $11, $12, $13, $14, $15, $16, $17)
-       ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.parentRunId,
-        placement.rootRunId, placement.depth, input.now, toJson(input.recordedTrigger),
+      `WITH ins AS (
+         INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+           trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+         VALUES ($1, $2, $3, 'QUEUED', $4, $5, $12, $13, $14, $15, $6, $6, 1, $7, $8, $9, $10, $11, $17, $18, $19, $20, $21, $22)
+         ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING *),
+       ${QUEUED_EVENT_CTE}
+       SELECT * FROM ins`,
+      [...runParams(input), input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, queuedEventData(input.now),
         flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit],
     );
     if (!inserted) return (await existingByKey())!;
     await noteQueuedKeysPg(client, [{ workspaceId: input.workspaceId, workflowId: input.workflowId, flow }]);
-    await appendRunEventsPg(client, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now, { bumpedTo: 1 });
     return { kind: 'created', run: toRun(inserted) };
   }
 
@@ -142,11 +163,22 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     return outcome ? outcome.results : transaction(oneByOne);
   }
 
+  const limitedCreates = createWorkspaceCreateGroups({ createOne: (input) => transaction((client) => createRunIn(client, input)), createChunk });
+
   return {
     createRunIn,
 
     async createRun(input) {
-      const result = await transaction((client) => createRunIn(client, input));
+      // A root run without a key in a workspace without limits (the common create): one
+      // statement, one round trip, its own commit. Anything else, or a workspace found limited
+      // (remembered: limits are checked in SQL either way), takes the full transaction.
+      const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && input.flow === undefined && !limitedWorkspaces.has(input.workspaceId);
+      const [fast] = plain ? await query(PLAIN_CREATE, [...runParams(input), queuedEventData(input.now)]) : [];
+      if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
+      const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
+      const result = fast ? { kind: 'created' as const, run: toRun(fast) }
+        : grouped ? await limitedCreates.submit(input)
+        : await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') {
         notifyCreated();
         deps.notifyQueued();
@@ -213,6 +245,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       });
       if (row) {
         deps.announceRunEvents(runId);
+        deps.announceRunsEnded([toEndedRun(row)]);
         return { kind: 'canceled', run: toRun(row) };
       }
       const found = await getRunById(runId);

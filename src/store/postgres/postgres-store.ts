@@ -13,13 +13,18 @@ import { createPostgresSchedules } from './postgres-schedules.js';
 import { createPostgresTenancy } from './postgres-tenancy.js';
 import { createPostgresWorkflows } from './postgres-workflows.js';
 import { createRunEventAnnouncer } from '../run-event-announcer.js';
+import { createRunEndAnnouncer } from '../run-endings.js';
 import { createPostgresEvents, RUN_EVENTS_CHANNEL } from './postgres-events.js';
 import { RUNS_QUEUED_CHANNEL, startQueuedListener } from './queued-listener.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresWaitpoints } from './postgres-waitpoints.js';
 import { createPostgresSecrets } from './postgres-secrets.js';
 import { createPostgresReadiness } from './postgres-readiness.js';
+import { createPostgresRetention } from './postgres-retention.js';
 import { createPostgresStepLogs } from './postgres-step-logs.js';
+import { createPostgresWorkers } from './postgres-workers.js';
+import { createPostgresWaiting } from './postgres-waiting.js';
+import { createPostgresLimitCounters } from './postgres-limit-counters.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db` */
@@ -107,6 +112,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   const announcer = createRunEventAnnouncer();
+  const endings = createRunEndAnnouncer();
   /** One LISTEN connection for both channels, started by the first listener of either kind. */
   function ensureListening() {
     if (listener || closed) return;
@@ -118,7 +124,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     });
   }
   const { announceRunEvents, ...events } = createPostgresEvents({ query, transaction, announcer, ensureListening });
-  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents };
+  const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents,
+    announceRunsEnded: (runs) => endings.announce(runs) };
 
   const { createRunIn, ...runs } = createPostgresRuns(deps);
 
@@ -136,6 +143,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       closed = true;
       queued.removeAllListeners();
       announcer.clear();
+      endings.clear();
       await listener?.stop();
       await pool.end();
     },
@@ -152,11 +160,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),
+    ...createPostgresWorkers(deps),
+    ...createPostgresWaiting(deps),
+    ...createPostgresLimitCounters(deps),
+    ...createPostgresRetention(deps),
 
     onRunsQueued(listen) {
       queued.on('queued', listen);
       ensureListening();
       return () => queued.off('queued', listen);
+    },
+
+    onRunsEnded(listener) {
+      return endings.on(listener);
     },
   };
 }

@@ -80,6 +80,10 @@ export function createPostgresWaitpoints(deps: PostgresDeps): WaitpointStore {
       return (await query('SELECT * FROM waitpoints WHERE run_id = $1 AND workspace_id = $2 ORDER BY created_at, id', [runId, workspaceId])).map(toWaitpoint);
     },
 
+    async countRunsAtOpenWaitpoints(workspaceId) {
+      return Number((await one("SELECT count(DISTINCT run_id) AS n FROM waitpoints WHERE workspace_id = $1 AND status = 'OPEN'", [workspaceId]))!.n);
+    },
+
     async completeWaitpoint(c) {
       const result = await transaction(async (client) => {
         const [row] = (await client.query(
@@ -121,6 +125,15 @@ export function createPostgresWaitpoints(deps: PostgresDeps): WaitpointStore {
         [workspaceId, eventId, now, now - windowMs],
       );
       return row !== undefined;
+    },
+
+    async forgetEventIds(recordedBefore, limit) {
+      const rows = await query(
+        `DELETE FROM waitpoint_event_ids WHERE ctid IN (SELECT ctid FROM waitpoint_event_ids WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING 1`,
+        [recordedBefore, limit],
+      );
+      return rows.length;
     },
 
     async markWaitpointNotified(waitpointId, now, error) {

@@ -19,6 +19,14 @@ export function createPostgresWebhooks(deps: PostgresDeps): WebhookStore {
       return (await query('SELECT * FROM webhook_endpoints WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC', [workspaceId])).map(toEndpoint);
     },
 
+    async listAllWebhooks() {
+      return (await query('SELECT * FROM webhook_endpoints ORDER BY workspace_id, id')).map(toEndpoint);
+    },
+
+    async resealWebhookSecret(webhookId, stored) {
+      return (await query('UPDATE webhook_endpoints SET secret = $1 WHERE id = $2 RETURNING 1', [stored, webhookId])).length === 1;
+    },
+
     async getWebhook(workspaceId, webhookId) {
       const row = await one('SELECT * FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2', [webhookId, workspaceId]);
       return row ? toEndpoint(row) : null;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Row } from '../rows.js';
 import type { GroupCommit } from './group-commit.js';
+import type { EndedRun } from '../run-endings.js';
 
 /** What the per-topic query modules of the SQLite store receive from it. */
 export interface SqliteDeps {
@@ -15,4 +16,6 @@ export interface SqliteDeps {
   notifyQueued(): void;
   /** After the commit of a write that appended run events (appendRunEventsSqlite): wakes this process's readers. */
   announceRunEvents(runId: string): void;
+  /** After the commit of a write that ended runs: reports them to `onRunsEnded` listeners (this process only). */
+  announceRunsEnded(runs: readonly EndedRun[]): void;
 }

@@ -1,15 +1,16 @@
 import { newUuid } from '../../core/ids.js';
 import { toJson, toRun, toStepAttempt } from '../rows.js';
-import type { ClaimRunsInput, LeaseStore } from '../lease-store.js';
+import type { ClaimRunsInput, LeaseRef, LeaseStore, RunProgress } from '../lease-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
-import { afterRunFailedSync } from './sqlite-run-control.js';
+import { afterRunFailedSync, appendRunEndEventsSync } from './sqlite-run-control.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
@@ -55,6 +56,41 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     }
     return claimed;
   });
+
+  /**
+   * The pending start and the attempts, inside the caller's transaction (one savepoint of the
+   * group commit): the claim is checked once first; SQLite has one writer, so it holds to the end.
+   */
+  function applyProgressSync(lease: LeaseRef, progress: RunProgress): boolean {
+    if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return false;
+    const held = one(`SELECT status FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
+    if (!held) return false;
+    const now = progress.startRunAt;
+    if (now !== null && held.status === RunStatus.STARTING) {
+      run(`UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ?`, now, lease.runId);
+      appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(RunStatus.RUNNING, now)], now);
+    }
+    for (const attempt of progress.attempts) {
+      run(
+        `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
+           status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+           finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
+        attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
+        toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
+      );
+      const at = stepEventTime(attempt);
+      appendRunEventsSqlite(deps, attempt.runId, stepAttemptEvents(attempt, at), at);
+    }
+    return true;
+  }
+
+  async function saveProgress(lease: LeaseRef, progress: RunProgress): Promise<boolean> {
+    const saved = await writes.submit(() => applyProgressSync(lease, progress));
+    if (saved) deps.announceRunEvents(lease.runId);
+    return saved;
+  }
 
   return {
     async claimRuns(input) {
@@ -115,45 +151,34 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       // The terminal status and the webhook deliveries it owes commit together (the outbox).
       const { lease } = input;
       const finished = await writes.submit(() => {
+        // The run's last checkpoints first; a refusal rolls nothing back because nothing was written.
+        if (input.progress && !applyProgressSync(lease, input.progress)) return false;
         const done = one(
           `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-           WHERE ${HELD} RETURNING id, workspace_id, workflow_id`,
+           WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}`,
           input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
         );
         if (!done) return false;
+        const changes = new RunChanges();
+        changes.end(done);
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
-        appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(input.status, input.now, input.error)], input.now);
+        appendRunEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
-        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.error?.code ?? '', input.now) : new Set<string>();
+        return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.now, changes) : changes;
       });
-      if (finished !== false) for (const runId of [lease.runId, ...finished]) deps.announceRunEvents(runId);
-      return finished !== false;
+      if (finished === false) return false;
+      for (const runId of finished.touched) deps.announceRunEvents(runId);
+      deps.announceRunsEnded(finished.ended);
+      return true;
     },
 
     async saveStepAttempt(lease, attempt) {
-      // One statement guarded by the claim check before it, and the attempt's events; atomic in the batch's savepoint.
-      const saved = await writes.submit(() => {
-        if (attempt.runId !== lease.runId) return false;
-        const held = one(`SELECT 1 FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
-        if (!held) return false;
-        run(
-          `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
-             status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
-             finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
-          attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
-          toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
-        );
-        const at = stepEventTime(attempt);
-        appendRunEventsSqlite(deps, attempt.runId, stepAttemptEvents(attempt, at), at);
-        return true;
-      });
-      if (saved) deps.announceRunEvents(attempt.runId);
-      return saved;
+      return saveProgress(lease, { startRunAt: null, attempts: [attempt] });
     },
+
+    saveProgress,
 
     async listStepAttempts(runId) {
       return all('SELECT * FROM step_attempts WHERE run_id = ? ORDER BY started_at, step_id, attempt', runId).map(toStepAttempt);

@@ -1,7 +1,8 @@
 import { RunErrorCode, RunStatus } from '../../core/states.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import type { AbortRunResult, NewReplayRun, RunControlStore, RunSelection } from '../run-control-store.js';
-import { runStatusEvent } from '../run-events.js';
+import { ABORTED_ATTEMPT_ERROR, abortedAttemptEvents, type NewRunEvent, runStatusEvent } from '../run-events.js';
+import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import { toJson, toRun } from '../rows.js';
 import { runRef } from '../webhook-rows.js';
@@ -11,7 +12,7 @@ import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 type Deps = Pick<SqliteDeps, 'one' | 'all' | 'run'>;
-type Touched = Set<string>;
+type Touched = RunChanges;
 
 const abortedError = (by: string) => ({ code: RunErrorCode.ABORTED, message: `aborted by ${by}` });
 
@@ -21,29 +22,43 @@ function endAbortedSync(deps: Deps, runId: string, by: string, now: number, touc
   const done = deps.one(
     `UPDATE runs SET status = 'FAILED', output = NULL, error = ?, updated_at = ?, completed_at = ?,
        lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-     WHERE id = ? AND status IN ('STARTING', 'RUNNING') RETURNING id, workspace_id, workflow_id`,
+     WHERE id = ? AND status IN ('STARTING', 'RUNNING') RETURNING ${ENDED_RUN_COLUMNS}`,
     toJson(error), now, now, runId,
   );
   if (!done) return false;
   recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(RunStatus.FAILED)!, now);
   closeRunWaitpointsSqlite(deps, runId, RunErrorCode.ABORTED, now);
-  appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.FAILED, now, error)], now);
-  touched.add(runId);
-  afterRunFailedSync(deps, runId, RunErrorCode.ABORTED, now, touched);
+  appendRunEndEventsSync(deps, runId, runStatusEvent(RunStatus.FAILED, now, error), RunErrorCode.ABORTED, now);
+  touched.end(done);
+  afterRunFailedSync(deps, runId, now, touched);
   return true;
 }
 
 /**
- * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
- * active child runs are aborted; an aborted run's attempts still open are closed FAILED/ABORTED.
+ * Appends a finished run's terminal `run.status`, preceded, for an aborted run, by a
+ * `step.failed` for each attempt the abort cut short (closed here): a stream closes at the
+ * terminal status, so they come first.
  */
-export function afterRunFailedSync(deps: Deps, runId: string, code: string, now: number, touched: Touched = new Set()): Touched {
-  if (code === RunErrorCode.ABORTED) {
-    deps.run(
-      `UPDATE step_attempts SET status = 'FAILED', error = ?, finished_at = ?, wake_at = NULL WHERE run_id = ? AND status IN ('RUNNING', 'WAITING')`,
-      toJson({ code: RunErrorCode.ABORTED, message: 'the run was aborted' }), now, runId,
-    );
-  }
+export function appendRunEndEventsSync(deps: Deps, runId: string, status: NewRunEvent, code: string | undefined, now: number): void {
+  const cutShort = code === RunErrorCode.ABORTED ? closeOpenAttemptsSync(deps, runId, now) : [];
+  appendRunEventsSqlite(deps, runId, [...cutShort, status], now);
+}
+
+/** Closes an aborted run's attempts still RUNNING or WAITING as FAILED/ABORTED; their events. */
+function closeOpenAttemptsSync(deps: Deps, runId: string, now: number): NewRunEvent[] {
+  const closed = deps.all(
+    `UPDATE step_attempts SET status = 'FAILED', error = ?, finished_at = ?, wake_at = NULL
+     WHERE run_id = ? AND status IN ('RUNNING', 'WAITING') RETURNING step_id, attempt`,
+    toJson(ABORTED_ATTEMPT_ERROR), now, runId,
+  );
+  return abortedAttemptEvents(closed, now);
+}
+
+/**
+ * What a run that just failed owes (SPEC §11), in the transaction that failed it: its
+ * active child runs are aborted (its own open attempts are closed with its end events).
+ */
+export function afterRunFailedSync(deps: Deps, runId: string, now: number, touched: Touched = new RunChanges()): Touched {
   for (const child of deps.all(`SELECT id FROM runs WHERE parent_run_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING')`, runId)) {
     abortOneSync(deps, String(child.id), `parent run ${runId}`, now, touched);
   }
@@ -53,13 +68,13 @@ export function afterRunFailedSync(deps: Deps, runId: string, code: string, now:
 function abortOneSync(deps: Deps, runId: string, by: string, now: number, touched: Touched): AbortRunResult['kind'] | 'gone' {
   const canceled = deps.one(
     `UPDATE runs SET status = 'CANCELED', cancel_reason = 'aborted', updated_at = ?, completed_at = ?
-     WHERE id = ? AND status = 'QUEUED' RETURNING id, workspace_id, workflow_id`,
+     WHERE id = ? AND status = 'QUEUED' RETURNING ${ENDED_RUN_COLUMNS}`,
     now, now, runId,
   );
   if (canceled) {
     recordRunDeliveriesSync(deps, runRef(canceled), 'run.canceled', now);
     appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.CANCELED, now)], now);
-    touched.add(runId);
+    touched.end(canceled);
     return 'canceled';
   }
   const active = deps.one(`SELECT lease_owner FROM runs WHERE id = ? AND status IN ('STARTING', 'RUNNING')`, runId);
@@ -79,7 +94,10 @@ function abortOneSync(deps: Deps, runId: string, by: string, now: number, touche
 /** Run control, SQLite dialect; every write through the store's one writer. */
 export function createSqliteRunControl(deps: SqliteDeps & { createRunInTransaction: (input: NewRun) => CreateRunResult }): RunControlStore {
   const { db, one, all, run, writes } = deps;
-  const announce = (touched: Touched) => { for (const id of touched) deps.announceRunEvents(id); };
+  const announce = (changes: Touched) => {
+    for (const id of changes.touched) deps.announceRunEvents(id);
+    deps.announceRunsEnded(changes.ended);
+  };
 
   const replayTx = db.transaction((input: NewReplayRun): CreateRunResult => {
     const created = deps.createRunInTransaction(input);
@@ -96,7 +114,7 @@ export function createSqliteRunControl(deps: SqliteDeps & { createRunInTransacti
 
   return {
     async abortRun(input) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const kind = await writes.submit(() => {
         const found = one('SELECT workspace_id FROM runs WHERE id = ?', input.runId);
         if (!found || Number(found.workspace_id) !== input.workspaceId) return 'not_found' as const;
@@ -118,7 +136,7 @@ export function createSqliteRunControl(deps: SqliteDeps & { createRunInTransacti
         `SELECT id, abort_requested_by FROM runs WHERE abort_requested_at <= ? AND status IN ('STARTING', 'RUNNING') LIMIT 100`, now - graceMs,
       );
       if (overdue.length === 0) return 0;
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const ended = await writes.submit(() => overdue.filter((row) => endAbortedSync(deps, String(row.id), String(row.abort_requested_by), now, touched)).length);
       announce(touched);
       return ended;
@@ -141,17 +159,17 @@ export function createSqliteRunControl(deps: SqliteDeps & { createRunInTransacti
     },
 
     async cancelQueuedRuns(workspaceId, runIds, now) {
-      const touched: Touched = new Set();
+      const touched = new RunChanges();
       const canceled = await writes.submit(() => runIds.filter((runId) => {
         const row = one(
           `UPDATE runs SET status = 'CANCELED', updated_at = ?, completed_at = ? WHERE id = ? AND workspace_id = ? AND status = 'QUEUED'
-           RETURNING id, workspace_id, workflow_id`,
+           RETURNING ${ENDED_RUN_COLUMNS}`,
           now, now, runId, workspaceId,
         );
         if (!row) return false;
         recordRunDeliveriesSync(deps, runRef(row), 'run.canceled', now);
         appendRunEventsSqlite(deps, runId, [runStatusEvent(RunStatus.CANCELED, now)], now);
-        touched.add(runId);
+        touched.end(row);
         return true;
       }));
       announce(touched);

@@ -1,21 +1,24 @@
 import { toJson, toRun, toWorkspace } from '../rows.js';
-import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayOrConflict } from '../run-rules.js';
+import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { deletedRunByKeySync } from './sqlite-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run } from '../types.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
 import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeySqlite } from './sqlite-flow.js';
+import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
  * `createRunInTransaction` is createRun's transaction for other topics' transactions (a schedule fire).
  */
-export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued'> & { createRunInTransaction: (input: NewRun) => CreateRunResult } {
+export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued' | 'onRunsEnded'> & { createRunInTransaction: (input: NewRun) => CreateRunResult } {
   const { db, one, all, writes } = deps;
 
   function getRunById(runId: string): Run | null {
@@ -27,19 +30,18 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     if (input.idempotencyKey !== null) {
       const existing = one('SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key = ?', input.workspaceId, input.idempotencyKey);
       if (existing) return replayOrConflict(toRun(existing), input.workflowId);
+      const deleted = deletedRunByKeySync(deps, input.workspaceId, input.idempotencyKey, input.now);
+      if (deleted) return replayDeletedOrConflict(deleted, input.workflowId);
     }
     if (!input.ignoreLimits) {
       const workspace = toWorkspace(one('SELECT * FROM workspaces WHERE id = ?', input.workspaceId)!);
       if (workspace.dailyRunLimit !== null) {
-        const today = Number(one('SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND created_at >= ? AND parent_run_id IS NULL', input.workspaceId, input.dayStart)!.n);
+        const today = Number(one(SQLITE_RUNS_TODAY, input.workspaceId, input.dayStart)!.n);
         const exceeded = dailyLimitExceeded(workspace, today);
         if (exceeded) return exceeded;
       }
       if (workspace.concurrentRunLimit !== null) {
-        const active = Number(one(
-          `SELECT count(*) AS n FROM runs WHERE workspace_id = ? AND status IN ('QUEUED', 'STARTING', 'RUNNING') AND parent_run_id IS NULL`,
-          input.workspaceId,
-        )!.n);
+        const active = Number(one(SQLITE_ACTIVE_RUNS, input.workspaceId)!.n);
         const exceeded = concurrentLimitExceeded(workspace, active);
         if (exceeded) return exceeded;
       }
@@ -57,10 +59,11 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     const flow = flowColumnsOf(input.flow, input.now);
     const row = one(
       `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, run_trigger,
-         priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
       input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now, toJson(input.recordedTrigger),
+      input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? Number(input.trace.sampled) : null,
       flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit,
     )!;
     noteQueuedKeySqlite(deps, input.workspaceId, input.workflowId, flow);
@@ -139,6 +142,7 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       });
       if (row) {
         deps.announceRunEvents(runId);
+        deps.announceRunsEnded([toEndedRun(row)]);
         return { kind: 'canceled', run: toRun(row) };
       }
       const found = getRunById(runId);

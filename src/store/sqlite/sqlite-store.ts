@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 
 import type { Row } from '../rows.js';
 import { createRunEventAnnouncer } from '../run-event-announcer.js';
+import { createRunEndAnnouncer } from '../run-endings.js';
 import type { Store } from '../store.js';
 import { createGroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrate-sqlite.js';
@@ -20,6 +21,10 @@ import { createSqliteWaitpoints } from './sqlite-waitpoints.js';
 import { createSqliteSecrets } from './sqlite-secrets.js';
 import { createSqliteReadiness } from './sqlite-readiness.js';
 import { createSqliteStepLogs } from './sqlite-step-logs.js';
+import { createSqliteWorkers } from './sqlite-workers.js';
+import { createSqliteWaiting } from './sqlite-waiting.js';
+import { createSqliteLimitCounters } from './sqlite-limit-counters.js';
+import { createSqliteRetention } from './sqlite-retention.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes that must be atomic
@@ -39,6 +44,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
   const queued = new EventEmitter();
   queued.setMaxListeners(0);
   const announcer = createRunEventAnnouncer();
+  const endings = createRunEndAnnouncer();
 
   // Statements are prepared once per SQL text and reused: preparing (parsing and planning) cost
   // more than executing on the hot paths (bench/ profile). The SQL texts are a fixed set.
@@ -61,6 +67,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     writes: createGroupCommit(db, { lockWaitMs: options.lockWaitMs }),
     notifyQueued: () => queued.emit('queued'),
     announceRunEvents: (runId) => announcer.announce(runId),
+    announceRunsEnded: (runs) => endings.announce(runs),
   };
 
   const { createRunInTransaction, ...runs } = createSqliteRuns(deps);
@@ -74,6 +81,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     async close() {
       queued.removeAllListeners();
       announcer.clear();
+      endings.clear();
       await deps.writes.drain();
       db.close();
     },
@@ -90,10 +98,18 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteReadiness(deps),
     ...createSqliteStepLogs(deps),
     ...createSqliteWaitpoints(deps),
+    ...createSqliteWorkers(deps),
+    ...createSqliteWaiting(deps),
+    ...createSqliteLimitCounters(deps),
+    ...createSqliteRetention(deps),
 
     onRunsQueued(listener) {
       queued.on('queued', listener);
       return () => queued.off('queued', listener);
+    },
+
+    onRunsEnded(listener) {
+      return endings.on(listener);
     },
   };
 }

@@ -75,6 +75,10 @@ export function createSqliteWaitpoints(deps: SqliteDeps): WaitpointStore {
       return all('SELECT * FROM waitpoints WHERE run_id = ? AND workspace_id = ? ORDER BY created_at, id', runId, workspaceId).map(toWaitpoint);
     },
 
+    async countRunsAtOpenWaitpoints(workspaceId) {
+      return Number(one("SELECT count(DISTINCT run_id) AS n FROM waitpoints WHERE workspace_id = ? AND status = 'OPEN'", workspaceId)!.n);
+    },
+
     async completeWaitpoint(c) {
       const result = await writes.submit(() => {
         const row = one(
@@ -120,6 +124,13 @@ export function createSqliteWaitpoints(deps: SqliteDeps): WaitpointStore {
         workspaceId, eventId, now, now - windowMs,
       ));
       return row !== undefined;
+    },
+
+    async forgetEventIds(recordedBefore, limit) {
+      return writes.submit(() => run(
+        `DELETE FROM waitpoint_event_ids WHERE rowid IN (SELECT rowid FROM waitpoint_event_ids WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+        recordedBefore, limit,
+      ).changes);
     },
 
     async markWaitpointNotified(waitpointId, now, error) {

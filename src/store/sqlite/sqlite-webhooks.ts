@@ -22,6 +22,14 @@ export function createSqliteWebhooks(deps: SqliteDeps): WebhookStore {
       return all('SELECT * FROM webhook_endpoints WHERE workspace_id = ? ORDER BY created_at DESC, id DESC', workspaceId).map(toEndpoint);
     },
 
+    async listAllWebhooks() {
+      return all('SELECT * FROM webhook_endpoints ORDER BY workspace_id, id').map(toEndpoint);
+    },
+
+    async resealWebhookSecret(webhookId, stored) {
+      return submit(() => run('UPDATE webhook_endpoints SET secret = ? WHERE id = ?', stored, webhookId).changes === 1);
+    },
+
     async getWebhook(workspaceId, webhookId) {
       const row = one('SELECT * FROM webhook_endpoints WHERE id = ? AND workspace_id = ?', webhookId, workspaceId);
       return row ? toEndpoint(row) : null;

@@ -15,8 +15,11 @@ import { navigate } from '../router.js';
 import { useAsync } from '../use-async.js';
 import { StepTimeline } from './step-timeline.js';
 import { RunControlActions } from './run-control.js';
+import { RunWaitpoints } from './run-waitpoints.js';
+import { WaitingCard } from '../components/waiting-reason.js';
 
 const isLive = (run: RunWithDetails | undefined) => !run || !TERMINAL_STATUSES.includes(run.status);
+const QUEUED_RELOAD_MS = 3000;
 
 /**
  * One run: status, times, inputs, metadata, output, error, the step graph, the waterfall of
@@ -26,7 +29,10 @@ const isLive = (run: RunWithDetails | undefined) => !run || !TERMINAL_STATUSES.i
 export function RunPage({ runId }: { runId: string }) {
   const { client } = useApp();
   const live = useRunEvents(runId);
-  const run = useAsync(() => client.getRunDetails(runId), [runId, live.changes, live.following], { keepDataOnChange: true });
+  // A queued run gets no events while its place in the queue moves (SPEC §12 `waiting`): it is looked at again every few seconds.
+  const run = useAsync(() => client.getRunDetails(runId), [runId, live.changes, live.following], {
+    keepDataOnChange: true, pollMs: QUEUED_RELOAD_MS, shouldPoll: (data) => data?.status === 'QUEUED',
+  });
   const workflowId = run.data?.workflow_id;
   const workflow = useAsync(() => (workflowId ? client.getWorkflow(workflowId) : Promise.resolve(null)), [workflowId]);
   const version = run.data?.workflow_version ?? null;
@@ -123,6 +129,7 @@ export function RunPage({ runId }: { runId: string }) {
 
       <div class="columns">
         <div class="column-main">
+          {r.waiting ? <WaitingCard waiting={r.waiting} /> : null}
           {r.status === 'FAILED' && r.error ? (
             <section class="card error-card" aria-labelledby="error-heading">
               <h2 id="error-heading">Error</h2>
@@ -145,6 +152,7 @@ export function RunPage({ runId }: { runId: string }) {
               <pre class="code text" aria-live="polite">{text}</pre>
             </section>
           ))}
+          <RunWaitpoints runId={r.run_id} changes={live.changes} />
           <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">Graph</h2>
             {graph.data ? <StepGraph nodes={graph.data.nodes} statuses={live.steps} label={`Steps of run ${r.run_id}`} /> : <Loading label="Loading graph…" />}

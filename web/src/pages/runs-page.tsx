@@ -5,10 +5,12 @@ import { Link } from '../components/link.js';
 import { Pagination } from '../components/pagination.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { waitingLabel } from '../components/waiting-reason.js';
 import { formatDuration, formatRelative, RUN_STATUSES } from '../format.js';
 import { setQuery, useLocation } from '../router.js';
 import { useAsync } from '../use-async.js';
 import { BulkActions } from './bulk-actions.js';
+import { RetentionNote } from './retention-note.js';
 
 const PAGE_SIZE = 20;
 /** Live updates: the list is polled while the page is open (the API has no push channel). */
@@ -44,6 +46,7 @@ export function RunsPage() {
           <span class="dot" /> live
         </span>
       </div>
+      <RetentionNote />
       <div class="filters">
         <div class="chips" role="group" aria-label="Filter by status">
           {['', ...RUN_STATUSES].map((s) => (
@@ -126,6 +129,7 @@ export function RunsTable({ runs, showWorkflow, selection }: {
               </td>
               <td>
                 <StatusBadge status={run.status} />
+                {run.waiting ? <span class="waiting-label muted small" data-testid="waiting-label" data-reason={run.waiting.reason}>{waitingLabel(run.waiting)}</span> : null}
               </td>
               {showWorkflow ? (
                 <td>

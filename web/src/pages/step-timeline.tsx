@@ -7,12 +7,15 @@ import { SlipwayApiError } from '../session.js';
 import { useState } from 'preact/hooks';
 import { useAsync } from '../use-async.js';
 import { ReplayFromHere } from './run-control.js';
+import { useRunLogs } from '../live/use-run-logs.js';
+import { linesOfStep, StepLogLines } from './step-logs.js';
 
 /** Each step of the run in order: status, attempts, duration, and its output or error; reloaded when the run's events move (`changes`). */
 export function StepTimeline({ runId, live, changes }: { runId: string; live: boolean; changes: number }) {
   const { client } = useApp();
   // `live` is in the deps so a final load happens when the run ends (keeping what is shown meanwhile).
   const steps = useAsync(() => client.getRunSteps(runId), [runId, live, changes], { keepDataOnChange: true });
+  const logs = useRunLogs(runId, live);
 
   if (steps.error && !steps.data) {
     if (steps.error instanceof SlipwayApiError && steps.error.status === 404 && steps.error.body.message.startsWith('No route')) {
@@ -45,6 +48,7 @@ export function StepTimeline({ runId, live, changes }: { runId: string; live: bo
               <code>{step.error.code}</code> {step.error.message}
             </p>
           ) : null}
+          <StepLogLines stepId={step.id} lines={linesOfStep(logs.lines, step.id)} />
           {step.output !== null && step.output !== undefined ? <StepOutput runId={runId} stepId={step.id} output={step.output} /> : null}
         </li>
       ))}

@@ -1,0 +1,120 @@
+import type { Clock } from '../core/clock.js';
+import { DELETED_RUN_RECORD_MS, RETENTION_STATUSES, type RetentionStore } from '../store/retention-store.js';
+import type { TenancyStore } from '../store/tenancy-store.js';
+import { EVENT_DEDUP_WINDOW_MS, type WaitpointStore } from '../store/waitpoint-store.js';
+
+/** Runs deleted per transaction: small, so a batch holds the database (SQLite's write lock) only briefly. */
+export const RETENTION_BATCH_SIZE = 50;
+/** At most this many batches per workspace and status in one sweep; the rest waits for the next sweep. */
+const MAX_BATCHES_PER_SWEEP = 200;
+
+export interface RetentionSweeperOptions {
+  /** `SLIPWAY_RETENTION_INTERVAL`: the pause between two sweeps. */
+  intervalMs: number;
+  batchSize?: number;
+  onError?: (error: unknown) => void;
+  /** After each sweep the timer ran (the server logs the ones that deleted something). */
+  onSweep?: (report: SweepReport) => void;
+}
+
+export interface RetentionSweeperDeps {
+  store: Pick<TenancyStore, 'listWorkspaces'> & Pick<RetentionStore, 'deleteExpiredRuns' | 'forgetDeletedRuns'> & Pick<WaitpointStore, 'forgetEventIds'>;
+  clock: Clock;
+}
+
+/** What one sweep did. */
+export interface SweepReport {
+  /** Runs deleted (with everything they owned). */
+  deletedRuns: number;
+  /** Deleted-run records dropped, their 24 h being over. */
+  forgottenRecords: number;
+  /** `POST /events` ids dropped, their de-duplication window being over. */
+  forgottenEventIds: number;
+}
+
+/**
+ * The retention sweeper (SPEC §17), started with the worker pool in every process with
+ * workers. Every sweep reads the workspaces' settings afresh and deletes, batch by batch,
+ * their finished runs that ended longer ago than the retention of their status; between
+ * two batches it lets the event loop run, so the API of its process keeps answering.
+ * Several processes may sweep at once: each batch is one store transaction that deletes a
+ * run at most once (SKIP LOCKED on PostgreSQL, the write lock on SQLite).
+ *
+ * @example
+ * const sweeper = createRetentionSweeper({ store, clock }, { intervalMs: 60_000 });
+ * sweeper.start();
+ */
+export function createRetentionSweeper(deps: RetentionSweeperDeps, options: RetentionSweeperOptions) {
+  const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
+  let cancelTimer: (() => void) | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = true;
+  /** Set by stop(): a sweep in progress ends after its current batch. */
+  let stopping = false;
+
+  /** One sweep: every workspace with a retention, every status it limits. Tests call it directly. */
+  async function sweep(): Promise<SweepReport> {
+    const report: SweepReport = { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0 };
+    for (const workspace of await deps.store.listWorkspaces()) {
+      for (const { key, status } of RETENTION_STATUSES) {
+        const keptMs = workspace.retention[key];
+        if (keptMs === null) continue;
+        for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+          const now = deps.clock.now();
+          const deleted = await deps.store.deleteExpiredRuns({ workspaceId: workspace.id, status, endedBefore: now - keptMs, limit: batchSize, now });
+          report.deletedRuns += deleted;
+          if (deleted < batchSize || stopping) break;
+          await yieldToEventLoop();
+        }
+      }
+    }
+    for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+      const forgotten = await deps.store.forgetDeletedRuns(deps.clock.now() - DELETED_RUN_RECORD_MS, batchSize);
+      report.forgottenRecords += forgotten;
+      if (forgotten < batchSize || stopping) break;
+      await yieldToEventLoop();
+    }
+    // `POST /events` ids past their de-duplication window (SPEC §7).
+    for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+      const forgotten = await deps.store.forgetEventIds(deps.clock.now() - EVENT_DEDUP_WINDOW_MS, batchSize);
+      report.forgottenEventIds += forgotten;
+      if (forgotten < batchSize || stopping) break;
+      await yieldToEventLoop();
+    }
+    return report;
+  }
+
+  function schedule(delayMs: number) {
+    if (stopped) return;
+    cancelTimer = deps.clock.timer(delayMs, () => {
+      running = sweep().then((report) => options.onSweep?.(report), (error: unknown) => options.onError?.(error)).finally(() => {
+        running = null;
+        schedule(options.intervalMs);
+      });
+    });
+  }
+
+  return {
+    sweep,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      stopping = false;
+      // The first sweep soon after start, then one every interval.
+      schedule(Math.min(options.intervalMs, 1000));
+    },
+    /** Stops sweeping and waits for a sweep in progress (it stops after its current batch). */
+    async stop() {
+      stopped = true;
+      stopping = true;
+      cancelTimer?.();
+      await running;
+    },
+  };
+}
+
+export type RetentionSweeper = ReturnType<typeof createRetentionSweeper>;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
