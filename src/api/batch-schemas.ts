@@ -11,6 +11,10 @@ export const BatchRunItem = Type.Object(
     inputs: Type.Optional(Type.Unknown({ description: "Values for the workflow's inputs, by variableName (an object; required)" })),
     metadata: Type.Optional(Type.Unknown({ description: 'Free-form object, at most 16 KiB as JSON' })),
     idempotency_key: Type.Optional(Type.Unknown({ description: 'As the single create\'s Idempotency-Key: 1 to 255 characters, scoped to the workspace' })),
+    priority: Type.Optional(Type.Unknown({ description: 'As the single create\'s priority (SPEC §12)' })),
+    delay: Type.Optional(Type.Unknown({ description: 'As the single create\'s delay' })),
+    not_before: Type.Optional(Type.Unknown({ description: 'As the single create\'s not_before' })),
+    ttl: Type.Optional(Type.Unknown({ description: 'As the single create\'s ttl' })),
   },
   { $id: 'BatchRunItem', additionalProperties: true },
 );

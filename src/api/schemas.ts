@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PUBLIC_STEP_STATUSES, RunStatus, WorkflowStatus } from '../core/states.js';
+import { flowCreateFields } from './flow-schemas.js';
 import { RunWaitingSchema } from './waiting-schemas.js';
 
 /**
@@ -41,6 +42,7 @@ export const CreateRunBody = Type.Object(
   {
     inputs: Type.Record(Type.String(), Type.Unknown(), { description: "Values for the workflow's inputs, by variableName" }),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form, at most 16 KiB as JSON' })),
+    ...flowCreateFields,
   },
   { $id: 'CreateRunRequest', additionalProperties: true },
 );

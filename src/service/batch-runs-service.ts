@@ -3,7 +3,8 @@ import type { TraceParent } from '../core/trace-context.js';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import type { DeletedRun, Run, Store } from '../store/store.js';
-import { newRunOf, prepareInputs, preparePublished } from './queue-run.js';
+import { newRunOf, prepareFlow, prepareInputs, preparePublished } from './queue-run.js';
+import { checkFlowOptions, type FlowOptions } from './run-flow.js';
 import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METADATA_BYTES, preparationErrorOf, runsWaitingForLimit } from './runs-service.js';
 import type { WorkflowsService } from './workflows-service.js';
 
@@ -15,6 +16,11 @@ export interface BatchRunItem {
   inputs?: unknown;
   metadata?: unknown;
   idempotency_key?: unknown;
+  /** Flow control (SPEC §12), as the single create's body has them. */
+  priority?: unknown;
+  delay?: unknown;
+  not_before?: unknown;
+  ttl?: unknown;
 }
 
 /** How one item came out, in request order: a run (created, or replayed for its key) or the error the single create would answer. */
@@ -46,15 +52,16 @@ export function createBatchRunsService(deps: { store: Store; clock: Clock; workf
     const published = await preparePublished(deps, request);
     if (published.kind !== 'published') throw preparationErrorOf(request.workflowId, published);
 
+    const now = clock.now();
     const outcomes: (BatchItemOutcome | null)[] = [];
     const toCreate: { index: number; run: ReturnType<typeof newRunOf> }[] = [];
     for (const [index, item] of request.runs.entries()) {
-      const checked = checkItem(item, index);
+      const checked = checkItem(item, index, now);
       if (checked.kind === 'refused') {
         outcomes.push(checked);
         continue;
       }
-      const prepared = prepareInputs(published, checked.inputs);
+      const prepared = await prepareFlow(published, prepareInputs(published, checked.inputs), checked.metadata, checked.flowOptions);
       if (prepared.kind !== 'prepared') {
         outcomes.push(refused(preparationErrorOf(request.workflowId, prepared)));
         continue;
@@ -103,11 +110,11 @@ function refused(error: AppError): BatchItemOutcome {
 }
 
 type CheckedItem =
-  | { kind: 'checked'; inputs: Record<string, unknown>; metadata: Record<string, unknown> | null; idempotencyKey: string | null }
+  | { kind: 'checked'; inputs: Record<string, unknown>; metadata: Record<string, unknown> | null; idempotencyKey: string | null; flowOptions: FlowOptions }
   | Extract<BatchItemOutcome, { kind: 'refused' }>;
 
 /** An item's own fields, as the single create checks its body and Idempotency-Key (400 `invalid_request`). */
-function checkItem(item: BatchRunItem, index: number): CheckedItem {
+function checkItem(item: BatchRunItem, index: number, now: number): CheckedItem {
   const bad = (field: string, message: string): CheckedItem => ({
     kind: 'refused',
     error: { code: 'invalid_request', message: `runs[${index}].${field} ${message}.`, details: [{ path: `body.runs.${index}.${field}`, message }] },
@@ -120,7 +127,9 @@ function checkItem(item: BatchRunItem, index: number): CheckedItem {
   if (key !== undefined && key !== null && (typeof key !== 'string' || key.trim().length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     return bad('idempotency_key', `must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
-  return { kind: 'checked', inputs: item.inputs, metadata, idempotencyKey: typeof key === 'string' ? key : null };
+  const flow = checkFlowOptions(item, now, `body.runs.${index}`);
+  if (!flow.ok) return { kind: 'refused', error: { code: 'invalid_request', message: `runs[${index}] has a flow option that is not valid.`, details: flow.details } };
+  return { kind: 'checked', inputs: item.inputs, metadata, idempotencyKey: typeof key === 'string' ? key : null, flowOptions: flow.options };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

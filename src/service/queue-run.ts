@@ -7,6 +7,8 @@ import type { ChildRunLimits, CreateRunResult, NewRun, Store, Workflow } from '.
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import type { WorkflowsService } from './workflows-service.js';
+import type { RunFlow } from '../store/flow-rows.js';
+import { runFlowOf, type FlowOptions } from './run-flow.js';
 
 /**
  * What started a run. It decides what the run is linked to and whether the workspace's
@@ -35,6 +37,8 @@ export interface QueueRunRequest {
   trigger: RunTrigger;
   /** For a child run: the budgets of its tree (SPEC §16), checked by the store with the insert. */
   childRunLimits?: ChildRunLimits;
+  /** The create's priority, delay / not_before and ttl (SPEC §12), already checked. */
+  flowOptions?: FlowOptions;
   /**
    * The span the run's trace continues (SPEC §17): a create request's `traceparent`, or the
    * parent run's span for a child run. Absent or null: the run starts a trace of its own.
@@ -92,24 +96,46 @@ export function newRunOf(
     idempotencyKey: request.idempotencyKey,
     ...placementOf(request.trigger),
     ...(request.childRunLimits ? { childRunLimits: request.childRunLimits } : {}),
+    ...(prepared.flow ? { flow: prepared.flow } : {}),
     trace: newRunTraceContext(request.traceParent ?? null),
     now,
     dayStart: startOfUtcDay(now),
   };
 }
 
-/** A run prepared but not queued: the workflow and the inputs with defaults applied. */
+/** A run prepared but not queued: the workflow, the inputs with defaults applied, its flow control (SPEC §12). */
 export type PreparedRun =
-  | { kind: 'prepared'; workflow: Workflow; inputs: Record<string, unknown> }
+  | { kind: 'prepared'; workflow: Workflow; inputs: Record<string, unknown>; flow?: RunFlow }
   | Exclude<QueueRunResult, CreateRunResult>;
 
 /**
  * What `queueRun` checks before the store's insert: the workflow, its published definition,
  * the inputs against its input schema. Alone it is the dry run (SPEC §14): nothing stored.
  */
-export async function prepareRun(deps: Omit<QueueRunDeps, 'clock'>, request: Pick<QueueRunRequest, 'workspaceId' | 'workflowId' | 'inputs'>): Promise<PreparedRun> {
+export async function prepareRun(
+  deps: Omit<QueueRunDeps, 'clock'>,
+  request: Pick<QueueRunRequest, 'workspaceId' | 'workflowId' | 'inputs'> & Partial<Pick<QueueRunRequest, 'metadata' | 'flowOptions'>>,
+): Promise<PreparedRun> {
   const published = await preparePublished(deps, request);
-  return published.kind === 'published' ? prepareInputs(published, request.inputs) : published;
+  if (published.kind !== 'published') return published;
+  return prepareFlow(published, prepareInputs(published, request.inputs), request.metadata ?? null, request.flowOptions);
+}
+
+/**
+ * The third part of `prepareRun`: the create's flow options over the definition's `ttl`, and
+ * its `concurrency` key evaluated over the checked inputs and the metadata (a key that does not
+ * evaluate is `invalid_inputs`, details `concurrency.key`).
+ */
+export async function prepareFlow(
+  published: Extract<PublishedWorkflow, { kind: 'published' }>,
+  prepared: PreparedRun,
+  metadata: Record<string, unknown> | null,
+  options: FlowOptions | undefined,
+): Promise<PreparedRun> {
+  if (prepared.kind !== 'prepared') return prepared;
+  const flow = await runFlowOf(published.definition, { workflowId: published.workflow.id, inputs: prepared.inputs, metadata }, options);
+  if (!flow.ok) return { kind: 'invalid_inputs', details: flow.details };
+  return flow.flow ? { ...prepared, flow: flow.flow } : prepared;
 }
 
 /** The first half of `prepareRun`: the workflow and its published definition (read once for a batch). */

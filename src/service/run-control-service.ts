@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { toInputSchema, validateRunInputs } from '../workflow/inputs.js';
 import { newRunOf } from './queue-run.js';
+import { runFlowOf } from './run-flow.js';
 import { replayPlan } from './replay-plan.js';
 import { createRunErrorOf, MAX_IDEMPOTENCY_KEY_LENGTH, runsWaitingForLimit, type CreateRunOutcome } from './runs-service.js';
 
@@ -88,13 +89,16 @@ export function createRunControlService(deps: { store: Store; clock: Clock }) {
     }
 
     const fromStep = request.fromStep ?? null;
+    const metadata = request.metadata ?? source.metadata;
+    const flow = await runFlowOf(definition, { workflowId: workflow.id, inputs, metadata });
+    if (!flow.ok) throw new AppError('invalid_inputs', 'The concurrency key of the workflow could not be evaluated.', { details: flow.details });
     const newRun = newRunOf(clock, {
       workspaceId: source.workspaceId,
-      metadata: request.metadata ?? source.metadata,
+      metadata,
       idempotencyKey: key ?? null,
       trigger: { kind: 'replay', sourceRunId: source.id, fromStep },
       traceParent: request.traceParent ?? null,
-    }, { kind: 'prepared', workflow, inputs });
+    }, { kind: 'prepared', workflow, inputs, ...(flow.flow ? { flow: flow.flow } : {}) });
     const result = await store.createReplayRun({
       ...newRun,
       trigger: { type: 'replay', run_id: source.id, from_step: fromStep },

@@ -7,6 +7,7 @@ import { assertNever } from '../core/assert-never.js';
 import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
 import type { WorkflowsService } from './workflows-service.js';
 import { runUsageOf, type RunUsage } from './run-usage.js';
+import { checkFlowOptions, type FlowOptionFields, type FlowOptions } from './run-flow.js';
 import { createRunWaiting } from './run-waiting.js';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -20,6 +21,8 @@ export interface CreateRunRequest {
   inputs: Record<string, unknown>;
   metadata: Record<string, unknown> | undefined;
   idempotencyKey: string | undefined;
+  /** `priority`, `delay`, `not_before`, `ttl` of the body (SPEC §12); absent: none. */
+  flow?: FlowOptionFields;
   /** The caller's span from a `traceparent` header (SPEC §17); the run's spans join its trace. */
   traceParent?: TraceParent | null;
 }
@@ -36,8 +39,8 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
   const { store, clock } = deps;
   const waiting = createRunWaiting({ store, clock });
 
-  /** The checks of the request itself, before any workflow is read. */
-  function checkRequest(request: CreateRunRequest) {
+  /** The checks of the request itself, before any workflow is read; the flow options it asks for. */
+  function checkRequest(request: CreateRunRequest): FlowOptions {
     const key = request.idempotencyKey;
     if (key !== undefined && (key.trim().length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new AppError('invalid_request', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
@@ -45,6 +48,9 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
     if (request.metadata !== undefined && Buffer.byteLength(JSON.stringify(request.metadata)) > MAX_METADATA_BYTES) {
       throw new AppError('invalid_request', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
     }
+    const flow = checkFlowOptions(request.flow ?? {}, clock.now());
+    if (!flow.ok) throw new AppError('invalid_request', `The request's ${flow.details.map((d) => d.path.replace(/^body\./, '')).join(', ')} is not valid.`, { details: flow.details });
+    return flow.options;
   }
 
   /**
@@ -53,8 +59,8 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
    * an Idempotency-Key is checked for its form only (a dry run replays nothing).
    */
   async function dryRunCreate(request: CreateRunRequest): Promise<{ version: number; inputs: Record<string, unknown> }> {
-    checkRequest(request);
-    const prepared = await prepareRun(deps, request);
+    const flowOptions = checkRequest(request);
+    const prepared = await prepareRun(deps, { ...request, metadata: request.metadata ?? null, flowOptions });
     switch (prepared.kind) {
       case 'prepared':
         return { version: prepared.workflow.defaultVersion, inputs: prepared.inputs };
@@ -69,8 +75,9 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
 
   async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
     const key = request.idempotencyKey;
-    checkRequest(request);
+    const flowOptions = checkRequest(request);
     const result = await queueRun(deps, {
+      flowOptions,
       workspaceId: request.workspaceId,
       workflowId: request.workflowId,
       inputs: request.inputs,
@@ -169,7 +176,8 @@ export function createRunErrorOf(clock: Clock, result: RefusedCreate, waitingRun
       });
     }
     case 'concurrent_limit_exceeded':
-      return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once.${waitingMessage(waitingRuns)}`, {
+      return new AppError('concurrent_run_limit_exceeded', `This workspace may have ${result.limit} runs queued or running at once ` +
+        `(runs held by a concurrency key and delayed runs are QUEUED and count too).${waitingMessage(waitingRuns)}`, {
         headers: { 'Retry-After': String(CONCURRENT_LIMIT_RETRY_AFTER_S) },
       });
     case 'child_run_limit':

@@ -58,7 +58,7 @@ export function createSchedulesService(deps: { store: Store; clock: Clock; workf
     if (schedule.metadata !== null && Buffer.byteLength(JSON.stringify(schedule.metadata)) > MAX_METADATA_BYTES) {
       throw new AppError('invalid_request', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`, { details: [{ path: 'body.metadata', message: 'is too large' }] });
     }
-    const prepared = await prepareRun(deps, { workspaceId: schedule.workspaceId, workflowId: schedule.workflowId, inputs: schedule.inputs });
+    const prepared = await prepareRun(deps, { workspaceId: schedule.workspaceId, workflowId: schedule.workflowId, inputs: schedule.inputs, metadata: schedule.metadata });
     switch (prepared.kind) {
       case 'workflow_not_found':
         throw new AppError('not_found', `No workflow "${schedule.workflowId}" in this workspace.`);
@@ -134,7 +134,7 @@ export function createSchedulesService(deps: { store: Store; clock: Clock; workf
 
   /** The run a fire would create, prepared like any run (`prepareRun`) at this moment; or why there is none. */
   async function prepareFire(schedule: Schedule, fireAt: number): Promise<FireAttempt> {
-    const prepared = await prepareRun(deps, { workspaceId: schedule.workspaceId, workflowId: schedule.workflowId, inputs: schedule.inputs });
+    const prepared = await prepareRun(deps, { workspaceId: schedule.workspaceId, workflowId: schedule.workflowId, inputs: schedule.inputs, metadata: schedule.metadata });
     switch (prepared.kind) {
       case 'prepared': {
         const trigger = { kind: 'schedule' as const, scheduleId: schedule.id, fireAt };

@@ -102,6 +102,12 @@ export function toRun(row: Row): Run {
     trigger: toRunTrigger(row),
     claimToken: (row.claim_token as string | null) ?? null,
     cancelReason: (row.cancel_reason as string | null) ?? null,
+    priority: Number(row.priority ?? 0),
+    notBefore: num(row.not_before),
+    queueAt: Number(row.queue_at ?? row.created_at),
+    expiresAt: num(row.expires_at),
+    concurrencyKey: (row.concurrency_key as string | null) ?? null,
+    concurrencyLimit: num(row.concurrency_limit),
     trace: toRunTrace(row),
   };
 }

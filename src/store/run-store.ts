@@ -2,6 +2,7 @@ import type { RunTraceContext } from '../core/trace-context.js';
 import type { RunStatus } from '../core/states.js';
 import type { DeletedRun } from './retention-store.js';
 import type { Run, RunTrigger } from './types.js';
+import type { RunFlow } from './flow-rows.js';
 import type { EndedRun } from './run-endings.js';
 
 /** Runs as the API sees them: created with idempotency and limits, read, listed, canceled. */
@@ -53,6 +54,8 @@ export interface NewRun {
   trace?: RunTraceContext | null;
   /** The trigger recorded on the row (`{type: "batch"}`); absent: derived (`api`, or `child` with a parent). */
   recordedTrigger?: RunTrigger;
+  /** Priority, delay, ttl and the concurrency key (SPEC §12); absent: none. */
+  flow?: RunFlow;
   now: number;
   /** Start of the current UTC day, for the daily limit. */
   dayStart: number;

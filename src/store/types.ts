@@ -124,6 +124,18 @@ export interface Run {
   claimToken: string | null;
   /** Why a CANCELED run was canceled when not by `POST …/cancel`: `aborted` (SPEC §11). */
   cancelReason?: string | null;
+  /** Flow control (SPEC §12): seconds this run moves ahead of other runs of its workspace (0–86,400). */
+  priority: number;
+  /** Asked for with `delay` / `not_before`: not claimable before this; null = claimable at creation. */
+  notBefore: number | null;
+  /** The run's place in its workspace's queue: `(notBefore ?? createdAt) - priority s`. Claims order by it. */
+  queueAt: number;
+  /** From `ttl`: a run still QUEUED then is canceled (`cancel_reason: "expired"`); null = no ttl. */
+  expiresAt: number | null;
+  /** The workflow's `concurrency.key` evaluated at creation ('' without a key); null when not limited. */
+  concurrencyKey: string | null;
+  /** At most this many runs with this key are STARTING/RUNNING at once; null when not limited. */
+  concurrencyLimit: number | null;
   /** The run's place in a trace (SPEC §17), made at creation; null for runs created before traces. */
   trace?: RunTraceContext | null;
 }

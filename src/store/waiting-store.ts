@@ -10,4 +10,9 @@ export interface WaitingStore {
    * range scan that stops after `cap` rows, whatever the queue's length.
    */
   countQueuedAhead(run: Pick<Run, 'id' | 'createdAt'>, cap: number): Promise<number>;
+  /**
+   * STARTING/RUNNING runs of a workflow's concurrency key (`key` '' = the workflow-wide limit):
+   * a count on the partial index of limited active runs, which holds at most `limit` per key.
+   */
+  countRunningWithKey(workspaceId: number, workflowId: string, key: string): Promise<number>;
 }

@@ -73,6 +73,16 @@ export const WorkflowDefinitionSchema = Type.Object(
     inputs: Type.Optional(Type.Array(InputDefinitionSchema)),
     outputType: Type.Optional(Type.Union(OUTPUT_TYPES.map((t) => Type.Literal(t)))),
     timeout: Type.Optional(Duration),
+    /** Flow control (SPEC §12): at most `limit` runs with the same `key` value STARTING/RUNNING at once. */
+    concurrency: Type.Optional(Type.Object(
+      {
+        key: Type.Optional(Type.String({ minLength: 1, description: 'A template over inputs and run.metadata, e.g. "{{ inputs.customerId }}"; without it the limit is for all runs of the workflow' })),
+        limit: Type.Integer({ minimum: 1, maximum: 10000, description: 'Runs with the same key value that may be STARTING/RUNNING at once' }),
+      },
+      { additionalProperties: false, description: 'Per-key concurrency: runs over the limit stay QUEUED while other keys keep flowing' },
+    )),
+    /** A queued run not claimed within this long after it became claimable ends CANCELED (`expired`); a create's `ttl` overrides it. */
+    ttl: Type.Optional(Duration),
     /** What a run's `inputs` keys that are not inputs of the workflow do: `reject` (400 `invalid_inputs`, the default) or `ignore` (dropped). */
     additionalInputs: Type.Optional(Type.Union([Type.Literal('reject'), Type.Literal('ignore')], {
       description: "What keys of a run's inputs that are not inputs of the workflow do: reject (400 invalid_inputs, the default) or ignore (dropped)",

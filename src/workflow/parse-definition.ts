@@ -109,6 +109,12 @@ function checkDurations(definition: WorkflowDefinition, at: (path: Path, message
     if (value !== undefined && parseDuration(value) === null) errors.push(at(path, `"${value}" is not a duration such as 500ms, 20s, 10m or 1h`));
   };
   check(definition.timeout, ['timeout']);
+  check(definition.ttl, ['ttl']);
+  const key = definition.concurrency?.key;
+  if (key !== undefined) {
+    for (const problem of findExpressionErrors(key)) errors.push(at(['concurrency', 'key', ...problem.path], problem.message));
+    for (const problem of findSecretProblems(key, false)) errors.push(at(['concurrency', 'key', ...problem.path], problem.message));
+  }
   return errors;
 }
 

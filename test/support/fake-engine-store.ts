@@ -39,6 +39,7 @@ export function createFakeEngineStore() {
         id, workspaceId: 1, workflowId, status: 'QUEUED', inputs, metadata: null, idempotencyKey: null, workflowVersion: null,
         executionId: null, output: null, error: null, parentRunId: null, createdAt: now, updatedAt: now, startedAt: null,
         completedAt: null, leaseOwner: null, leaseExpiresAt: null, claimCount: 0, claimToken: null, trigger: { type: 'api' }, rootRunId: id, depth: 0, wakeRequested: false,
+        priority: 0, notBefore: null, queueAt: now, expiresAt: null, concurrencyKey: null, concurrencyLimit: null,
       });
       notify();
     },

@@ -63,6 +63,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       inputs: request.body.inputs,
       metadata: request.body.metadata,
       idempotencyKey: request.headers['idempotency-key'],
+      flow: { priority: request.body.priority, delay: request.body.delay, not_before: request.body.not_before, ttl: request.body.ttl },
       traceParent: parseTraceparent(request.headers.traceparent),
     };
     if (request.query.dry_run === true) {

@@ -7,6 +7,8 @@ import type { CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
+import { flowColumnsOf } from '../flow-rows.js';
+import { noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
@@ -90,13 +92,17 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
   const toInsert = inputs.filter((_, index) => judged[index]!.kind === 'insert');
   const created = new Map<string, Run>();
   if (toInsert.length > 0) {
+    const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
     const inserted = await rows(
       `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
-         trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json,
-         r.trace_id, r.trace_parent_span_id, r.trace_span_id, r.trace_sampled
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::boolean[])
-         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
+         r.trace_id, r.trace_parent_span_id, r.trace_span_id, r.trace_sampled,
+         r.priority, r.not_before, r.queue_at, r.expires_at, r.concurrency_key, r.concurrency_limit
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::boolean[],
+           $13::integer[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::integer[])
+         AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled,
+           priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [
@@ -112,9 +118,16 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
         toInsert.map((input) => input.trace?.parentSpanId ?? null),
         toInsert.map((input) => input.trace?.spanId ?? null),
         toInsert.map((input) => (input.trace ? input.trace.sampled : null)),
+        flows.map((flow) => flow.priority),
+        flows.map((flow) => flow.notBefore),
+        flows.map((flow) => flow.queueAt),
+        flows.map((flow) => flow.expiresAt),
+        flows.map((flow) => flow.concurrencyKey),
+        flows.map((flow) => flow.concurrencyLimit),
       ],
     );
     if (inserted.length < toInsert.length) return { kind: 'key_taken' };
+    await noteQueuedKeysPg(client, toInsert.map((input, index) => ({ workspaceId, workflowId: input.workflowId, flow: flows[index]! })));
     for (const row of inserted) created.set(row.id as string, toRun(row));
     await client.query(
       `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)

@@ -11,6 +11,8 @@ import { runStatusEvent } from '../run-events.js';
 import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
+import { flowColumnsOf } from '../flow-rows.js';
+import { noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
@@ -29,8 +31,8 @@ const runParams = (input: NewRun): unknown[] => [
 /** A root run without key in a workspace without limits, and its QUEUED event; no row when the workspace has limits. */
 const PLAIN_CREATE = `WITH ins AS (
     INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, created_at, updated_at, event_seq, run_trigger,
-      trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
-    SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean
+      trace_id, trace_parent_span_id, trace_span_id, trace_sampled, queue_at)
+    SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean, $6::bigint
     FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL
     RETURNING *),
   ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)
@@ -123,18 +125,21 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     }
     // A concurrent request with the same key that got here first makes this insert wait for
     // it and then do nothing; the run it created is then replayed.
+    const flow = flowColumnsOf(input.flow, input.now);
     const [inserted] = await rows(
       `WITH ins AS (
          INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
-           trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
-         VALUES ($1, $2, $3, 'QUEUED', $4, $5, $12, $13, $14, $15, $6, $6, 1, $7, $8, $9, $10, $11)
+           trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+         VALUES ($1, $2, $3, 'QUEUED', $4, $5, $12, $13, $14, $15, $6, $6, 1, $7, $8, $9, $10, $11, $17, $18, $19, $20, $21, $22)
          ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *),
        ${QUEUED_EVENT_CTE}
        SELECT * FROM ins`,
-      [...runParams(input), input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, queuedEventData(input.now)],
+      [...runParams(input), input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, queuedEventData(input.now),
+        flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit],
     );
     if (!inserted) return (await existingByKey())!;
+    await noteQueuedKeysPg(client, [{ workspaceId: input.workspaceId, workflowId: input.workflowId, flow }]);
     return { kind: 'created', run: toRun(inserted) };
   }
 
@@ -167,7 +172,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       // A root run without a key in a workspace without limits (the common create): one
       // statement, one round trip, its own commit. Anything else, or a workspace found limited
       // (remembered: limits are checked in SQL either way), takes the full transaction.
-      const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
+      const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && input.flow === undefined && !limitedWorkspaces.has(input.workspaceId);
       const [fast] = plain ? await query(PLAIN_CREATE, [...runParams(input), queuedEventData(input.now)]) : [];
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);

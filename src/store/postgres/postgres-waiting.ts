@@ -14,5 +14,14 @@ export function createPostgresWaiting(deps: Pick<PostgresDeps, 'one'>): WaitingS
       );
       return Number(row!.n);
     },
+
+    async countRunningWithKey(workspaceId, workflowId, key) {
+      const row = await deps.one(
+        `SELECT count(*) AS n FROM runs
+         WHERE workspace_id = $1 AND workflow_id = $2 AND concurrency_key = $3 AND concurrency_limit IS NOT NULL AND status IN ('STARTING', 'RUNNING')`,
+        [workspaceId, workflowId, key],
+      );
+      return Number(row!.n);
+    },
   };
 }

@@ -10,6 +10,8 @@ import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
+import { flowColumnsOf } from '../flow-rows.js';
+import { noteQueuedKeySqlite } from './sqlite-flow.js';
 import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 
 /**
@@ -54,14 +56,17 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
         if (exceeded) return exceeded;
       }
     }
+    const flow = flowColumnsOf(input.flow, input.now);
     const row = one(
       `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, run_trigger,
-         trace_id, trace_parent_span_id, trace_span_id, trace_sampled)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
       input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now, toJson(input.recordedTrigger),
       input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? Number(input.trace.sampled) : null,
+      flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit,
     )!;
+    noteQueuedKeySqlite(deps, input.workspaceId, input.workflowId, flow);
     appendRunEventsSqlite(deps, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now);
     return { kind: 'created', run: toRun(row) };
   });

@@ -15,5 +15,14 @@ export function createSqliteWaiting(deps: Pick<SqliteDeps, 'one'>): WaitingStore
       );
       return Number(row!.n);
     },
+
+    async countRunningWithKey(workspaceId, workflowId, key) {
+      const row = deps.one(
+        `SELECT count(*) AS n FROM runs
+         WHERE workspace_id = ? AND workflow_id = ? AND concurrency_key = ? AND concurrency_limit IS NOT NULL AND status IN ('STARTING', 'RUNNING')`,
+        workspaceId, workflowId, key,
+      );
+      return Number(row!.n);
+    },
   };
 }
