@@ -8,10 +8,9 @@ import { testBackends } from './support/test-server.js';
 
 /**
  * The QUEUED reasons that sit on flow control's run columns (migration 016, issue 16's flow
- * half): `scheduled` and `concurrency_key`, and that they come before `no_workers`/`queue`.
- * Until those columns are on main, the runs are real rows of a real store with the columns set
- * directly on the record, and the key's running count is given (the SQL of
- * `countRunningWithKey` needs the columns); the queue and the workers are the real store's.
+ * half): `scheduled` and `concurrency_key`, and that they come before `no_workers`/`queue`:
+ * real rows of a real store with the columns set directly on the record and the key's running
+ * count given (test/run-waiting.test.ts observes both on real runs over HTTP).
  */
 for (const backend of testBackends()) describe(`waiting reasons on flow control's columns [${backend}]`, () => {
   let pair: StorePair;
