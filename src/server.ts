@@ -5,6 +5,8 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Config, DatabaseTarget } from './config/config.js';
 import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
+import { createOtelTracer, tracingEnabled } from './engine/otel-tracer.js';
+import { NO_TRACING } from './engine/tracer.js';
 import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
 import { createRetentionSweeper, type RetentionSweeper } from './engine/retention-sweeper.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
@@ -228,6 +230,9 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
   // Metrics (SPEC §17) only when a metrics port is asked for: the counters are fed by a store wrapper.
   const metrics = config.metricsPort === null ? null : createMetrics({ countQueuedRuns: () => storeWithCache.countQueuedRuns() });
   const store = metrics ? withMetrics(storeWithCache, metrics) : storeWithCache;
+  // Traces (SPEC §17) only when the standard OTLP endpoint variables are set; run spans come from the runs this process ends.
+  const tracer = tracingEnabled(process.env) ? createOtelTracer({ env: process.env }) : NO_TRACING;
+  store.onRunsEnded((runs) => tracer.runsEnded(runs));
   const secretKey = secretKeyOf(config);
   const services = createServices(store, clock, await hostStepTypes(config, options.extraStepTypes), stepOptionsOf(config), secretKey);
   services.waitpointSettings.callbackKey = secretKey;
@@ -242,6 +247,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     budgets: runBudgetsOf(config.budgets),
     secrets: { values: services.secrets.valuesFor, markUsed: services.secrets.markUsed },
     abortGraceMs: config.abortGraceMs,
+    tracer,
   });
   const pool = createWorkerPool(workerPoolDepsOf(store, clock, executor), {
     concurrency: config.concurrency,
@@ -325,7 +331,7 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
           metricsServer?.close(),
         ]);
-        await store.close();
+        await Promise.all([store.close(), tracer.shutdown().catch(() => {})]);
       })();
       return closing;
     },

@@ -5,6 +5,7 @@ import type { RunBudgets } from './budgets.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { RunLease } from './run-lease.js';
 import type { RunSecrets } from './run-secrets.js';
+import type { Tracer } from './tracer.js';
 
 /** Everything one execution of one claimed run shares between its steps. */
 export interface ExecutionEnv {
@@ -28,6 +29,8 @@ export interface ExecutionEnv {
   budgets: RunBudgets;
   /** `{{ secrets.NAME }}` resolution and masking for this execution (SPEC §13). */
   secrets: RunSecrets;
+  /** Spans of the run's step attempts and outbound calls (SPEC §17); `NO_TRACING` when off. */
+  tracer: Tracer;
 }
 
 /** The values expressions see: `{inputs, steps, run}`, plus `item` and `index` inside a `map`. */

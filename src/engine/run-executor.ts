@@ -13,6 +13,7 @@ import type { ExecutionEnv, Scope } from './execution-env.js';
 import { runGraph } from './graph-runner.js';
 import type { RunLease } from './run-lease.js';
 import { createRunSecrets, NO_SECRETS, type SecretSource } from './run-secrets.js';
+import { NO_TRACING, type Tracer } from './tracer.js';
 
 export interface ExecuteOptions {
   /** True once shutdown began: finish the running steps, then release the run. */
@@ -45,11 +46,23 @@ export function createRunExecutor(deps: {
   secrets?: SecretSource;
   /** `SLIPWAY_ABORT_GRACE`: how long an aborted run's steps may take to stop before the run ends anyway. */
   abortGraceMs?: number;
+  /** Step spans (SPEC §17); none when omitted. */
+  tracer?: Tracer;
 }) {
   const budgets = deps.budgets ?? DEFAULT_RUN_BUDGETS;
   const { store, clock } = deps;
 
+  const tracer = deps.tracer ?? NO_TRACING;
+
   async function execute(run: Run, lease: RunLease, options: ExecuteOptions): Promise<ExecutionResult> {
+    try {
+      return await executeRun(run, lease, options);
+    } finally {
+      tracer.executionEnded(run.id);
+    }
+  }
+
+  async function executeRun(run: Run, lease: RunLease, options: ExecuteOptions): Promise<ExecutionResult> {
     const secrets = createRunSecrets(deps.secrets ?? NO_SECRETS, run.workspaceId);
     const finish = async (status: typeof RunStatus.COMPLETED | typeof RunStatus.FAILED, output: unknown, error: RunError | null): Promise<ExecutionResult> => {
       // No secret value is ever stored in a run's output or error (SPEC §13).
@@ -84,6 +97,7 @@ export function createRunExecutor(deps: {
       random: deps.random ?? Math.random,
       budgets,
       secrets,
+      tracer,
     };
     const scope: Scope = { inputs: run.inputs, steps: {}, run: { id: run.id, workflowId: run.workflowId, metadata: run.metadata } };
     const graph = runGraph(env, definition.steps, scope, '', lease.signal, true);

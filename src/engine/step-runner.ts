@@ -104,7 +104,11 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     ...(env.waitpoints ? { waitpoints: env.waitpoints } : {}),
     expressions: { scope, evaluate: (value, extra) => evaluateValue(value, { ...scope, ...extra }, env.budgets.expression) },
   };
+  // An outbound call (`http`, `llm`) gets a client span; the peer receives its `traceparent`.
+  const call = env.tracer.clientCall(env.run, attempt);
+  if (call) ctx.traceparent = call.traceparent;
   const outcome = await runWithSignal(() => stepType.run(runInput as never, ctx), signal).finally(cancelTimeouts);
+  call?.end(outcome.kind === 'completed' ? { kind: 'completed', output: outcome.output } : outcome.kind === 'failed' ? { kind: 'failed', message: outcome.message } : { kind: 'other' });
   // No delta may land after the attempt's outcome (which deletes its deltas).
   await deltas.stop();
   if (outcome.kind === 'waiting') logs.push('info', `waiting until ${new Date(outcome.until).toISOString()}`);
@@ -254,7 +258,10 @@ async function save(env: ExecutionEnv, attempt: StepAttempt): Promise<boolean> {
   attempt.output = await env.secrets.mask(attempt.output);
   attempt.error = await env.secrets.mask(attempt.error);
   const saved = await env.lease.saveAttempt(attempt);
-  if (saved) env.checkpoints.remember(attempt);
+  if (saved) {
+    env.checkpoints.remember(attempt);
+    env.tracer.attemptSaved(env.run, attempt);
+  }
   return saved;
 }
 

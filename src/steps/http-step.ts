@@ -56,6 +56,8 @@ export function createHttpStep(options: HttpStepOptions) {
       }
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(input.headers ?? {})) headers[key.toLowerCase()] = String(value);
+      // The run's trace continues at the peer (SPEC §17), unless the step sets its own.
+      if (ctx.traceparent !== undefined) headers.traceparent ??= ctx.traceparent;
       let body: Buffer | null = null;
       if (input.body !== undefined && input.body !== null) {
         const isText = typeof input.body === 'string';

@@ -96,6 +96,11 @@ export interface StepContext {
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
   /** Waitpoints for `wait` steps (implemented by the service layer); absent outside the engine. */
   waitpoints?: Waitpoints;
+  /**
+   * The W3C `traceparent` of this attempt's client span when traces are on (SPEC §17): a step
+   * type that calls a peer sends it, so the peer's spans join the run's trace.
+   */
+  traceparent?: string;
   /** The step's expression scope `{inputs, steps, run}` and an evaluator over it plus `extra`, within the run's budget. */
   expressions?: { scope: Record<string, unknown>; evaluate(value: unknown, extra: Record<string, unknown>): Promise<unknown> };
 }
