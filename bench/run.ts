@@ -21,6 +21,7 @@ import { pickupLatency } from './scenarios/pickup-latency.js';
 import { stepOverhead } from './scenarios/step-overhead.js';
 import { limitsScenario } from './scenarios/limits.js';
 import { batchScenario } from './scenarios/batch.js';
+import { observabilityScenario } from './scenarios/observability.js';
 
 export interface BenchOutcome {
   report: Report;
@@ -45,7 +46,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     report.settings.machine = machine();
     report.settings.options = options;
     report.settings.versions = { node: process.version, postgres: 'version' in postgres ? postgres.version : null, redis: 'version' in redis ? redis.version : null };
-    const scenarios = { create: createThroughput, e2e: endToEnd, pickup: pickupLatency, steps: stepOverhead, growth, limits: limitsScenario, batch: batchScenario };
+    const scenarios = { create: createThroughput, e2e: endToEnd, pickup: pickupLatency, steps: stepOverhead, growth, limits: limitsScenario, batch: batchScenario, observability: observabilityScenario };
     for (const name of options.scenarios) {
       ctx.log(`scenario ${name}`);
       await scenarios[name](ctx);

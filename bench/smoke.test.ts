@@ -32,6 +32,9 @@ test('npm run bench -- --smoke produces every figure and comparison', { timeout:
       'limits.sqlite.off.rps', 'limits.sqlite.on.rps', 'limits.sqlite.full.rps',
       'limits.postgres.off.rps', 'limits.postgres.on.rps', 'limits.postgres.full.rps',
       'batch.sqlite.rps', 'batch.postgres.rps',
+      // Issue 21.
+      'obs.sqlite.create.off.rps', 'obs.sqlite.create.on.rps', 'obs.sqlite.e2e.off', 'obs.sqlite.e2e.on', 'obs.sqlite.scrape.cold.ms', 'obs.sqlite.scrape.warm.ms',
+      'obs.postgres.create.off.rps', 'obs.postgres.create.on.rps', 'obs.postgres.e2e.off', 'obs.postgres.e2e.on', 'obs.postgres.scrape.cold.ms', 'obs.postgres.scrape.warm.ms',
     ];
     const expectedRatios = [
       'e2e.postgres.vs-graphile', 'create.postgres.vs-bare', 'steps.postgres.per-step',

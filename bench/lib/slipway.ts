@@ -92,8 +92,8 @@ export function startServe(databaseUrl: string, concurrency: number, env: Record
 }
 
 /** Starts `slipway worker` (no HTTP) in its own process. */
-export function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = []): Promise<SlipwayProcess> {
-  return startSlipwayProcess(['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], slipwayOptions({}, nodeArgs));
+export function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<SlipwayProcess> {
+  return startSlipwayProcess(['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], slipwayOptions(env, nodeArgs));
 }
 
 export const runsUrl = (url: string, workflowId: string) => `${url}/workflow-service/api/public/v1/workflows/${workflowId}/runs`;

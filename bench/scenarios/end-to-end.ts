@@ -14,10 +14,10 @@ export const BULLMQ_CONCURRENCY = 16;
  * `slipway worker --concurrency C` in its own process and times the batch from its own
  * timestamps: first started_at to last completed_at. Process start-up is not counted.
  */
-export async function slipwayBatch(ctx: BenchContext, db: PreparedDatabase, runs: number, concurrency: number, profileName: string): Promise<number> {
+export async function slipwayBatch(ctx: BenchContext, db: PreparedDatabase, runs: number, concurrency: number, profileName: string, env: Record<string, string> = {}): Promise<number> {
   const since = await queueRuns(db, ONE_STEP, runs);
   const reader = openRunsReader(db.databaseUrl);
-  const worker = await startWorker(db.databaseUrl, concurrency, ctx.slipwayNodeArgs(profileName));
+  const worker = await startWorker(db.databaseUrl, concurrency, ctx.slipwayNodeArgs(profileName), env);
   try {
     const deadline = Date.now() + Math.max(120_000, runs * 20);
     for (;;) {
