@@ -71,14 +71,14 @@ for (const backend of testBackends()) describe(`queue position and workers regis
     const inputs = Array.from({ length: 1005 }, (_, i) => runInput(workspace.id, 'q', { now: T0 + Math.floor(i / 300) }));
     const results = await pair.store.createRuns(inputs);
     const runs = results.map((r) => (r as { run: Run }).run).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    assert.equal(await pair.store.countQueuedAhead(runs[0]!, 1000), 0);
-    assert.equal(await pair.store.countQueuedAhead(runs[299]!, 1000), 299);
-    assert.equal(await pair.store.countQueuedAhead(runs[300]!, 1000), 300);
-    assert.equal(await pair.store.countQueuedAhead(runs[1004]!, 1000), 1000);
+    assert.equal(await pair.store.countQueuedAhead(runs[0]!, T0 + 10, 1000), 0);
+    assert.equal(await pair.store.countQueuedAhead(runs[299]!, T0 + 10, 1000), 299);
+    assert.equal(await pair.store.countQueuedAhead(runs[300]!, T0 + 10, 1000), 300);
+    assert.equal(await pair.store.countQueuedAhead(runs[1004]!, T0 + 10, 1000), 1000);
     // Claimed runs are no longer ahead of anyone.
     const claimed = await pair.store.claimRuns({ workerId: 'w', limit: 10, leaseMs: 30_000, now: T0 + 10, newExecutionId: () => crypto.randomUUID() });
     assert.equal(claimed.length, 10);
-    assert.equal(await pair.store.countQueuedAhead(runs[299]!, 1000), 289);
+    assert.equal(await pair.store.countQueuedAhead(runs[299]!, T0 + 10, 1000), 289);
   });
 
   it('heartbeats: live until expires_at, removed on a clean stop, long-expired rows deleted by the next heartbeat', async () => {

@@ -41,7 +41,7 @@ export function createRunWaiting(deps: { store: WaitingStoreReads; clock: Clock 
     }
     const workers = await liveWorkers;
     if (workers.length === 0) return { reason: 'no_workers', since, detail: { last_seen_at: isoOrNull(await store.lastWorkerSeenAt()) } };
-    const position = await store.countQueuedAhead(run, QUEUE_POSITION_CAP);
+    const position = await store.countQueuedAhead(run, clock.now(), QUEUE_POSITION_CAP);
     return { reason: 'queue', since, detail: { position, workers: workers.length } };
   }
 
