@@ -188,7 +188,9 @@ const runDetailFields = {
     { type: Type.String({ description: '`api`, `schedule` (with schedule_id, fire_at), `child` (with parent_run_id), …' }) },
     { additionalProperties: true, description: 'What started the run' },
   )),
-  cancel_reason: Type.Optional(Type.Literal('aborted', { description: 'A CANCELED run canceled by `POST …/abort` (SPEC §11)' })),
+  cancel_reason: Type.Optional(Type.Union([Type.Literal('aborted'), Type.Literal('expired')], {
+    description: 'Why a CANCELED run was canceled when not by `POST …/cancel`: `aborted` (`POST …/abort`, SPEC §11) or `expired` (its ttl passed while QUEUED, SPEC §12)',
+  })),
   replayed_from: Type.Optional(Type.Object(
     { run_id: Type.String(), from_step: Nullable(Type.String({ description: 'A step id, `@failed`, or null for a full replay' })) },
     { description: 'The run this one replays (SPEC §11)' },

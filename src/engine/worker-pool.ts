@@ -7,7 +7,12 @@ import type { Run, Store } from '../store/store.js';
 import { startLeaseKeeper } from './lease-keeper.js';
 import { DEFAULT_ABORT_GRACE_MS, type RunExecutor } from './run-executor.js';
 import type { RunControlStore } from '../store/run-control-store.js';
+import type { FlowStore } from '../store/flow-store.js';
 import { createRunLease, type LeaseWrites, type RunLease } from './run-lease.js';
+
+/** How often a pool looks for queued runs whose ttl passed, and how many it ends per statement. */
+const EXPIRY_INTERVAL_MS = 250;
+const EXPIRY_BATCH = 500;
 
 export interface WorkerPoolOptions {
   /** Run slots: how many runs this process executes at once. */
@@ -35,11 +40,13 @@ export interface WorkerPoolDeps {
   executor: Pick<RunExecutor, 'execute'>;
   /** Abort requests (SPEC §11): seen by each run's lease keeper; overdue ones ended by the sweep. Absent: no abort support. */
   abortControl?: Pick<RunControlStore, 'abortRequestOf' | 'endOverdueAborts'>;
+  /** Ends QUEUED runs whose ttl passed (SPEC §12, `store.expireQueuedRuns`). Absent: no expiry in this pool. */
+  expireQueuedRuns?: FlowStore['expireQueuedRuns'];
 }
 
 /** The pool's functions taken from a store, as composition code wires them. */
 export function workerPoolDepsOf(
-  store: Pick<Store, 'claimRuns' | 'onRunsQueued'> & LeaseWrites & Partial<Pick<Store, 'abortRequestOf' | 'endOverdueAborts'>>,
+  store: Pick<Store, 'claimRuns' | 'onRunsQueued'> & LeaseWrites & Partial<Pick<Store, 'abortRequestOf' | 'endOverdueAborts' | 'expireQueuedRuns'>>,
   clock: Clock,
   executor: Pick<RunExecutor, 'execute'>,
 ): WorkerPoolDeps {
@@ -50,6 +57,7 @@ export function workerPoolDepsOf(
   return {
     claim: (input) => store.claimRuns(input), onQueued: (listener) => store.onRunsQueued(listener), leaseWrites: store, clock, executor,
     ...(abortControl ? { abortControl } : {}),
+    ...(store.expireQueuedRuns ? { expireQueuedRuns: store.expireQueuedRuns.bind(store) } : {}),
   };
 }
 
@@ -163,6 +171,19 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     }
   }
 
+  /** Queued runs whose ttl passed end CANCELED (`expired`) within about a second, whichever process runs this (SPEC §12). */
+  async function expiryLoop(expire: NonNullable<WorkerPoolDeps['expireQueuedRuns']>) {
+    while (!stopping.signal.aborted) {
+      await clock.sleep(EXPIRY_INTERVAL_MS, stopping.signal);
+      if (stopping.signal.aborted) return;
+      // A full batch: more are due, go on at once.
+      while (!stopping.signal.aborted && (await expire(clock.now(), EXPIRY_BATCH).catch((error: unknown) => {
+        options.onError?.(error);
+        return 0;
+      })) === EXPIRY_BATCH);
+    }
+  }
+
   return {
     workerId,
     start() {
@@ -170,6 +191,7 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
       unsubscribe = deps.onQueued(wake);
       loop = claimLoop();
       if (deps.abortControl) void abortSweepLoop(deps.abortControl);
+      if (deps.expireQueuedRuns) void expiryLoop(deps.expireQueuedRuns);
     },
     /** Wakes the claim loop now, e.g. after this process queued a run. */
     wake,

@@ -93,7 +93,7 @@ export function toRunWithDetails(run: Run): Wire.RunWithDetails {
     workflow_version: run.workflowVersion,
     started_at: toIsoOrNull(run.startedAt),
     trigger: run.trigger,
-    ...(run.cancelReason === 'aborted' ? { cancel_reason: 'aborted' as const } : {}),
+    ...(run.cancelReason === 'aborted' || run.cancelReason === 'expired' ? { cancel_reason: run.cancelReason } : {}),
     ...(run.trigger.type === 'replay'
       ? { replayed_from: { run_id: String(run.trigger.run_id), from_step: (run.trigger.from_step as string | null | undefined) ?? null } }
       : {}),

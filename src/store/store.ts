@@ -1,4 +1,5 @@
 import type { RunControlStore } from './run-control-store.js';
+import type { FlowStore } from './flow-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { RunStore } from './run-store.js';
 import type { TenancyStore } from './tenancy-store.js';
@@ -28,6 +29,7 @@ export type * from './run-events.js';
 export type * from './readiness-store.js';
 export type * from './step-log-store.js';
 export type * from './waitpoint-store.js';
+export type * from './flow-store.js';
 export type * from './worker-store.js';
 export type * from './waiting-store.js';
 export type * from './retention-store.js';
@@ -45,7 +47,7 @@ export type * from './limit-counter-store.js';
  * A new topic adds `store/<topic>-store.ts` with its interface, extends it here, and
  * wires its two dialect files into `sqlite-store.ts` and `postgres-store.ts`.
  */
-export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore, RetentionStore, LimitCounterStore,
+export interface Store extends TenancyStore, WorkflowStore, RunStore, LeaseStore, ScheduleStore, WebhookStore, RunEventStore, SecretStore, ReadinessStore, StepLogStore, WaitpointStore, RunControlStore, RetentionStore, LimitCounterStore, FlowStore,
   WorkerStore, WaitingStore {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;

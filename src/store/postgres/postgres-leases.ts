@@ -3,6 +3,8 @@ import type { LeaseRef, LeaseStore, RunProgress } from '../lease-store.js';
 import type pg from 'pg';
 import type { StepAttempt } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
+import { planClaim } from '../claim-plan.js';
+import { claimCandidatesPg, resetKeyHeadsPg } from './postgres-flow.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
@@ -91,6 +93,9 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     deps.notifyQueued();
   }
 
+  /** The workspace this process's last claim served last: the next claim starts after it. */
+  let fairCursor: number | null = null;
+
   return {
     async claimRuns(input) {
       if (input.limit <= 0) return [];
@@ -112,15 +117,18 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         ).rows.map((row) => toRun(row as Row));
         const room = input.limit - expired.length;
         if (room <= 0) return expired;
-        const executionIds = Array.from({ length: room }, () => input.newExecutionId());
+        // Fair across workspaces, in queue order within one, keyed runs only into free slots (SPEC §12).
+        const candidates = await claimCandidatesPg(client, input.now, room);
+        const plan = planClaim(candidates.plain, candidates.lanes, room, fairCursor);
+        fairCursor = plan.lastWorkspaceId;
+        const planned = plan.runs.map((candidate) => candidate.id);
+        const executionIds = Array.from({ length: planned.length }, () => input.newExecutionId());
         // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE.
         // MATERIALIZED: inlined, the LIMIT subquery may be rescanned per joined row and
         // lock and hand out more runs than asked for (the contract suite caught exactly that).
         const freshRows = (
           await client.query(
-            `WITH locked AS MATERIALIZED (
-               SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
-             picked AS MATERIALIZED (SELECT id, row_number() OVER () AS n FROM locked)
+            `WITH picked AS MATERIALIZED (SELECT p.id, p.n FROM unnest($4::text[]) WITH ORDINALITY AS p(id, n))
              UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
                lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
                event_seq = r.event_seq + 1,
@@ -128,15 +136,16 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
                                    WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id))
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
              RETURNING r.*`,
-            [input.workerId, leaseUntil, input.now, room, executionIds],
+            [input.workerId, leaseUntil, input.now, planned, executionIds],
           )
         ).rows as Row[];
         // QUEUED → STARTING is an event; its seq was taken in the UPDATE above.
         for (const row of freshRows) {
           await appendRunEventsPg(client, row.id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now, { bumpedTo: Number(row.event_seq) });
         }
-        const fresh = freshRows.map(toRun);
-        fresh.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+        await resetKeyHeadsPg(client, candidates.locked);
+        const order = new Map(planned.map((id, index) => [id, index]));
+        const fresh = freshRows.map(toRun).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
         return [...expired, ...fresh];
       });
       for (const claimedRun of claimed) if (claimedRun.claimCount === 1) deps.announceRunEvents(claimedRun.id);

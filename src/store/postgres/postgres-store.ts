@@ -1,3 +1,4 @@
+import { createPostgresFlow } from './postgres-flow.js';
 import { createPostgresRunControl } from './postgres-run-control.js';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
@@ -157,6 +158,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresSecrets(deps),
     ...createPostgresSchedules({ ...deps, createRunIn }),
     ...createPostgresRunControl({ ...deps, createRunIn }),
+    ...createPostgresFlow(deps),
     ...events,
     ...createPostgresReadiness(deps),
     ...createPostgresStepLogs(deps),

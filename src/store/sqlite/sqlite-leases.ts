@@ -6,6 +6,8 @@ import { RunStatus } from '../../core/states.js';
 import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { planClaim } from '../claim-plan.js';
+import { claimCandidatesSqlite, resetKeyHeadsSqlite } from './sqlite-flow.js';
 import { appendRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
@@ -19,6 +21,9 @@ const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STA
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), SQLite dialect. */
 export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
   const { db, one, all, run, writes } = deps;
+
+  /** The workspace this process's last claim served last: the next claim starts after it. */
+  let fairCursor: number | null = null;
 
   const claimRunsTx = db.transaction((input: ClaimRunsInput): Run[] => {
     const leaseUntil = input.now + input.leaseMs;
@@ -41,8 +46,11 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     }
     const room = input.limit - claimed.length;
     if (room <= 0) return claimed;
-    const fresh = all(`SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT ?`, room);
-    for (const { id } of fresh) {
+    // Fair across workspaces, in queue order within one, keyed runs only into free slots (SPEC §12).
+    const candidates = claimCandidatesSqlite(deps, input.now, room);
+    const plan = planClaim(candidates.plain, candidates.lanes, room, fairCursor);
+    fairCursor = plan.lastWorkspaceId;
+    for (const { id } of plan.runs) {
       const row = one(
         `UPDATE runs SET status = 'STARTING', execution_id = ?, started_at = ?, updated_at = ?,
            lease_owner = ?, claim_token = ?, lease_expires_at = ?, claim_count = claim_count + 1,
@@ -54,6 +62,7 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       appendRunEventsSqlite(deps, id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now);
       claimed.push(toRun(row));
     }
+    resetKeyHeadsSqlite(deps, candidates.visited);
     return claimed;
   });
 

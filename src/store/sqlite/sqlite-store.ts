@@ -1,3 +1,4 @@
+import { createSqliteFlow } from './sqlite-flow.js';
 import { createSqliteRunControl } from './sqlite-run-control.js';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
@@ -94,6 +95,7 @@ export function createSqliteStore(options: { path: string; /** `SLIPWAY_SQLITE_L
     ...createSqliteSecrets(deps),
     ...createSqliteSchedules({ ...deps, createRunInTransaction }),
     ...createSqliteRunControl({ ...deps, createRunInTransaction }),
+    ...createSqliteFlow(deps),
     ...createSqliteEvents(deps, announcer),
     ...createSqliteReadiness(deps),
     ...createSqliteStepLogs(deps),
