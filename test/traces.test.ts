@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { startFakeOpenAi } from './support/fake-openai.js';
 import { startHttpPeer, sendJson, type HttpPeer } from './support/http-peer.js';
 import { startOtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { createTestDatabase } from './support/postgres.js';
@@ -40,6 +41,7 @@ for (const backend of testBackends()) {
     const dir = tempDir('slipway-traces-');
     let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
     let peer: HttpPeer;
+    let openAi: Awaited<ReturnType<typeof startFakeOpenAi>>;
     let env: Record<string, string>;
     let first: SlipwayProcess;
     let second: SlipwayProcess | null = null;
@@ -49,6 +51,7 @@ for (const backend of testBackends()) {
 
     before(async () => {
       receiver = await startOtlpReceiver();
+      openAi = await startFakeOpenAi();
       peer = await startHttpPeer((request, response) => {
         if (request.path === '/slow' && held.length === 0) {
           held.push(response);
@@ -62,6 +65,8 @@ for (const backend of testBackends()) {
         SLIPWAY_POLL_INTERVAL: '100ms',
         SLIPWAY_LEASE_TIMEOUT: '2s',
         SLIPWAY_HTTP_ALLOW_PRIVATE: 'true',
+        SLIPWAY_LLM_BASE_URL: openAi.baseUrl,
+        SLIPWAY_LLM_API_KEY: 'test-key',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -76,12 +81,19 @@ for (const backend of testBackends()) {
         });
         assert.ok(applied.ok, `publish ${id}: ${applied.status} ${await applied.text()}`);
       }
+      const llm = await fetch(`${first.url}${API}/workflows/asks?publish=true`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/yaml' },
+        body: 'id: asks\nname: asks\nsteps:\n  - { id: ask, type: llm, with: { model: gpt-test, prompt: "hi", temperature: 0.5 } }\n',
+      });
+      assert.ok(llm.ok, `publish asks: ${llm.status} ${await llm.text()}`);
     });
     after(async () => {
       for (const response of held) response.destroy();
       await first?.stop();
       await second?.stop();
       await peer?.close();
+      await openAi?.close();
       await receiver?.close();
       dir.remove();
     });
@@ -136,6 +148,24 @@ for (const backend of testBackends()) {
       assert.equal(client.attributes['url.full'], `${peer.url}/echo`);
       const received = peer.requests.find((r) => r.path === '/echo')!;
       assert.equal(received.headers.traceparent, `00-${traceId}-${client.spanId}-01`, 'the peer receives the client span as its parent');
+    });
+
+    it('gives an llm step a gen_ai client span with the token usage', async () => {
+      const traceId = hex(32);
+      const runId = await createRun(first.url, 'asks', `00-${traceId}-${hex(16)}-01`);
+      await waitForCompleted(first.url, runId);
+      const spans = await receiver.spansOfRun(runId, (found) => found.length >= 3 && runSpan(found) !== undefined, 'the llm run\'s spans arrive');
+      const client = spans.find((s) => s.kind === SPAN_KIND_CLIENT)!;
+      assert.ok(client, 'a client span for the llm call');
+      assert.equal(client.parentSpanId, stepSpan(spans, 'ask')!.spanId);
+      assert.equal(client.traceId, traceId);
+      assert.equal(client.name, 'chat gpt-test');
+      assert.equal(client.attributes['gen_ai.operation.name'], 'chat');
+      assert.equal(client.attributes['gen_ai.request.model'], 'gpt-test');
+      assert.equal(client.attributes['gen_ai.request.temperature'], 0.5);
+      assert.equal(client.attributes['gen_ai.response.model'], 'gpt-test-2026-01-01');
+      assert.equal(client.attributes['gen_ai.usage.input_tokens'], 10);
+      assert.equal(client.attributes['gen_ai.usage.output_tokens'], 5);
     });
 
     it('continues the same trace when another process takes the run over after a SIGKILL', async () => {

@@ -68,7 +68,8 @@ function llmSpec(input: Input): ClientCallSpec {
     'gen_ai.provider.name': 'openai',
     'gen_ai.system': 'openai',
     'gen_ai.request.model': model,
-    ...serverOf(typeof input.baseUrl === 'string' ? input.baseUrl : 'https://api.openai.com/v1'),
+    // Only a step's own `baseUrl` is known here (the server's SLIPWAY_LLM_BASE_URL is not).
+    ...serverOf(input.baseUrl),
   };
   if (typeof input.temperature === 'number') attributes['gen_ai.request.temperature'] = input.temperature;
   if (typeof input.maxTokens === 'number') attributes['gen_ai.request.max_tokens'] = input.maxTokens;
