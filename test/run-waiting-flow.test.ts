@@ -8,10 +8,9 @@ import { testBackends } from './support/test-server.js';
 
 /**
  * The QUEUED reasons that sit on flow control's run columns (migration 016, issue 16's flow
- * half): `scheduled` and `concurrency_key`, and that they come before `no_workers`/`queue`.
- * Until those columns are on main, the runs are real rows of a real store with the columns set
- * directly on the record, and the key's running count is given (the SQL of
- * `countRunningWithKey` needs the columns); the queue and the workers are the real store's.
+ * half): `scheduled` and `concurrency_key`, and that they come before `no_workers`/`queue`:
+ * real rows of a real store with the columns set directly on the record and the key's running
+ * count given (test/run-waiting.test.ts observes both on real runs over HTTP).
  */
 for (const backend of testBackends()) describe(`waiting reasons on flow control's columns [${backend}]`, () => {
   let pair: StorePair;
@@ -72,14 +71,14 @@ for (const backend of testBackends()) describe(`queue position and workers regis
     const inputs = Array.from({ length: 1005 }, (_, i) => runInput(workspace.id, 'q', { now: T0 + Math.floor(i / 300) }));
     const results = await pair.store.createRuns(inputs);
     const runs = results.map((r) => (r as { run: Run }).run).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    assert.equal(await pair.store.countQueuedAhead(runs[0]!, 1000), 0);
-    assert.equal(await pair.store.countQueuedAhead(runs[299]!, 1000), 299);
-    assert.equal(await pair.store.countQueuedAhead(runs[300]!, 1000), 300);
-    assert.equal(await pair.store.countQueuedAhead(runs[1004]!, 1000), 1000);
+    assert.equal(await pair.store.countQueuedAhead(runs[0]!, T0 + 10, 1000), 0);
+    assert.equal(await pair.store.countQueuedAhead(runs[299]!, T0 + 10, 1000), 299);
+    assert.equal(await pair.store.countQueuedAhead(runs[300]!, T0 + 10, 1000), 300);
+    assert.equal(await pair.store.countQueuedAhead(runs[1004]!, T0 + 10, 1000), 1000);
     // Claimed runs are no longer ahead of anyone.
     const claimed = await pair.store.claimRuns({ workerId: 'w', limit: 10, leaseMs: 30_000, now: T0 + 10, newExecutionId: () => crypto.randomUUID() });
     assert.equal(claimed.length, 10);
-    assert.equal(await pair.store.countQueuedAhead(runs[299]!, 1000), 289);
+    assert.equal(await pair.store.countQueuedAhead(runs[299]!, T0 + 10, 1000), 289);
   });
 
   it('heartbeats: live until expires_at, removed on a clean stop, long-expired rows deleted by the next heartbeat', async () => {

@@ -12,13 +12,23 @@ name: Parent
 steps:
   - { id: child, type: workflow, with: { workflow: gate } }
 `;
+const KEYED = `
+id: keyed
+name: Keyed
+inputs:
+  - { variableName: customer, type: text, required: true }
+  - { variableName: tag, type: text, required: true }
+concurrency: { key: "{{ inputs.customer }}", limit: 1 }
+steps:
+  - { id: hold, type: hold, with: { tag: "{{ inputs.tag }}" } }
+`;
 const SLATE_RUN_KEYS = ['completed_at', 'created_at', 'error', 'metadata', 'output', 'run_id', 'status', 'updated_at', 'workflow_execution_id', 'workflow_id', 'workspace_id'];
 
 for (const backend of testBackends()) describe(`why is this run waiting [${backend}]`, () => {
   let app: TestServer;
   before(async () => {
     app = await startTestServer({ backend, concurrency: 1, extraStepTypes: [holdStep, flakyStep] });
-    for (const yaml of [HOLD, GATE, PARENT, RETRY, DELAYED]) await app.publish(yaml);
+    for (const yaml of [HOLD, GATE, PARENT, RETRY, DELAYED, KEYED]) await app.publish(yaml);
   });
   after(() => app.close());
 
@@ -83,6 +93,21 @@ for (const backend of testBackends()) describe(`why is this run waiting [${backe
     assert.equal((await details(second)).waiting, null);
   });
 
+  it('concurrency_key: a second run of a key at its limit says who holds it, before its place in the queue', async () => {
+    const tag = (name: string) => `${backend}-key-${name}`;
+    const holder = await create('keyed', { customer: 'customer A', tag: tag('holder') });
+    await waitFor(async () => (await details(holder)).status === 'RUNNING', { timeoutMs: 30_000 });
+    const held = await create('keyed', { customer: 'customer A', tag: tag('held') });
+    const other = await create('keyed', { customer: 'customer B', tag: tag('other') });
+    const heldRun = await details(held);
+    assert.equal(heldRun.waiting.reason, 'concurrency_key');
+    assert.deepEqual(heldRun.waiting.detail, { key: 'customer A', limit: 1, running: 1 });
+    // Another key is not held: it waits for the (busy) slot.
+    assert.equal((await details(other)).waiting.reason, 'queue');
+    for (const name of ['holder', 'held', 'other']) released.add(tag(name));
+    for (const runId of [holder, held, other]) await app.waitForStatus(runId, ['COMPLETED']);
+  });
+
   it('waitpoint and child_run: a parent waits on its child, the child on its approval', async () => {
     const parent = await create('parent');
     const waitingParent = await waitingReason(parent, 'child_run');
@@ -134,5 +159,14 @@ for (const backend of testBackends()) describe(`no workers [${backend}]`, () => 
     const run = await app.api('GET', `/workflow-runs/${created.body.run_id}?include=details`);
     assert.deepEqual(run.body.waiting, { reason: 'no_workers', since: run.body.created_at, detail: { last_seen_at: null } });
     assert.deepEqual((await app.api('GET', '/workers')).body, { data: [] });
+  });
+
+  it('scheduled: a run created with a delay says when it becomes claimable, before anything else', async () => {
+    const created = await app.api('POST', '/workflows/delayed/runs', { body: { inputs: {}, delay: '1h' } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const run = (await app.api('GET', `/workflow-runs/${created.body.run_id}?include=details`)).body;
+    assert.equal(run.waiting.reason, 'scheduled');
+    assert.equal(run.waiting.until, run.waiting.detail.not_before);
+    assert.ok(Date.parse(run.waiting.detail.not_before) - Date.parse(run.created_at) >= 59 * 60_000, JSON.stringify(run.waiting));
   });
 });

@@ -8,13 +8,6 @@ import { maxAttemptsOfStep } from './step-definitions.js';
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-/** Flow control's columns of a run (SPEC §12), absent on runs created before them. */
-interface FlowHold {
-  notBefore?: number | null;
-  concurrencyKey?: string | null;
-  concurrencyLimit?: number | null;
-}
-
 type WaitingStoreReads = Pick<
   Store,
   'countQueuedAhead' | 'countRunningWithKey' | 'listLiveWorkers' | 'lastWorkerSeenAt' | 'listStepAttempts' | 'listRunWaitpoints' | 'findRunByIdempotencyKey' | 'getWorkflowVersion'
@@ -33,22 +26,22 @@ type WaitingStoreReads = Pick<
 export function createRunWaiting(deps: { store: WaitingStoreReads; clock: Clock }) {
   const { store, clock } = deps;
 
-  async function queuedWaiting(run: Run & FlowHold, liveWorkers: Promise<WorkerRecord[]>): Promise<RunWaiting> {
-    const notBefore = run.notBefore ?? null;
+  async function queuedWaiting(run: Run, liveWorkers: Promise<WorkerRecord[]>): Promise<RunWaiting> {
+    const notBefore = run.notBefore;
     if (notBefore !== null && notBefore > clock.now()) {
       return { reason: 'scheduled', since: iso(run.createdAt), until: iso(notBefore), detail: { not_before: iso(notBefore) } };
     }
     // Waiting since it became claimable (its creation, or its not_before).
     const since = iso(Math.max(run.createdAt, notBefore ?? 0));
-    const limit = run.concurrencyLimit ?? null;
-    const key = run.concurrencyKey ?? null;
+    const limit = run.concurrencyLimit;
+    const key = run.concurrencyKey;
     if (limit !== null && key !== null) {
       const running = await store.countRunningWithKey(run.workspaceId, run.workflowId, key);
       if (running >= limit) return { reason: 'concurrency_key', since, detail: { key, limit, running } };
     }
     const workers = await liveWorkers;
     if (workers.length === 0) return { reason: 'no_workers', since, detail: { last_seen_at: isoOrNull(await store.lastWorkerSeenAt()) } };
-    const position = await store.countQueuedAhead(run, QUEUE_POSITION_CAP);
+    const position = await store.countQueuedAhead(run, clock.now(), QUEUE_POSITION_CAP);
     return { reason: 'queue', since, detail: { position, workers: workers.length } };
   }
 

@@ -6,10 +6,13 @@ import type { Run } from './types.js';
  */
 export interface WaitingStore {
   /**
-   * How many QUEUED runs a worker would claim before `run`, counting at most `cap`: an index
-   * range scan that stops after `cap` rows, whatever the queue's length.
+   * How many claimable QUEUED runs a worker would claim before `run`, counting at most `cap`:
+   * its workspace's unlimited runs ahead of it in claim order (`queue_at`, `id`), plus, for a
+   * run with a concurrency key, the runs ahead of it in its key. Index range scans stopped by
+   * `LIMIT cap`, whatever the queue's length. Other workspaces' runs, which fair claims
+   * interleave, are not counted.
    */
-  countQueuedAhead(run: Pick<Run, 'id' | 'createdAt'>, cap: number): Promise<number>;
+  countQueuedAhead(run: Pick<Run, 'id' | 'workspaceId' | 'workflowId' | 'queueAt' | 'concurrencyKey' | 'concurrencyLimit'>, now: number, cap: number): Promise<number>;
   /**
    * STARTING/RUNNING runs of a workflow's concurrency key (`key` '' = the workflow-wide limit):
    * a count on the partial index of limited active runs, which holds at most `limit` per key.
