@@ -43,9 +43,19 @@ export function registerRunCommand(program: Command) {
     .option('-i, --input <key=value>', 'an input; repeat for each', collectInput, [] as [string, string][])
     .option('--idempotency-key <key>', 'Idempotency-Key header')
     .option('--wait', 'stream progress until the run ends, then print it; exit 0 completed, 2 failed, 3 canceled')
+    .option('--priority <seconds>', 'seconds of queue credit within the workspace (0–86400)', (value: string) => {
+      if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of seconds, 0 to 86400');
+      return Number(value);
+    })
+    .option('--delay <duration>', 'not claimable before this long from now, e.g. 30s, 10m')
+    .option('--not-before <iso>', 'not claimable before this ISO 8601 time')
+    .option('--ttl <duration>', 'canceled (expired) when not claimed within this long, e.g. 1h')
     .option('--batch <file.jsonl>', 'create many runs: one JSON object per line ({"inputs": {…}, "metadata"?, "idempotency_key"?}), sent 1,000 per request')
     .option('--json', 'print JSON')
-    .action(async (workflowId: string, options: { input: [string, string][]; idempotencyKey?: string; wait?: boolean; json?: boolean; batch?: string }) => {
+    .action(async (workflowId: string, options: {
+      input: [string, string][]; idempotencyKey?: string; wait?: boolean; json?: boolean; batch?: string;
+      priority?: number; delay?: string; notBefore?: string; ttl?: string;
+    }) => {
       try {
         const client = remoteClient();
         if (options.batch !== undefined) {
@@ -55,7 +65,11 @@ export function registerRunCommand(program: Command) {
         const workflow = await client.getWorkflow(workflowId);
         const schema = new Map((workflow.inputSchema ?? []).map((item) => [item.variableName, item]));
         const inputs = Object.fromEntries(options.input.map(([key, raw]) => [key, coerceInput(schema.get(key), raw)]));
-        const created = await client.createRun(workflowId, { inputs }, { idempotencyKey: options.idempotencyKey });
+        const flow = {
+          ...(options.priority !== undefined ? { priority: options.priority } : {}), ...(options.delay !== undefined ? { delay: options.delay } : {}),
+          ...(options.notBefore !== undefined ? { not_before: options.notBefore } : {}), ...(options.ttl !== undefined ? { ttl: options.ttl } : {}),
+        };
+        const created = await client.createRun(workflowId, { inputs, ...flow }, { idempotencyKey: options.idempotencyKey });
         if (!options.wait) {
           process.stdout.write(options.json ? `${JSON.stringify(created, null, 2)}\n` : `${created.run_id} ${created.status}\n`);
           return;

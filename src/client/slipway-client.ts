@@ -128,10 +128,14 @@ export function createSlipwayClient(options: SlipwayClientOptions) {
       return (await request<Workflow>('GET', `/workflows/${encodeURIComponent(workflowId)}`)).data;
     },
 
-    /** Queues a run; `replayed` is true when the idempotency key returned an existing run. */
+    /**
+     * Queues a run; `replayed` is true when the idempotency key returned an existing run.
+     * Flow control (SPEC §12): `priority` (seconds of queue credit), `delay` ("30s") or
+     * `not_before` (ISO time), `ttl` ("1h").
+     */
     async createRun(
       workflowId: string,
-      body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown> },
+      body: { inputs: Record<string, unknown>; metadata?: Record<string, unknown>; priority?: number; delay?: string; not_before?: string; ttl?: string },
       options: { idempotencyKey?: string } = {},
     ): Promise<CreateRunResponse & { replayed: boolean }> {
       const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};

@@ -51,15 +51,24 @@ export function claimCandidatesSqlite(deps: Pick<SqliteDeps, 'all'>, now: number
     ).map(candidateOf));
   }
   const lanes: KeyLane[] = [];
-  const visited = all(`SELECT k.workspace_id, k.workflow_id, k.key, ${KEY_ACTIVE} AS active FROM concurrency_keys k WHERE k.head_at IS NOT NULL ORDER BY k.head_at`);
-  for (const key of visited) {
+  const visited: Row[] = [];
+  // Keys in head order; a workspace that already has `room` keys with free slots needs no more
+  // (their first runs come before the later keys' first runs), so their runs are not read.
+  const freeLanes = new Map<number, number>();
+  for (const key of all(`SELECT k.workspace_id, k.workflow_id, k.key, ${KEY_ACTIVE} AS active FROM concurrency_keys k WHERE k.head_at IS NOT NULL ORDER BY k.head_at`)) {
+    const workspaceId = Number(key.workspace_id);
+    if ((freeLanes.get(workspaceId) ?? 0) >= room) continue;
+    visited.push(key);
     const runs = all(
       `SELECT id, workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM runs
        WHERE workspace_id = ? AND workflow_id = ? AND concurrency_key = ? AND status = 'QUEUED' AND concurrency_limit IS NOT NULL AND ${claimableAt('?')}
        ORDER BY queue_at, id LIMIT ?`,
       key.workspace_id, key.workflow_id, key.key, now, now, room,
     );
-    if (runs.length > 0) lanes.push({ laneKey: laneKeyOf(key), active: Number(key.active), limit: Number(runs[0]!.concurrency_limit), runs: runs.map(candidateOf) });
+    if (runs.length === 0) continue;
+    const lane = { laneKey: laneKeyOf(key), active: Number(key.active), limit: Number(runs[0]!.concurrency_limit), runs: runs.map(candidateOf) };
+    lanes.push(lane);
+    if (lane.active < lane.limit) freeLanes.set(workspaceId, (freeLanes.get(workspaceId) ?? 0) + 1);
   }
   return { plain, lanes, visited };
 }
