@@ -1,3 +1,4 @@
+import { systemClock, timeoutSignal } from '../core/clock.js';
 import { isTerminal } from '../core/states.js';
 import type { Run, Store } from '../store/store.js';
 
@@ -106,7 +107,10 @@ export function createRunEventsService(deps: { store: Store }, options: RunEvent
       changed = true;
       resolveChange?.();
     });
-    const stop = AbortSignal.any([shutdown.signal, AbortSignal.timeout(timeoutMs)]);
+    // Not AbortSignal.timeout inside AbortSignal.any: on Node 20 a timeout signal held only by the
+    // combined one can be garbage-collected before it fires, and the long-poll then never answers.
+    const timeout = timeoutSignal(systemClock, timeoutMs);
+    const stop = AbortSignal.any([shutdown.signal, timeout.signal]);
     try {
       for (;;) {
         changed = false;
@@ -118,6 +122,7 @@ export function createRunEventsService(deps: { store: Store }, options: RunEvent
         }
       }
     } finally {
+      timeout.cancel();
       unsubscribe();
     }
   }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { systemClock, timeoutSignal } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { redactUrl, ResponseTooLargeError, sendHttpRequest } from './http-request.js';
 import { defineStepType, type StepOutcome } from './step-type.js';
@@ -70,13 +71,16 @@ export function createHttpStep(options: HttpStepOptions) {
 
       ctx.log('info', `${method} ${redactUrl(url)}`);
       let response;
+      // A timer-held timeout: an inline AbortSignal.timeout in AbortSignal.any can be
+      // garbage-collected on Node 20 before it fires, and the request would then wait forever.
+      const timeout = timeoutSignal(systemClock, timeoutMs);
       try {
         response = await sendHttpRequest({
           method,
           url,
           headers,
           body,
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]),
+          signal: AbortSignal.any([ctx.signal, timeout.signal]),
           allowPrivate: options.allowPrivate,
           maxResponseBytes: options.maxResponseBytes,
           maxRedirects: input.followRedirects === false ? 0 : 5,
@@ -87,6 +91,8 @@ export function createHttpStep(options: HttpStepOptions) {
         const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : err.message;
         ctx.log('error', `${method} ${redactUrl(url)}: ${reason.replaceAll(url.href, redactUrl(url))}`);
         return { kind: 'failed', message: `${method} ${redactUrl(url)}: ${reason.replaceAll(url.href, redactUrl(url))}`, retryable: !blocked && !(error instanceof ResponseTooLargeError) };
+      } finally {
+        timeout.cancel();
       }
       ctx.log(response.status >= 400 ? 'warn' : 'info', `${response.status} ${response.statusText}`.trim(), { bytes: response.body.length });
       const text = response.body.toString('utf8');

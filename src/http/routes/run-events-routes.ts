@@ -3,6 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RunEventsHeaders, RunEventsQuery, WorkflowGraphQuery, WorkflowGraphResponse } from '../../api/run-events-schemas.js';
 import { RunIdParams, WorkflowIdParams } from '../../api/schemas.js';
+import { systemClock, timeoutSignal } from '../../core/clock.js';
 import { isTerminal } from '../../core/states.js';
 import { untilSignalled, type RunEventsService } from '../../service/run-events-service.js';
 import type { RunsService } from '../../service/runs-service.js';
@@ -80,7 +81,10 @@ async function streamEvents(reply: FastifyReply, deps: RunEventRouteDeps, runId:
   const left = new AbortController();
   const onClose = () => left.abort();
   raw.on('close', onClose);
-  const stop = AbortSignal.any([left.signal, deps.runEvents.shutdownSignal, AbortSignal.timeout(limits.maxStreamMs)]);
+  // The stream's time limit as a timer-held signal (an inline AbortSignal.timeout in .any can be
+  // garbage-collected on Node 20 and never fire).
+  const lifetime = timeoutSignal(systemClock, limits.maxStreamMs);
+  const stop = AbortSignal.any([left.signal, deps.runEvents.shutdownSignal, lifetime.signal]);
   let pending = true;
   let wake: (() => void) | null = null;
   const unsubscribe = deps.runEvents.subscribe(runId, () => {
@@ -121,6 +125,7 @@ async function streamEvents(reply: FastifyReply, deps: RunEventRouteDeps, runId:
   } finally {
     unsubscribe();
     clearInterval(keepAlive);
+    lifetime.cancel();
     raw.off('close', onClose);
     // A reader cut off at the cap gets no more bytes: what it has not read is freed at once (it
     // resumes after the last whole event it saw). Everyone else gets the buffered rest, then the end.
