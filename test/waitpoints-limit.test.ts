@@ -45,7 +45,7 @@ for (const backend of testBackends()) describe(`waitpoints and the concurrent-ru
     assert.deepEqual(Object.keys(refused.body).sort(), ['error', 'message', 'request_id']);
     assert.equal(refused.body.error, 'concurrent_run_limit_exceeded');
     assert.ok(refused.headers.get('retry-after'));
-    assert.equal(refused.body.message, 'This workspace may have 3 runs queued or running at once. 2 of the active runs are waiting at a waitpoint (approval, callback or event); completing or aborting them frees their places.');
+    assert.equal(refused.body.message, 'This workspace may have 3 runs queued or running at once (runs held by a concurrency key and delayed runs are QUEUED and count too). 2 of the active runs are waiting at a waitpoint (approval, callback or event); completing or aborting them frees their places.');
 
     const [first] = waiting;
     const w = (await t.api('GET', `/workflow-runs/${first}/waitpoints`, { token: limited.token })).body.data[0];
