@@ -79,7 +79,7 @@ describe('slipway secret', () => {
     assert.ok(apply.ok, String(apply.status));
     const run = await slipway(['run', 'use', '--wait', '--json'], remote);
     assert.equal(run.code, 0, run.stderr + run.stdout);
-    assert.equal(peer.requests.at(-1)!.headers.authorization, 'from-stdin-123456');
+    assert.equal(peer.requests.findLast((r) => r.path === '/k')!.headers.authorization, 'from-stdin-123456');
     assert.ok(!run.stdout.includes('from-stdin-123456'), 'the run output masks the value');
 
     // The re-sealed signing secret still signs: a test event verifies with the secret shown at creation.
