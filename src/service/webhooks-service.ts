@@ -6,7 +6,7 @@ import { toIso } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import { newUuid } from '../core/ids.js';
 import { WEBHOOK_TEST_EVENT, type WebhookEvent } from '../core/webhook-events.js';
-import { isPrivateAddress } from '../steps/address-guard.js';
+import { hostOf, isPrivateAddress } from '../steps/address-guard.js';
 import { sealWebhookSecret } from './webhook-signing-secret.js';
 import type { Store } from '../store/store.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../store/webhook-store.js';
@@ -45,7 +45,7 @@ export function createWebhooksService(deps: {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidUrl('must be http or https');
     if (url.username || url.password) throw invalidUrl('must not carry credentials');
     if (deps.allowPrivate) return url;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = hostOf(url);
     let addresses: string[];
     try {
       addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);

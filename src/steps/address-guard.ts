@@ -94,6 +94,17 @@ export class BlockedAddressError extends Error {
   }
 }
 
+/** The URL's host without IPv6 brackets (`[::1]` → `::1`), as lookups and isIP take it. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
+/** The error for a URL whose host is a blocked IP literal (no lookup happens for those); else null. */
+export function blockedLiteralHost(url: URL): BlockedAddressError | null {
+  const host = hostOf(url);
+  return isIP(host) && isPrivateAddress(host) ? new BlockedAddressError(host, host) : null;
+}
+
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A `lookup` for `http.request` that resolves like the system does, then refuses blocked addresses. */

@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
-import { BlockedAddressError, guardedLookup, isPrivateAddress } from './address-guard.js';
+import { blockedLiteralHost, guardedLookup } from './address-guard.js';
 
 /** Statuses whose Response may not carry a body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -18,8 +17,8 @@ export function guardedFetch(
   lookup: typeof guardedLookup = guardedLookup,
 ): Promise<Response> {
   const target = new URL(url);
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  if (lookup === guardedLookup && isIP(host) && isPrivateAddress(host)) return Promise.reject(new BlockedAddressError(host, host));
+  const blocked = lookup === guardedLookup ? blockedLiteralHost(target) : null;
+  if (blocked) return Promise.reject(blocked);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const body = Buffer.from(init.body);
   return new Promise((resolve, reject) => {

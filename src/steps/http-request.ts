@@ -1,7 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import { BlockedAddressError, guardedLookup, isPrivateAddress } from './address-guard.js';
+import { blockedLiteralHost, guardedLookup } from './address-guard.js';
 
 export interface HttpRequest {
   method: string;
@@ -68,8 +67,8 @@ export async function sendHttpRequest(request: HttpRequest): Promise<HttpRespons
 function sendOnce(request: HttpRequest): Promise<HttpResponse> {
   const { url } = request;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new Error(`only http and https URLs are allowed, not ${url.protocol}`));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!request.allowPrivate && isIP(host) && isPrivateAddress(host)) return Promise.reject(new BlockedAddressError(host, host));
+  const blocked = request.allowPrivate ? null : blockedLiteralHost(url);
+  if (blocked) return Promise.reject(blocked);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, {

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { BlockedAddressError, isPrivateAddress } from './address-guard.js';
+import { BlockedAddressError, hostOf, isPrivateAddress } from './address-guard.js';
 import { readChatStream } from './llm-stream.js';
 
 /** A Retry-After longer than this is not waited out inside the step; the step fails (its `retry` may apply). */
@@ -83,7 +83,7 @@ export async function checkProviderUrl(raw: string, allowPrivate: boolean): Prom
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `baseUrl must be http or https, not ${url.protocol}`;
   if (allowPrivate) return null;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   try {
     const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
     const blocked = addresses.find(isPrivateAddress);
