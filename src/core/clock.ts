@@ -38,7 +38,12 @@ export function clockWithNow(now: () => number): Clock {
   return { ...systemClock, now };
 }
 
-/** An AbortSignal that aborts with a `TimeoutError` after `ms` on `clock`; `cancel` stops the timer. */
+/**
+ * An AbortSignal that aborts with a `TimeoutError` after `ms` on `clock`; `cancel` stops the timer.
+ * Use it, not an inline `AbortSignal.timeout()`, inside `AbortSignal.any()`: on Node 20 `any`
+ * holds its sources weakly, so a timeout signal nothing else references can be garbage-collected
+ * before it fires and the combined signal never aborts (test/timeouts-under-gc.test.ts).
+ */
 export function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; cancel: () => void } {
   const controller = new AbortController();
   const cancel = clock.timer(ms, () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')));

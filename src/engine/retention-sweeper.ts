@@ -59,29 +59,28 @@ export function createRetentionSweeper(deps: RetentionSweeperDeps, options: Rete
       for (const { key, status } of RETENTION_STATUSES) {
         const keptMs = workspace.retention[key];
         if (keptMs === null) continue;
-        for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+        report.deletedRuns += await inBatches(() => {
           const now = deps.clock.now();
-          const deleted = await deps.store.deleteExpiredRuns({ workspaceId: workspace.id, status, endedBefore: now - keptMs, limit: batchSize, now });
-          report.deletedRuns += deleted;
-          if (deleted < batchSize || stopping) break;
-          await yieldToEventLoop();
-        }
+          return deps.store.deleteExpiredRuns({ workspaceId: workspace.id, status, endedBefore: now - keptMs, limit: batchSize, now });
+        });
       }
     }
-    for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
-      const forgotten = await deps.store.forgetDeletedRuns(deps.clock.now() - DELETED_RUN_RECORD_MS, batchSize);
-      report.forgottenRecords += forgotten;
-      if (forgotten < batchSize || stopping) break;
-      await yieldToEventLoop();
-    }
+    report.forgottenRecords = await inBatches(() => deps.store.forgetDeletedRuns(deps.clock.now() - DELETED_RUN_RECORD_MS, batchSize));
     // `POST /events` ids past their de-duplication window (SPEC §7).
-    for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
-      const forgotten = await deps.store.forgetEventIds(deps.clock.now() - EVENT_DEDUP_WINDOW_MS, batchSize);
-      report.forgottenEventIds += forgotten;
-      if (forgotten < batchSize || stopping) break;
+    report.forgottenEventIds = await inBatches(() => deps.store.forgetEventIds(deps.clock.now() - EVENT_DEDUP_WINDOW_MS, batchSize));
+    return report;
+  }
+
+  /** Runs `batch` (which deletes up to batchSize rows) until it comes back short, a stop, or the per-sweep cap; the total. */
+  async function inBatches(batch: () => Promise<number>): Promise<number> {
+    let total = 0;
+    for (let n = 0; n < MAX_BATCHES_PER_SWEEP; n++) {
+      const done = await batch();
+      total += done;
+      if (done < batchSize || stopping) break;
       await yieldToEventLoop();
     }
-    return report;
+    return total;
   }
 
   function schedule(delayMs: number) {

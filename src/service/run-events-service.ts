@@ -107,8 +107,7 @@ export function createRunEventsService(deps: { store: Store }, options: RunEvent
       changed = true;
       resolveChange?.();
     });
-    // Not AbortSignal.timeout inside AbortSignal.any: on Node 20 a timeout signal held only by the
-    // combined one can be garbage-collected before it fires, and the long-poll then never answers.
+    // Timer-held (see timeoutSignal): an inline AbortSignal.timeout could be collected and never answer.
     const timeout = timeoutSignal(systemClock, timeoutMs);
     const stop = AbortSignal.any([shutdown.signal, timeout.signal]);
     try {

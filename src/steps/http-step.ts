@@ -71,8 +71,7 @@ export function createHttpStep(options: HttpStepOptions) {
 
       ctx.log('info', `${method} ${redactUrl(url)}`);
       let response;
-      // A timer-held timeout: an inline AbortSignal.timeout in AbortSignal.any can be
-      // garbage-collected on Node 20 before it fires, and the request would then wait forever.
+      // Timer-held (see timeoutSignal): an inline AbortSignal.timeout could be collected and never fire.
       const timeout = timeoutSignal(systemClock, timeoutMs);
       try {
         response = await sendHttpRequest({

@@ -81,8 +81,7 @@ async function streamEvents(reply: FastifyReply, deps: RunEventRouteDeps, runId:
   const left = new AbortController();
   const onClose = () => left.abort();
   raw.on('close', onClose);
-  // The stream's time limit as a timer-held signal (an inline AbortSignal.timeout in .any can be
-  // garbage-collected on Node 20 and never fire).
+  // The stream's time limit, timer-held (see timeoutSignal).
   const lifetime = timeoutSignal(systemClock, limits.maxStreamMs);
   const stop = AbortSignal.any([left.signal, deps.runEvents.shutdownSignal, lifetime.signal]);
   let pending = true;
