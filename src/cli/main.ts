@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerRunControlCommands } from './run-control-commands.js';
+import { registerRunLogsCommand } from './run-logs-command.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerSecretCommands } from './secret-commands.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerWorkerCommands(program);
   registerRunCommand(program);
   registerRunControlCommands(program);
+  registerRunLogsCommand(program);
   registerWebhookCommands(program);
   registerWaitpointCommands(program);
   registerSecretCommands(program);

@@ -4,6 +4,7 @@ import { RunIdParams } from '../../api/schemas.js';
 import { RunLogsQuery, RunLogsResponse } from '../../api/step-log-schemas.js';
 import { toIso } from '../../core/clock.js';
 import type { StepLogsService } from '../../service/step-logs-service.js';
+import type { StepLogLine } from '../../store/step-log-store.js';
 import { routeSchema } from '../route-schema.js';
 
 /** `GET /workflow-runs/{runId}/logs` (SPEC §17). */
@@ -24,10 +25,11 @@ export function registerStepLogRoutes(app: FastifyInstance, deps: { stepLogs: St
     const lines = await deps.stepLogs.listRunLogs(request.caller.workspaceId, request.params.runId, {
       stepId: request.query.step_id, after: request.query.after, limit: request.query.limit,
     });
-    return {
-      data: lines.map((line) => ({
-        seq: line.seq, at: toIso(line.at), step_id: line.stepId, attempt: line.attempt, level: line.level, message: line.message, fields: line.fields,
-      })),
-    };
+    return { data: lines.map(toLogLineResponse) };
   });
+}
+
+/** A stored log line as the API (and the CLI's --json) shows it. */
+export function toLogLineResponse(line: StepLogLine): RunLogsResponse['data'][number] {
+  return { seq: line.seq, at: toIso(line.at), step_id: line.stepId, attempt: line.attempt, level: line.level, message: line.message, fields: line.fields };
 }
