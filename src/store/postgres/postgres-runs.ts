@@ -15,7 +15,8 @@ import { flowColumnsOf, type FlowColumns } from '../flow-rows.js';
 import { KEY_UPSERT_SET, noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
-import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
+import { BATCH_CHUNK_SIZE, createRunChunkIn } from './postgres-batch-runs.js';
+import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
 
 /** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
 const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
@@ -200,10 +201,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
 
     async createRuns(inputs) {
       const results: CreateRunResult[] = [];
-      for (let start = 0; start < inputs.length; start += BATCH_CHUNK_SIZE) {
-        const chunk = inputs.slice(start, start + BATCH_CHUNK_SIZE);
-        results.push(...await createChunk(chunk));
-      }
+      for (const chunk of batchChunks(inputs, BATCH_CHUNK_SIZE)) results.push(...await createChunk(chunk));
       const created = results.filter((result) => result.kind === 'created');
       if (created.length > 0) {
         notifyCreated();
