@@ -163,6 +163,11 @@ export async function resetKeyHeadsPg(client: pg.PoolClient, keys: readonly Row[
 /** `FlowStore` (SPEC §12), PostgreSQL dialect: SKIP LOCKED, so a claim or a cancel in flight wins. */
 export function createPostgresFlow(deps: PostgresDeps): FlowStore {
   return {
+    async listConcurrencyKeys(workspaceId) {
+      const rows = await deps.query('SELECT workflow_id, key, active, head_at, run_limit FROM concurrency_keys WHERE workspace_id = $1 ORDER BY workflow_id, key', [workspaceId]);
+      return rows.map((row) => ({ workflowId: row.workflow_id as string, key: row.key as string, active: Number(row.active), queued: row.head_at !== null, limit: Number(row.run_limit) }));
+    },
+
     async expireQueuedRuns(now, limit) {
       const ended = await deps.transaction(async (client) => {
         const rows = (await client.query(

@@ -118,6 +118,11 @@ export function resetKeyHeadsSqlite(deps: Pick<SqliteDeps, 'run'>, keys: readonl
 export function createSqliteFlow(deps: SqliteDeps): FlowStore {
   const { all, writes } = deps;
   return {
+    async listConcurrencyKeys(workspaceId) {
+      return all('SELECT workflow_id, key, active, head_at, run_limit FROM concurrency_keys WHERE workspace_id = ? ORDER BY workflow_id, key', workspaceId)
+        .map((row) => ({ workflowId: row.workflow_id as string, key: row.key as string, active: Number(row.active), queued: row.head_at !== null, limit: Number(row.run_limit) }));
+    },
+
     async expireQueuedRuns(now, limit) {
       const ended = await writes.submit(() => {
         const rows = all(
