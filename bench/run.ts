@@ -22,6 +22,7 @@ import { stepOverhead } from './scenarios/step-overhead.js';
 import { limitsScenario } from './scenarios/limits.js';
 import { batchScenario } from './scenarios/batch.js';
 import { observabilityScenario } from './scenarios/observability.js';
+import { flowScenario } from './scenarios/flow.js';
 
 export interface BenchOutcome {
   report: Report;
@@ -47,7 +48,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     report.settings.machine = machine();
     report.settings.options = options;
     report.settings.versions = { node: process.version, postgres: 'version' in postgres ? postgres.version : null, redis: 'version' in redis ? redis.version : null };
-    const scenarios = { create: createThroughput, e2e: endToEnd, pickup: pickupLatency, steps: stepOverhead, growth, limits: limitsScenario, batch: batchScenario, observability: observabilityScenario };
+    const scenarios = { create: createThroughput, e2e: endToEnd, pickup: pickupLatency, steps: stepOverhead, growth, limits: limitsScenario, batch: batchScenario, observability: observabilityScenario, flow: flowScenario };
     for (const name of options.scenarios) {
       ctx.log(`scenario ${name}`);
       await scenarios[name](ctx);
@@ -90,6 +91,12 @@ function addRatios(report: Report) {
   report.ratio('e2e.sqlite.vs-bullmq', 'end to end: Slipway SQLite / BullMQ configured for speed', 'e2e.sqlite.slipway', 'e2e.bullmq', { min: 0.5 });
   report.ratio('batch.sqlite.rps', 'batch create, SQLite, runs/s (1,000 per request)', 'batch.sqlite.rps', '', { min: 20_000 });
   report.ratio('batch.postgres.rps', 'batch create, PostgreSQL, runs/s (1,000 per request)', 'batch.postgres.rps', '', { min: 5_000 });
+  // Issue 16.
+  for (const backend of ['sqlite', 'postgres']) {
+    for (const what of ['create', 'claim']) {
+      report.ratio(`flow.${backend}.${what}.on-vs-off`, `${what}, ${backend}: flow control on / off (store level)`, `flow.${backend}.${what}.on.rps`, `flow.${backend}.${what}.off.rps`, { min: 0.9 });
+    }
+  }
   // Earlier issues.
   report.ratio('create.sqlite.vs-bullmq', 'create, SQLite: Slipway / BullMQ one-at-a-time add', 'create.sqlite.slipway.rps', 'create.bullmq.add.rps', { min: 2 });
   report.ratio('e2e.sqlite.vs-graphile', 'end to end: Slipway SQLite / graphile-worker', 'e2e.sqlite.slipway', 'e2e.graphile', { min: 2 });

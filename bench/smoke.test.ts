@@ -35,11 +35,14 @@ test('npm run bench -- --smoke produces every figure and comparison', { timeout:
       // Issue 21.
       'obs.sqlite.create.off.rps', 'obs.sqlite.create.on.rps', 'obs.sqlite.e2e.off', 'obs.sqlite.e2e.on', 'obs.sqlite.scrape.cold.ms', 'obs.sqlite.scrape.warm.ms',
       'obs.postgres.create.off.rps', 'obs.postgres.create.on.rps', 'obs.postgres.e2e.off', 'obs.postgres.e2e.on', 'obs.postgres.scrape.cold.ms', 'obs.postgres.scrape.warm.ms',
+      // Issue 16.
+      ...['sqlite', 'postgres'].flatMap((b) => ['create', 'claim'].flatMap((w) => [`flow.${b}.${w}.off.rps`, `flow.${b}.${w}.on.rps`])),
     ];
     const expectedRatios = [
       'e2e.postgres.vs-graphile', 'create.postgres.vs-bare', 'steps.postgres.per-step',
       'limits.sqlite.on-vs-off', 'limits.sqlite.flat', 'limits.postgres.on-vs-off', 'limits.postgres.flat',
       'create.sqlite.vs-bare', 'e2e.sqlite.vs-bullmq', 'batch.sqlite.rps', 'batch.postgres.rps',
+      'flow.sqlite.create.on-vs-off', 'flow.sqlite.claim.on-vs-off', 'flow.postgres.create.on-vs-off', 'flow.postgres.claim.on-vs-off',
     ];
     for (const key of expectedRatios) assert.ok(report.ratios.some((r) => r.key === key), `ratio ${key} is missing from the report`);
     for (const key of expected) assert.ok(report.figures.has(key), `figure ${key} is missing from the report`);

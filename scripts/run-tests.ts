@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLUSTER_URL_ENV, startTestPostgres } from '../test/support/postgres.js';
 import { createTemplateDatabase, TEMPLATE_ENV } from '../test/support/postgres-template.js';
+import { ensureWebBuild } from './ensure-web-build.js';
 
 /**
  * `npm test`'s test step: starts the one PostgreSQL cluster of the run, migrates one
@@ -16,6 +17,13 @@ import { createTemplateDatabase, TEMPLATE_ENV } from '../test/support/postgres-t
  * watches this pid, also on SIGKILL). Arguments: test files (default test/*.test.ts) and
  * `--…` options passed on to `node --test`, e.g.
  * `npm test -- --test-name-pattern=idempotency` or `node --import tsx scripts/run-tests.ts test/cli.test.ts`.
+ *
+ * Test files run two at a time (`SLIPWAY_TEST_CONCURRENCY`, default 2): most of a file's time
+ * is spent waiting on fsync, PostgreSQL, child processes and the browser, so two files share
+ * two cores well. Every file already isolates itself (its own temp directories, databases
+ * copied from the template, ports chosen by the OS); the one shared output, the dashboard
+ * bundle in dist-web/, is built here once before any file starts, so two browser tests never
+ * rebuild it at the same time.
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,12 +37,21 @@ function testFiles(args: string[]): string[] {
     .map((name) => relative(process.cwd(), join(ROOT, 'test', name)));
 }
 
+function testConcurrency(): number {
+  const value = Number(process.env.SLIPWAY_TEST_CONCURRENCY ?? 2);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`SLIPWAY_TEST_CONCURRENCY must be a whole number of at least 1, not ${process.env.SLIPWAY_TEST_CONCURRENCY}`);
+  return value;
+}
+
 async function main(args: string[]): Promise<number> {
   const started = Date.now();
+  const { built } = ensureWebBuild();
+  if (built) process.stderr.write('run-tests: dashboard built into dist-web/\n');
   const cluster = await startTestPostgres();
   const template = await createTemplateDatabase(cluster, 'slipway_template');
   process.stderr.write(`run-tests: PostgreSQL on port ${cluster.port} with a migrated template, ready in ${Date.now() - started} ms\n`);
   const options = args.filter((a) => a.startsWith('-'));
+  if (!options.some((o) => o.startsWith('--test-concurrency'))) options.push(`--test-concurrency=${testConcurrency()}`);
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...options, ...testFiles(args)], {
     stdio: 'inherit',
     env: { ...process.env, [CLUSTER_URL_ENV]: cluster.url(), [TEMPLATE_ENV]: template },

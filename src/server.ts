@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { systemClock, type Clock } from './core/clock.js';
@@ -7,12 +6,9 @@ import type { RunBudgets } from './engine/budgets.js';
 import { createRunExecutor } from './engine/run-executor.js';
 import { createOtelTracer, tracingEnabled } from './engine/otel-tracer.js';
 import { NO_TRACING } from './engine/tracer.js';
-import { createScheduleFirer, type ScheduleFirer } from './engine/schedule-firer.js';
-import { createRetentionSweeper, type RetentionSweeper } from './engine/retention-sweeper.js';
-import { createWebhookDispatcher, type WebhookDispatcher } from './engine/webhook-dispatcher.js';
-import { createWebhookSender } from './engine/webhook-sender.js';
+import type { ScheduleFirer } from './engine/schedule-firer.js';
+import type { RetentionSweeper } from './engine/retention-sweeper.js';
 import { createWorkerPool, workerPoolDepsOf, type WorkerPool } from './engine/worker-pool.js';
-import { startWorkerHeartbeat } from './engine/worker-heartbeat.js';
 import { buildHttpApp } from './http/app.js';
 import { createReadinessService } from './service/readiness-service.js';
 import { createWorkspaceService } from './service/workspace-service.js';
@@ -21,8 +17,6 @@ import { createMetrics } from './service/metrics.js';
 import { withMetrics } from './service/metered-store.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { closeHttp } from './http/close-http.js';
-import { runWebhookPayload } from './http/webhook-payloads.js';
-import { createRunDetails, type RunDetailsOf } from './http/run-details.js';
 import { createAuthoringService } from './service/authoring-service.js';
 import { createAuthService } from './service/auth-service.js';
 import { bootstrapEmptyDatabase, type BootstrapResult } from './service/bootstrap.js';
@@ -34,7 +28,6 @@ import { createRunControlService } from './service/run-control-service.js';
 import { createBulkRuns } from './service/bulk-runs.js';
 import { createTokensService } from './service/tokens-service.js';
 import { createWorkflowGraphService } from './service/workflow-graph-service.js';
-import { openWebhookSecret } from './service/webhook-signing-secret.js';
 import { createWebhooksService } from './service/webhooks-service.js';
 import { createWorkflowsService } from './service/workflows-service.js';
 import { createChildRuns } from './service/child-runs.js';
@@ -51,16 +44,13 @@ import { createPostgresStore } from './store/postgres/postgres-store.js';
 import { sqliteMigrationsSql } from './store/sqlite/migrate-sqlite.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
-import { DELIVERY_MAX_BACKOFF_MS } from './store/webhook-rows.js';
 import { withVersionCache } from './store/version-cache.js';
 import { newSecretKeyText, parseSecretKey } from './auth/secret-box.js';
 import { loadSecretKeyText } from './config/secret-key-file.js';
 import { createSecretsService } from './service/secrets-service.js';
+import { createBackgroundWork } from './background-work.js';
 
 /** The composition root: config → store → services → engine → http. Only here and in the CLI is a concrete store named. */
-
-/** How often a process with workers looks for due schedules: fires happen within about this much of their time. */
-const SCHEDULE_POLL_INTERVAL_MS = 250;
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 /** The built dashboard (`npm run build:web`, from web/). */
@@ -139,28 +129,6 @@ export function createServices(
     workers: createWorkersService({ store, clock }),
     workspaces: createWorkspaceService({ store }),
   };
-}
-
-/** The webhook outbox's sender for a process with workers (SPEC §10). */
-export function createDispatcher(
-  store: Store, clock: Clock, config: Readonly<Config>, workerId: string, runDetails: RunDetailsOf, secretKey: Buffer | null, onError?: (error: unknown) => void,
-): WebhookDispatcher {
-  const leaseMs = 60_000;
-  return createWebhookDispatcher({
-    clock,
-    claimDue: (limit, now) => store.claimDueDeliveries({ workerId, limit, leaseMs, now }),
-    signingSecret: (delivery) => openWebhookSecret(secretKey, delivery.workspaceId, delivery.endpointId, delivery.secret),
-    freezePayload: (deliveryId, payload) => store.freezeDeliveryPayload(deliveryId, workerId, payload),
-    runPayload: (delivery) => runWebhookPayload({ store, runDetails }, delivery),
-    recordAttempt: (deliveryId, outcome, statusCode, error, now) => store.recordDeliveryAttempt({ deliveryId, workerId, outcome, statusCode, error, now }),
-    send: createWebhookSender({ allowPrivate: config.httpAllowPrivate }),
-  }, {
-    backoffMs: config.webhookBackoffMs,
-    maxBackoffMs: DELIVERY_MAX_BACKOFF_MS,
-    pollIntervalMs: Math.max(200, Math.min(1000, config.pollIntervalMs)),
-    concurrency: 8,
-    onError,
-  });
 }
 
 /** The configuration the built-in step types read. */
@@ -258,28 +226,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     onError: (error) => (logger ? logger.error({ err: error }, 'worker error') : undefined),
   });
 
-  // Processes with workers send webhooks too; `serve --concurrency 0` only records them.
-  const dispatcher = config.concurrency > 0
-    ? createDispatcher(store, clock, config, pool.workerId, createRunDetails(services.runs), secretKey, (error) => (logger ? logger.error({ err: error }, 'webhook dispatcher error') : undefined))
-    : null;
-  if (dispatcher) services.webhookWakers.add(dispatcher.wake);
-  // Schedules fire where runs execute: a process with workers (SPEC §8: `serve --concurrency 0` does not fire).
-  const firer = config.concurrency > 0
-    ? createScheduleFirer({ store, clock, fire: services.schedules.fire }, {
-      pollIntervalMs: SCHEDULE_POLL_INTERVAL_MS,
-      leaseMs: config.leaseMs,
-      onError: (error) => (logger ? logger.error({ err: error }, 'schedule firer error') : undefined),
-    })
-    : null;
-
-  // Retention sweeps run where runs execute too (SPEC §17: every process with workers).
-  const sweeper = config.concurrency > 0
-    ? createRetentionSweeper({ store, clock }, {
-      intervalMs: config.retentionIntervalMs,
-      onError: (error) => (logger ? logger.error({ err: error }, 'retention sweeper error') : undefined),
-      onSweep: (report) => (logger && report.deletedRuns > 0 ? logger.info(report, 'retention: deleted expired runs') : undefined),
-    })
-    : null;
+  // Webhooks, schedules, retention and the workers registry run where runs execute (background-work.ts).
+  const background = config.concurrency > 0 ? createBackgroundWork({ store, clock, config, services, pool, secretKey, logger }) : null;
 
   let bootstrap: BootstrapResult | null = null;
   let url = '';
@@ -291,17 +239,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     if (config.publicUrl === null) services.waitpointSettings.publicUrl = url;
   }
   const metricsServer = metrics && config.metricsPort !== null ? await startMetricsServer(metrics.registry, { host: config.metricsHost, port: config.metricsPort }) : null;
-  // The workers registry (SPEC §12): a process with workers is listed (and live) before it claims.
-  const heartbeat = config.concurrency > 0
-    ? await startWorkerHeartbeat({ store, clock, activeRuns: () => pool.activeRunList }, {
-      workerId: pool.workerId, host: hostname(), pid: process.pid, concurrency: config.concurrency, leaseMs: config.leaseMs,
-      onError: (error) => (logger ? logger.warn({ err: error }, 'worker heartbeat error') : undefined),
-    })
-    : null;
+  await background?.start();
   pool.start();
-  dispatcher?.start();
-  firer?.start();
-  sweeper?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -309,8 +248,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
     metricsUrl: metricsServer?.url ?? null,
     store,
     pool,
-    firer,
-    sweeper,
+    firer: background?.firer ?? null,
+    sweeper: background?.sweeper ?? null,
     services,
     bootstrap,
     close() {
@@ -321,13 +260,8 @@ export async function startSlipway(options: StartOptions): Promise<SlipwayServer
         // runs (released at their next step boundary, interrupted at the end of the grace period);
         // then close the store.
         services.runEvents.close();
-        if (dispatcher) services.webhookWakers.delete(dispatcher.wake);
         await Promise.all([
-          // The registry row goes once the runs are drained or released (it stays live meanwhile).
-          pool.stop().then(() => heartbeat?.stop()),
-          firer?.stop(),
-          sweeper?.stop(),
-          dispatcher?.stop(),
+          background ? background.stop(pool.stop()) : pool.stop(),
           app ? closeHttp(app, clock, config.shutdownGraceMs) : undefined,
           metricsServer?.close(),
         ]);

@@ -18,6 +18,12 @@ function sweepAt(store: Store, now: number, batchSize = 7) {
   return createRetentionSweeper({ store, clock: clockWithNow(() => now) }, { intervalMs: MINUTE, batchSize }).sweep();
 }
 
+/** The same, without the daily-count rows it dropped (what a test of runs and records compares). */
+async function runsSweptAt(store: Store, now: number, batchSize = 7) {
+  const { forgottenDailyCounts: _, ...report } = await sweepAt(store, now, batchSize);
+  return report;
+}
+
 async function setRetention(store: Store, workspace: Workspace, retention: Partial<RunRetention>): Promise<Workspace> {
   const updated = await store.updateWorkspaceRetention(workspace.id, retention);
   assert.ok(updated);
@@ -80,7 +86,7 @@ for (const backend of testBackends()) {
       assert.deepEqual(ws.retention, { completed: null, failed: null, canceled: null });
       await applyWorkflow(store, ws.id, 'flow');
       await finishedRun(store, ws, 'COMPLETED', T0 - 400 * DAY, T0 - 400 * DAY + 1);
-      assert.deepEqual(await sweepAt(store, T0), { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0 });
+      assert.deepEqual(await runsSweptAt(store, T0), { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0 });
       const set = await setRetention(store, ws, { completed: 30 * DAY, failed: 90 * DAY });
       assert.deepEqual(set.retention, { completed: 30 * DAY, failed: 90 * DAY, canceled: null });
       const again = await setRetention(store, ws, { failed: null, canceled: 7 * DAY });
@@ -121,7 +127,7 @@ for (const backend of testBackends()) {
       assert.deepEqual(before, { run: true, attempts: 1, logs: 1, events: before.events, waitpoints: 1 });
       assert.ok(before.events >= 3, 'QUEUED, STARTING/RUNNING, COMPLETED events');
 
-      assert.deepEqual(await sweepAt(store, T0), { deletedRuns: 2, forgottenRecords: 0, forgottenEventIds: 0 });
+      assert.deepEqual(await runsSweptAt(store, T0), { deletedRuns: 2, forgottenRecords: 0, forgottenEventIds: 0 });
       assert.deepEqual(await leftOf(store, ws, oldCompleted.id), GONE);
       assert.deepEqual(await leftOf(store, ws, oldFailed.id), GONE);
       for (const kept of [recentCompleted, recentFailed, oldCanceled]) {
@@ -134,7 +140,7 @@ for (const backend of testBackends()) {
 
       // Later: the recent ones expire too; the parent finishes, so its child goes with it.
       await store.finishRun({ lease: leaseOf(parent!), status: 'COMPLETED', output: 1, error: null, now: T0 + 1 });
-      assert.deepEqual(await sweepAt(store, T0 + 2 * HOUR), { deletedRuns: 4, forgottenRecords: 0, forgottenEventIds: 0 });
+      assert.deepEqual(await runsSweptAt(store, T0 + 2 * HOUR), { deletedRuns: 4, forgottenRecords: 0, forgottenEventIds: 0 });
       assert.equal((await leftOf(store, ws, oldCanceled.id)).run, true, 'CANCELED has no retention: kept forever');
       assert.equal((await store.listRuns(ws.id, { page: 1, limit: 50 })).total, 1);
     });
@@ -193,7 +199,7 @@ for (const backend of testBackends()) {
       const fresh = await store.createRun(runInput(ws.id, 'flow', { now: nextDay, dayStart: DAY_START + DAY, idempotencyKey: 'key-1' }));
       assert.equal(fresh.kind, 'created');
       assert.notEqual(fresh.kind === 'created' && fresh.run.id, keyed.id);
-      assert.deepEqual(await sweepAt(store, nextDay), { deletedRuns: 0, forgottenRecords: 3, forgottenEventIds: 0 });
+      assert.deepEqual(await runsSweptAt(store, nextDay), { deletedRuns: 0, forgottenRecords: 3, forgottenEventIds: 0 });
     });
 
     it('forgets POST /events ids once their 24 h de-duplication window is over, and keeps the recent ones', async () => {
@@ -201,8 +207,28 @@ for (const backend of testBackends()) {
       const window = 24 * HOUR;
       for (let i = 0; i < 10; i++) assert.equal(await store.recordEventId(ws.id, `old-${i}`, T0 - window - MINUTE, window), true);
       assert.equal(await store.recordEventId(ws.id, 'recent', T0 - HOUR, window), true);
-      assert.deepEqual(await sweepAt(store, T0, 3), { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 10 });
+      assert.deepEqual(await runsSweptAt(store, T0, 3), { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 10 });
       assert.equal(await store.recordEventId(ws.id, 'recent', T0, window), false, 'the recent id is still remembered');
+    });
+
+    it('forgets the daily-limit counts of days before yesterday, and today\'s limit stays exact', async () => {
+      const ws = await newWorkspace(store, { daily: 2 });
+      await applyWorkflow(store, ws.id, 'flow');
+      const createdOn = async (dayStart: number) =>
+        (await store.createRun(runInput(ws.id, 'flow', { now: dayStart + HOUR, dayStart }))).kind;
+      assert.equal(await createdOn(DAY_START - 2 * DAY), 'created');
+      assert.equal(await createdOn(DAY_START - DAY), 'created');
+      assert.equal(await createdOn(DAY_START), 'created');
+      assert.equal(await createdOn(DAY_START), 'created');
+      assert.equal(await createdOn(DAY_START), 'daily_limit_exceeded');
+
+      const first = await sweepAt(store, T0);
+      assert.ok(first.forgottenDailyCounts > 0, 'the count of two days ago went');
+      assert.equal((await sweepAt(store, T0)).forgottenDailyCounts, 0, 'and nothing else');
+      // Yesterday's and today's counts are kept: both still equal count(*) of their runs.
+      assert.equal((await assertLimitCountersExact(store, ws.id, DAY_START - DAY)).runsToday, 3);
+      assert.equal((await assertLimitCountersExact(store, ws.id, DAY_START)).runsToday, 2);
+      assert.equal(await createdOn(DAY_START), 'daily_limit_exceeded', 'today\'s limit still holds');
     });
 
     it('two sweepers at once delete every expired run exactly once, without errors', async () => {

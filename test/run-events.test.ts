@@ -194,10 +194,11 @@ for (const backend of testBackends()) {
       await idle.publish(THREE_STEPS);
       const created = await idle.api('POST', '/workflows/three-steps/runs', { body: { inputs: {} } });
       const url = `${idle.url}${API_PREFIX}/workflow-runs/${created.body.run_id}/events`;
-      const streams = Array.from({ length: 3 }, () => readSse(url, { headers: { authorization: `Bearer ${idle.token}` }, timeoutMs: 30_000 }));
+      let replayed = 0;
+      const streams = Array.from({ length: 3 }, () => readSse(url, { headers: { authorization: `Bearer ${idle.token}` }, timeoutMs: 30_000, onEvent: () => (replayed += 1) }));
       const polled = idle.api('GET', `/workflow-runs/${created.body.run_id}?wait=60`);
-      // Wait until the readers are subscribed (the stream replays QUEUED, then follows).
-      for (const deadline = Date.now() + 20_000; idle.services.runEvents.watchedRuns() === 0 && Date.now() < deadline;) {
+      // Wait until every reader has its replay (QUEUED) and so follows the run, and the long-poll is subscribed.
+      for (const deadline = Date.now() + 20_000; (replayed < 3 || idle.services.runEvents.watchedRuns() === 0) && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await new Promise((resolve) => setTimeout(resolve, 200));

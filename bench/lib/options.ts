@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['create', 'e2e', 'pickup', 'steps', 'growth', 'limits', 'batch', 'observability'] as const;
+export const SCENARIOS = ['create', 'e2e', 'pickup', 'steps', 'growth', 'limits', 'batch', 'observability', 'flow'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Backend = 'sqlite' | 'postgres';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { startOfUtcDay, type Clock } from '../core/clock.js';
 import { DELETED_RUN_RECORD_MS, RETENTION_STATUSES, type RetentionStore } from '../store/retention-store.js';
 import type { TenancyStore } from '../store/tenancy-store.js';
 import { EVENT_DEDUP_WINDOW_MS, type WaitpointStore } from '../store/waitpoint-store.js';
@@ -18,7 +18,7 @@ export interface RetentionSweeperOptions {
 }
 
 export interface RetentionSweeperDeps {
-  store: Pick<TenancyStore, 'listWorkspaces'> & Pick<RetentionStore, 'deleteExpiredRuns' | 'forgetDeletedRuns'> & Pick<WaitpointStore, 'forgetEventIds'>;
+  store: Pick<TenancyStore, 'listWorkspaces'> & Pick<RetentionStore, 'deleteExpiredRuns' | 'forgetDeletedRuns' | 'forgetDailyRunCounts'> & Pick<WaitpointStore, 'forgetEventIds'>;
   clock: Clock;
 }
 
@@ -30,6 +30,8 @@ export interface SweepReport {
   forgottenRecords: number;
   /** `POST /events` ids dropped, their de-duplication window being over. */
   forgottenEventIds: number;
+  /** Daily-limit count rows of UTC days before yesterday dropped. */
+  forgottenDailyCounts: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export function createRetentionSweeper(deps: RetentionSweeperDeps, options: Rete
 
   /** One sweep: every workspace with a retention, every status it limits. Tests call it directly. */
   async function sweep(): Promise<SweepReport> {
-    const report: SweepReport = { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0 };
+    const report: SweepReport = { deletedRuns: 0, forgottenRecords: 0, forgottenEventIds: 0, forgottenDailyCounts: 0 };
     for (const workspace of await deps.store.listWorkspaces()) {
       for (const { key, status } of RETENTION_STATUSES) {
         const keptMs = workspace.retention[key];
@@ -68,6 +70,8 @@ export function createRetentionSweeper(deps: RetentionSweeperDeps, options: Rete
     report.forgottenRecords = await inBatches(() => deps.store.forgetDeletedRuns(deps.clock.now() - DELETED_RUN_RECORD_MS, batchSize));
     // `POST /events` ids past their de-duplication window (SPEC §7).
     report.forgottenEventIds = await inBatches(() => deps.store.forgetEventIds(deps.clock.now() - EVENT_DEDUP_WINDOW_MS, batchSize));
+    // Only today's count is read (the daily limit); yesterday's is kept for a day, for whoever looks.
+    report.forgottenDailyCounts = await deps.store.forgetDailyRunCounts(startOfUtcDay(deps.clock.now()) - 86_400_000);
     return report;
   }
 

@@ -1,3 +1,5 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { assertNever } from '../core/assert-never.js';
 import { timeoutSignal } from '../core/clock.js';
@@ -216,9 +218,27 @@ async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: S
   const resolved = await env.secrets.resolve(input);
   if (resolved.kind === 'missing') return { kind: 'invalid', error: { code: StepErrorCode.SECRET_NOT_FOUND, message: `the secret ${resolved.name} is not set in this workspace` } };
   const runInput = resolved.value as Record<string, unknown>;
-  const problem = Value.Errors(stepType.input, runInput).First();
+  const problem = inputProblem(stepType.input, runInput);
   if (problem) return { kind: 'invalid', error: { code: StepErrorCode.INVALID_INPUT, message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
   return { kind: 'input', input: env.secrets.forStorage(input) as Record<string, unknown>, runInput };
+}
+
+/** Step input schemas, compiled once (the interpretive check walked every input per step: issue 10 profile). */
+const compiledInputs = new WeakMap<TSchema, TypeCheck<TSchema> | null>();
+
+/** The first problem of `value` against a step type's input schema, or undefined when it fits. */
+function inputProblem(schema: TSchema, value: unknown) {
+  let check = compiledInputs.get(schema);
+  if (check === undefined) {
+    try {
+      check = TypeCompiler.Compile(schema);
+    } catch {
+      check = null; // a schema the compiler does not take (e.g. an unresolved reference): checked interpretively
+    }
+    compiledInputs.set(schema, check);
+  }
+  if (check !== null && check.Check(value)) return undefined;
+  return Value.Errors(schema, value).First();
 }
 
 /**
@@ -236,6 +256,8 @@ function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: Abo
   const stepTimeout = step.timeout === undefined ? null : parseDuration(step.timeout);
   if (stepTimeout !== null) addTimeout(stepTimeout);
   if (env.deadline !== null) addTimeout(Math.max(0, env.deadline - env.clock.now()));
+  // Without a timeout the graph's signal is the attempt's (no AbortSignal.any per step).
+  if (limits.length === 1) return { signal: graphSignal, cancel: () => {} };
   return { signal: AbortSignal.any(limits), cancel: () => timers.forEach((cancel) => cancel()) };
 }
 

@@ -94,8 +94,9 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     wakeTimers.add(cancel);
   }
 
+  // stop() wakes the pool too, so the wake-up signal alone ends a sleep (no AbortSignal.any per claim).
   async function sleep(ms: number) {
-    if (!wakeUp.signal.aborted) await clock.sleep(ms, AbortSignal.any([wakeUp.signal, stopping.signal]));
+    if (!wakeUp.signal.aborted && !stopping.signal.aborted) await clock.sleep(ms, wakeUp.signal);
     wakeUp = new AbortController();
   }
 
@@ -241,6 +242,7 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     async stop() {
       if (stopping.signal.aborted) return;
       stopping.abort();
+      wake();
       unsubscribe();
       for (const cancel of wakeTimers) cancel();
       wakeTimers.clear();

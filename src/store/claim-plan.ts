@@ -27,11 +27,11 @@ export interface KeyLane {
 
 /**
  * SQL the candidate queries share: a QUEUED run that may be claimed at `now` (placeholder
- * given). Not `queue_at <= now`: a run created by a process whose clock is a little ahead
- * is claimable at once all the same.
+ * given; `table` an alias with its dot, e.g. `q.`). Not `queue_at <= now`: a run created by a
+ * process whose clock is a little ahead is claimable at once all the same.
  */
-export const claimableAt = (now: string) =>
-  `(not_before IS NULL OR not_before <= ${now}) AND (expires_at IS NULL OR expires_at > ${now})`;
+export const claimableAt = (now: string, table = '') =>
+  `(${table}not_before IS NULL OR ${table}not_before <= ${now}) AND (${table}expires_at IS NULL OR ${table}expires_at > ${now})`;
 
 export const candidateOf = (row: Row): ClaimCandidate => ({
   id: row.id as string,

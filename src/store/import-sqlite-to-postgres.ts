@@ -42,6 +42,14 @@ export async function importSqliteToPostgres(options: { sqlitePath: string; post
       }
       const counts: Record<string, number> = {};
       for (const table of TABLES) counts[table] = await copyTable(source, client, table);
+      // Concurrency keys (migration 020): the active counts came with the runs (trigger); the
+      // claim's list of keys with queued runs is rebuilt from them.
+      await client.query(
+        `INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
+         SELECT workspace_id, workflow_id, concurrency_key, min(queue_at), max(concurrency_limit) FROM runs
+         WHERE status = 'QUEUED' AND concurrency_limit IS NOT NULL GROUP BY 1, 2, 3
+         ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE SET head_at = excluded.head_at, run_limit = excluded.run_limit`,
+      );
       for (const table of IDENTITY_TABLES) {
         await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`);
       }

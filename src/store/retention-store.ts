@@ -54,6 +54,12 @@ export interface RetentionStore {
   deleteExpiredRuns(batch: ExpiredRunsBatch): Promise<number>;
   /** Forgets up to `limit` deleted-run records of runs created before `createdBefore`; returns how many. */
   forgetDeletedRuns(createdBefore: number, limit: number): Promise<number>;
+  /**
+   * Forgets the daily-limit counts (migration 018's `workspace_daily_runs`) of UTC days that
+   * began before `dayStartBefore`: the daily limit reads only today's. A few rows per
+   * workspace and day, so one statement; returns how many rows went.
+   */
+  forgetDailyRunCounts(dayStartBefore: number): Promise<number>;
   /** The deleted run that held an idempotency key less than 24 h ago, if any (tests, the CLI). */
   findDeletedRunByIdempotencyKey(workspaceId: number, key: string, now: number): Promise<DeletedRun | null>;
 }

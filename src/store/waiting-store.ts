@@ -15,7 +15,7 @@ export interface WaitingStore {
   countQueuedAhead(run: Pick<Run, 'id' | 'workspaceId' | 'workflowId' | 'queueAt' | 'concurrencyKey' | 'concurrencyLimit'>, now: number, cap: number): Promise<number>;
   /**
    * STARTING/RUNNING runs of a workflow's concurrency key (`key` '' = the workflow-wide limit):
-   * a count on the partial index of limited active runs, which holds at most `limit` per key.
+   * the key row's `active` counter (migration 020, kept by triggers), 0 when the key has no row.
    */
   countRunningWithKey(workspaceId: number, workflowId: string, key: string): Promise<number>;
 }

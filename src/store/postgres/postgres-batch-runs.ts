@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
+import { chunkResults, judgeChunk } from '../batch-chunk.js';
 import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { DeletedRun } from '../retention-store.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
@@ -22,14 +22,12 @@ export const BATCH_CHUNK_SIZE = 1000;
  */
 export type BatchChunkOutcome = { kind: 'written'; results: CreateRunResult[] } | { kind: 'key_taken' };
 
-/** What an item of the chunk is, once judged in order. */
-type Judged = { kind: 'insert' } | { kind: 'same_key_as'; index: number } | { kind: 'decided'; result: CreateRunResult };
-
 /**
  * Batch create (SPEC §15) of root runs of one workspace, inside the caller's transaction:
  * the workspace row locked (so every limited create of the workspace waits for this one),
  * the chunk's keys read in one query, the two counts once, then each item judged in
- * request order exactly as `createRun` would judge it after the items before it, and the
+ * request order exactly as `createRun` would judge it after the items before it
+ * (batch-chunk.ts, shared with SQLite), and the
  * accepted runs and their QUEUED events written with one multi-row INSERT each.
  *
  * @example
@@ -59,35 +57,7 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     active = Number(counted!.n);
   }
 
-  const judged: Judged[] = [];
-  const acceptedByKey = new Map<string, number>();
-  let accepted = 0;
-  for (const [index, input] of inputs.entries()) {
-    const key = input.idempotencyKey;
-    const earlier = key === null ? undefined : existing.get(key);
-    if (earlier) {
-      judged.push({ kind: 'decided', result: replayOrConflict(earlier, input.workflowId) });
-      continue;
-    }
-    const deleted = key === null ? undefined : deletedByKey.get(key);
-    if (deleted) {
-      judged.push({ kind: 'decided', result: replayDeletedOrConflict(deleted, input.workflowId) });
-      continue;
-    }
-    const sameKeyIndex = key === null ? undefined : acceptedByKey.get(key);
-    if (sameKeyIndex !== undefined) {
-      judged.push({ kind: 'same_key_as', index: sameKeyIndex });
-      continue;
-    }
-    const exceeded = dailyLimitExceeded(workspace, today + accepted) ?? concurrentLimitExceeded(workspace, active + accepted);
-    if (exceeded) {
-      judged.push({ kind: 'decided', result: exceeded });
-      continue;
-    }
-    accepted += 1;
-    if (key !== null) acceptedByKey.set(key, index);
-    judged.push({ kind: 'insert' });
-  }
+  const judged = judgeChunk(inputs, { workspace, existing, deleted: deletedByKey, today, active });
 
   const toInsert = inputs.filter((_, index) => judged[index]!.kind === 'insert');
   const created = new Map<string, Run>();
@@ -140,20 +110,6 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     );
   }
 
-  const results = judged.map((item, index): CreateRunResult => {
-    switch (item.kind) {
-      case 'insert':
-        return { kind: 'created', run: created.get(inputs[index]!.id)! };
-      case 'same_key_as':
-        return replayOrConflict(created.get(inputs[item.index]!.id)!, inputs[index]!.workflowId);
-      case 'decided':
-        return item.result;
-    }
-  });
+  const results = chunkResults(inputs, judged, created);
   return { kind: 'written', results };
-}
-
-/** True when the chunk path applies: root runs of one workspace under its limits (else: item by item). */
-export function isPlainRootChunk(inputs: readonly NewRun[]): boolean {
-  return inputs.length > 0 && inputs.every((input) => input.parentRunId === null && !input.ignoreLimits && !input.childRunLimits && input.workspaceId === inputs[0]!.workspaceId);
 }

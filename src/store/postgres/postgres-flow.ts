@@ -11,9 +11,20 @@ import { runDeliveriesCte } from './postgres-webhooks.js';
 import { candidateOf, claimableAt, laneKeyOf, type ClaimCandidate, type KeyLane } from '../claim-plan.js';
 
 /**
- * Keyed runs were queued: their keys are listed for the claim, each with a head no later than
- * its runs' queue places (SPEC §12). Inside the create's transaction; the upsert takes the
- * key's row lock, so a claimer recomputing the head (under the same lock) cannot miss the run.
+ * The upsert of a queued keyed run's key (SPEC §12): listed for the claim with a head no later
+ * than the run's queue place, and the run's limit. The row is rewritten only when the head
+ * moves earlier, the limit changed or the key is new; otherwise it is only locked (ON CONFLICT
+ * DO UPDATE locks the row it finds), which is what keeps a claimer's head reset, done under the
+ * same lock, from missing a run being created. Used by the one-statement create (`FROM ins`).
+ */
+export const KEY_UPSERT_SET = `ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE
+       SET head_at = least(coalesce(concurrency_keys.head_at, excluded.head_at), excluded.head_at), run_limit = excluded.run_limit
+       WHERE concurrency_keys.head_at IS NULL OR concurrency_keys.head_at > excluded.head_at OR concurrency_keys.run_limit <> excluded.run_limit`;
+
+/**
+ * Keyed runs were queued: their keys are listed for the claim (see KEY_UPSERT_SET). Inside
+ * the create's transaction; the upsert takes the key's row lock, so a claimer recomputing the
+ * head (under the same lock) cannot miss the run.
  */
 export async function noteQueuedKeysPg(
   client: pg.PoolClient,
@@ -22,14 +33,14 @@ export async function noteQueuedKeysPg(
   const keyed = runs.filter((run) => run.flow.concurrencyLimit !== null && run.flow.concurrencyKey !== null);
   if (keyed.length === 0) return;
   await client.query(
-    `INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at)
-     SELECT k.workspace_id, k.workflow_id, k.key, min(k.head_at)
-     FROM unnest($1::integer[], $2::text[], $3::text[], $4::bigint[]) AS k(workspace_id, workflow_id, key, head_at)
+    `INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
+     SELECT k.workspace_id, k.workflow_id, k.key, min(k.head_at), (array_agg(k.run_limit ORDER BY k.n DESC))[1]
+     FROM unnest($1::integer[], $2::text[], $3::text[], $4::bigint[], $5::integer[]) WITH ORDINALITY AS k(workspace_id, workflow_id, key, head_at, run_limit, n)
      GROUP BY k.workspace_id, k.workflow_id, k.key
      ORDER BY k.workspace_id, k.workflow_id, k.key
-     ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE
-       SET head_at = least(coalesce(concurrency_keys.head_at, excluded.head_at), excluded.head_at)`,
-    [keyed.map((run) => run.workspaceId), keyed.map((run) => run.workflowId), keyed.map((run) => run.flow.concurrencyKey), keyed.map((run) => run.flow.queueAt)],
+     ${KEY_UPSERT_SET}`,
+    [keyed.map((run) => run.workspaceId), keyed.map((run) => run.workflowId), keyed.map((run) => run.flow.concurrencyKey),
+      keyed.map((run) => run.flow.queueAt), keyed.map((run) => run.flow.concurrencyLimit)],
   );
 }
 
@@ -39,14 +50,46 @@ const PLAIN_WORKSPACES = `WITH RECURSIVE ws(id) AS (
     SELECT (SELECT min(workspace_id) FROM runs WHERE status = 'QUEUED' AND concurrency_limit IS NULL AND workspace_id > ws.id) FROM ws WHERE ws.id IS NOT NULL)
   SELECT id FROM ws WHERE id IS NOT NULL`;
 
+/** A key with queued runs and a free slot (index `concurrency_keys_free`). */
+const FREE_KEY = 'head_at IS NOT NULL AND active < run_limit';
+
+const KEY_WORKSPACES = `WITH RECURSIVE ws(id) AS (
+    SELECT (SELECT min(workspace_id) FROM concurrency_keys WHERE ${FREE_KEY})
+    UNION ALL
+    SELECT (SELECT min(workspace_id) FROM concurrency_keys WHERE ${FREE_KEY} AND workspace_id > ws.id) FROM ws WHERE ws.id IS NOT NULL)
+  SELECT id FROM ws WHERE id IS NOT NULL`;
+
+/**
+ * Per workspace, the first `room` keys with queued runs and a free slot in queue order (index
+ * `concurrency_keys_free`) not in the `seen` arrays, locked FOR UPDATE SKIP LOCKED, each with its
+ * first claimable runs up to its free slots (locked SKIP LOCKED too); a key with none comes back
+ * once with NULL run columns.
+ */
+const KEY_LOCK = `WITH k AS MATERIALIZED (
+    SELECT c.* FROM unnest($1::integer[]) AS w(id) CROSS JOIN LATERAL (
+      SELECT workspace_id, workflow_id, key, active, run_limit, head_at FROM concurrency_keys
+      WHERE workspace_id = w.id AND ${FREE_KEY}
+        AND (workspace_id, workflow_id, key) NOT IN (SELECT * FROM unnest($4::integer[], $5::text[], $6::text[]))
+      ORDER BY head_at LIMIT $2 FOR UPDATE SKIP LOCKED) c)
+  SELECT k.workspace_id, k.workflow_id, k.key, k.active, k.run_limit, r.id, r.queue_at, r.concurrency_limit
+  FROM k LEFT JOIN LATERAL (
+    SELECT id, queue_at, concurrency_limit FROM runs
+    WHERE workspace_id = k.workspace_id AND workflow_id = k.workflow_id AND concurrency_key = k.key AND status = 'QUEUED'
+      AND concurrency_limit IS NOT NULL AND ${claimableAt('$3::bigint')}
+    ORDER BY queue_at, id LIMIT least($2::integer, k.run_limit - k.active) FOR UPDATE SKIP LOCKED) r ON true
+  ORDER BY k.head_at, r.queue_at, r.id`;
+
 /**
  * The QUEUED runs a claim at `now` may take (SPEC §12), PostgreSQL dialect, locked: the first
- * `room` unlimited runs of each workspace with queued runs (SKIP LOCKED, as before), and the
- * concurrency keys with queued runs, each locked FOR UPDATE SKIP LOCKED *before* its active runs
- * are counted in a later statement (a fresh snapshot): a claimer that holds a key's row sees
- * every claim of that key committed before it, and a second claimer skips the key, so the
- * limit is never overshot across processes. A held key costs a count of its active runs, never
- * a scan of its queued ones. Returns the locked keys, whose heads are reset after the claim.
+ * `room` unlimited runs of each workspace with queued runs (SKIP LOCKED, as before), and per
+ * workspace the first `room` keys with queued runs and a free slot in queue order, each locked
+ * FOR UPDATE SKIP LOCKED. The lock returns the row's latest version with the free-slot
+ * condition checked again on it, and the `active` counter only changes under that lock (the
+ * claim's own UPDATE) or downwards (a finish): so a claimer that holds a key's row sees every
+ * claim of that key committed before it, a second claimer skips the key and locks the next
+ * free ones, and the limit is never overshot across processes. A held key is never locked or
+ * read. Returns the keys it locked but found without claimable runs, whose heads are reset
+ * after the claim.
  */
 export async function claimCandidatesPg(client: pg.PoolClient, now: number, room: number): Promise<{ plain: ClaimCandidate[]; lanes: KeyLane[]; locked: Row[] }> {
   const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
@@ -58,51 +101,73 @@ export async function claimCandidatesPg(client: pg.PoolClient, now: number, room
        ORDER BY queue_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) c`,
     [workspaces, now, room],
   )).map(candidateOf);
-  const locked = await rows(
-    'SELECT workspace_id, workflow_id, key FROM concurrency_keys WHERE head_at IS NOT NULL ORDER BY head_at FOR UPDATE SKIP LOCKED',
-    [],
-  );
-  if (locked.length === 0) return { plain, lanes: [], locked };
-  const keyParams = [locked.map((k) => Number(k.workspace_id)), locked.map((k) => k.workflow_id), locked.map((k) => k.key)];
-  const active = await rows(
-    `SELECT k.workspace_id, k.workflow_id, k.key, (SELECT count(*) FROM runs a WHERE a.workspace_id = k.workspace_id AND a.workflow_id = k.workflow_id
-       AND a.concurrency_key = k.key AND a.status IN ('STARTING', 'RUNNING') AND a.concurrency_limit IS NOT NULL) AS active
-     FROM unnest($1::integer[], $2::text[], $3::text[]) AS k(workspace_id, workflow_id, key)`,
-    keyParams,
-  );
-  const keyed = await rows(
-    `SELECT c.* FROM unnest($1::integer[], $2::text[], $3::text[]) AS k(workspace_id, workflow_id, key) CROSS JOIN LATERAL (
-       SELECT id, workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM runs
-       WHERE workspace_id = k.workspace_id AND workflow_id = k.workflow_id AND concurrency_key = k.key AND status = 'QUEUED'
-         AND concurrency_limit IS NOT NULL AND ${claimableAt('$4::bigint')}
-       ORDER BY queue_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) c`,
-    [...keyParams, now, room],
-  );
-  const lanes = new Map<string, KeyLane>();
-  for (const key of active) lanes.set(laneKeyOf(key), { laneKey: laneKeyOf(key), active: Number(key.active), limit: 0, runs: [] });
-  for (const row of keyed) {
-    const lane = lanes.get(laneKeyOf(row))!;
-    lane.limit = Number(row.concurrency_limit);
-    lane.runs.push(candidateOf(row));
+  let keyWorkspaces = (await rows(KEY_WORKSPACES, [])).map((row) => Number(row.id));
+  const lanes: KeyLane[] = [];
+  const empty: Row[] = [];
+  const seen: Row[] = [];
+  // A page of `room` keys per workspace at a time; another page only for a workspace where some
+  // locked keys had no claimable run (all delayed) and fewer than `room` keys had one.
+  while (keyWorkspaces.length > 0) {
+    const page = await rows(KEY_LOCK, [keyWorkspaces, room, now, seen.map((k) => Number(k.workspace_id)), seen.map((k) => k.workflow_id), seen.map((k) => k.key)]);
+    const keys = new Map<string, KeyLane & { key: Row }>();
+    for (const row of page) {
+      const laneKey = laneKeyOf(row);
+      if (!keys.has(laneKey)) keys.set(laneKey, { laneKey, active: Number(row.active), limit: Number(row.run_limit), runs: [], key: row });
+      if (row.id !== null) keys.get(laneKey)!.runs.push(candidateOf({ ...row, concurrency_key: row.key }));
+    }
+    const perWorkspace = new Map<number, { locked: number; withRuns: number }>();
+    for (const lane of keys.values()) {
+      const workspaceId = Number(lane.key.workspace_id);
+      const count = perWorkspace.get(workspaceId) ?? { locked: 0, withRuns: 0 };
+      count.locked += 1;
+      seen.push(lane.key);
+      if (lane.runs.length === 0) {
+        empty.push(lane.key);
+      } else {
+        count.withRuns += 1;
+        lanes.push({ laneKey: lane.laneKey, active: lane.active, limit: lane.limit, runs: lane.runs });
+      }
+      perWorkspace.set(workspaceId, count);
+    }
+    keyWorkspaces = [...perWorkspace].filter(([, count]) => count.locked === room && count.withRuns < room).map(([workspaceId]) => workspaceId);
   }
-  return { plain, lanes: [...lanes.values()].filter((lane) => lane.runs.length > 0), locked };
+  // A claimed run's key gets its new head from the trigger of migration 020; the keys locked
+  // without claimable runs get theirs reset after the claim.
+  return { plain, lanes, locked: empty };
 }
 
-/** After a claim, under the keys' locks: each key's head is its first QUEUED run's place again (NULL when none). */
+/**
+ * After a claim, under the keys' locks, for the keys it found without claimable runs: each
+ * key's head is its first QUEUED run's place again
+ * (NULL when none), and a key left with no queued and no active run is deleted (a create
+ * inserts it again; one waiting on the lock retries its insert once the row is gone).
+ */
 export async function resetKeyHeadsPg(client: pg.PoolClient, keys: readonly Row[]): Promise<void> {
   if (keys.length === 0) return;
+  const params = [keys.map((k) => Number(k.workspace_id)), keys.map((k) => k.workflow_id), keys.map((k) => k.key)];
   await client.query(
-    `UPDATE concurrency_keys c SET head_at = (SELECT min(r.queue_at) FROM runs r WHERE r.workspace_id = c.workspace_id AND r.workflow_id = c.workflow_id
-       AND r.concurrency_key = c.key AND r.status = 'QUEUED' AND r.concurrency_limit IS NOT NULL)
-     FROM unnest($1::integer[], $2::text[], $3::text[]) AS k(workspace_id, workflow_id, key)
-     WHERE c.workspace_id = k.workspace_id AND c.workflow_id = k.workflow_id AND c.key = k.key`,
-    [keys.map((k) => Number(k.workspace_id)), keys.map((k) => k.workflow_id), keys.map((k) => k.key)],
+    `WITH heads AS MATERIALIZED (
+       SELECT k.workspace_id, k.workflow_id, k.key, (SELECT min(r.queue_at) FROM runs r WHERE r.workspace_id = k.workspace_id AND r.workflow_id = k.workflow_id
+         AND r.concurrency_key = k.key AND r.status = 'QUEUED' AND r.concurrency_limit IS NOT NULL) AS head_at
+       FROM unnest($1::integer[], $2::text[], $3::text[]) AS k(workspace_id, workflow_id, key)),
+     gone AS (DELETE FROM concurrency_keys c USING heads h
+       WHERE c.workspace_id = h.workspace_id AND c.workflow_id = h.workflow_id AND c.key = h.key AND h.head_at IS NULL AND c.active <= 0
+       RETURNING c.workspace_id, c.workflow_id, c.key)
+     UPDATE concurrency_keys c SET head_at = h.head_at FROM heads h
+     WHERE c.workspace_id = h.workspace_id AND c.workflow_id = h.workflow_id AND c.key = h.key
+       AND NOT EXISTS (SELECT 1 FROM gone g WHERE g.workspace_id = h.workspace_id AND g.workflow_id = h.workflow_id AND g.key = h.key)`,
+    params,
   );
 }
 
 /** `FlowStore` (SPEC §12), PostgreSQL dialect: SKIP LOCKED, so a claim or a cancel in flight wins. */
 export function createPostgresFlow(deps: PostgresDeps): FlowStore {
   return {
+    async listConcurrencyKeys(workspaceId) {
+      const rows = await deps.query('SELECT workflow_id, key, active, head_at, run_limit FROM concurrency_keys WHERE workspace_id = $1 ORDER BY workflow_id, key', [workspaceId]);
+      return rows.map((row) => ({ workflowId: row.workflow_id as string, key: row.key as string, active: Number(row.active), queued: row.head_at !== null, limit: Number(row.run_limit) }));
+    },
+
     async expireQueuedRuns(now, limit) {
       const ended = await deps.transaction(async (client) => {
         const rows = (await client.query(

@@ -102,6 +102,11 @@ export function createPostgresRetention(deps: PostgresDeps): RetentionStore {
       return Number(row!.n);
     },
 
+    async forgetDailyRunCounts(dayStartBefore) {
+      const row = await one('WITH gone AS (DELETE FROM workspace_daily_runs WHERE day_start < $1 RETURNING 1) SELECT count(*) AS n FROM gone', [dayStartBefore]);
+      return Number(row!.n);
+    },
+
     async findDeletedRunByIdempotencyKey(workspaceId, key, now) {
       const row = await one(
         'SELECT * FROM deleted_runs WHERE workspace_id = $1 AND idempotency_key = $2 AND created_at > $3 ORDER BY created_at DESC LIMIT 1',

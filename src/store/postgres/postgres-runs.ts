@@ -11,11 +11,12 @@ import { runStatusEvent } from '../run-events.js';
 import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
-import { flowColumnsOf } from '../flow-rows.js';
-import { noteQueuedKeysPg } from './postgres-flow.js';
+import { flowColumnsOf, type FlowColumns } from '../flow-rows.js';
+import { KEY_UPSERT_SET, noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
-import { BATCH_CHUNK_SIZE, createRunChunkIn, isPlainRootChunk } from './postgres-batch-runs.js';
+import { BATCH_CHUNK_SIZE, createRunChunkIn } from './postgres-batch-runs.js';
+import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
 
 /** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
 const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
@@ -28,15 +29,26 @@ const runParams = (input: NewRun): unknown[] => [
   input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? input.trace.sampled : null,
 ];
 
-/** A root run without key in a workspace without limits, and its QUEUED event; no row when the workspace has limits. */
+/**
+ * A root run in a workspace without limits, and its QUEUED event; no row when the workspace has
+ * limits. A keyed run's key row is upserted in the same statement (KEY_UPSERT_SET: rewritten
+ * only when its head moves earlier, else just locked), so keyed creates keep the one round trip.
+ */
 const PLAIN_CREATE = `WITH ins AS (
     INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, created_at, updated_at, event_seq, run_trigger,
-      trace_id, trace_parent_span_id, trace_span_id, trace_sampled, queue_at)
-    SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean, $6::bigint
+      trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
+    SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean,
+      $13::integer, $14::bigint, $15::bigint, $16::bigint, $17::text, $18::integer
     FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL
     RETURNING *),
-  ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)
+  ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins),
+  keyed AS (INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
+    SELECT workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM ins WHERE concurrency_limit IS NOT NULL
+    ${KEY_UPSERT_SET})
   SELECT * FROM ins`;
+
+/** $13–$18 of the one-statement create: the run's flow-control columns. */
+const flowParams = (flow: FlowColumns): unknown[] => [flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit];
 
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
 class KeyTaken extends Error {}
@@ -169,11 +181,11 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     createRunIn,
 
     async createRun(input) {
-      // A root run without a key in a workspace without limits (the common create): one
+      // A root run in a workspace without limits (the common create, flow options or not): one
       // statement, one round trip, its own commit. Anything else, or a workspace found limited
       // (remembered: limits are checked in SQL either way), takes the full transaction.
-      const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && input.flow === undefined && !limitedWorkspaces.has(input.workspaceId);
-      const [fast] = plain ? await query(PLAIN_CREATE, [...runParams(input), queuedEventData(input.now)]) : [];
+      const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
+      const [fast] = plain ? await query(PLAIN_CREATE, [...runParams(input), queuedEventData(input.now), ...flowParams(flowColumnsOf(input.flow, input.now))]) : [];
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
       const result = fast ? { kind: 'created' as const, run: toRun(fast) }
@@ -189,10 +201,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
 
     async createRuns(inputs) {
       const results: CreateRunResult[] = [];
-      for (let start = 0; start < inputs.length; start += BATCH_CHUNK_SIZE) {
-        const chunk = inputs.slice(start, start + BATCH_CHUNK_SIZE);
-        results.push(...await createChunk(chunk));
-      }
+      for (const chunk of batchChunks(inputs, BATCH_CHUNK_SIZE)) results.push(...await createChunk(chunk));
       const created = results.filter((result) => result.kind === 'created');
       if (created.length > 0) {
         notifyCreated();

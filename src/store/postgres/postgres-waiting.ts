@@ -30,8 +30,7 @@ export function createPostgresWaiting(deps: Pick<PostgresDeps, 'one'>): WaitingS
 
     async countRunningWithKey(workspaceId, workflowId, key) {
       const row = await deps.one(
-        `SELECT count(*) AS n FROM runs
-         WHERE workspace_id = $1 AND workflow_id = $2 AND concurrency_key = $3 AND concurrency_limit IS NOT NULL AND status IN ('STARTING', 'RUNNING')`,
+        `SELECT coalesce((SELECT active FROM concurrency_keys WHERE workspace_id = $1 AND workflow_id = $2 AND key = $3), 0) AS n`,
         [workspaceId, workflowId, key],
       );
       return Number(row!.n);

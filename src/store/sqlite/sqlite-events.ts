@@ -15,11 +15,16 @@ const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELED)"/;
  * the commit).
  */
 export function appendRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>, runId: string, events: readonly NewRunEvent[], now: number): boolean {
-  if (events.length === 0) return false;
-  const bumped = deps.one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', events.length, runId);
+  return appendTimedRunEventsSqlite(deps, runId, events.map((event) => ({ event, at: now })));
+}
+
+/** appendRunEventsSqlite for events of different times (`at`: their `created_at`), with one bump of the run's seq for all. */
+export function appendTimedRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>, runId: string, timed: readonly { event: NewRunEvent; at: number }[]): boolean {
+  if (timed.length === 0) return false;
+  const bumped = deps.one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', timed.length, runId);
   if (!bumped) return false;
-  let seq = Number(bumped.event_seq) - events.length;
-  for (const event of events) {
+  let seq = Number(bumped.event_seq) - timed.length;
+  for (const { event, at: now } of timed) {
     const data = JSON.stringify(event.data);
     const stepId = 'step_id' in event.data ? (event.data.step_id as string) : null;
     if (STEP_END_EVENTS.has(event.type) && stepId !== null) {

@@ -4,15 +4,15 @@ import type { ClaimRunsInput, LeaseRef, LeaseStore, RunProgress } from '../lease
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
-import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
+import { runStatusEvent, stepAttemptEvents, stepEventTime, type NewRunEvent } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { planClaim } from '../claim-plan.js';
 import { claimCandidatesSqlite, resetKeyHeadsSqlite } from './sqlite-flow.js';
-import { appendRunEventsSqlite } from './sqlite-events.js';
+import { appendRunEventsSqlite, appendTimedRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
-import { afterRunFailedSync, appendRunEndEventsSync } from './sqlite-run-control.js';
+import { afterRunFailedSync, runEndEventsSync } from './sqlite-run-control.js';
 import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 
 /** The guard of every write under a claim: this claim still holds the active run. */
@@ -71,13 +71,22 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
    * group commit): the claim is checked once first; SQLite has one writer, so it holds to the end.
    */
   function applyProgressSync(lease: LeaseRef, progress: RunProgress): boolean {
-    if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return false;
+    const events = writeProgressSync(lease, progress);
+    if (events === null) return false;
+    appendTimedRunEventsSqlite(deps, lease.runId, events);
+    return true;
+  }
+
+  /** applyProgressSync without its events: they are returned, for the caller to append with its own (one seq bump per write). Null: the claim is gone. */
+  function writeProgressSync(lease: LeaseRef, progress: RunProgress): { event: NewRunEvent; at: number }[] | null {
+    if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return null;
     const held = one(`SELECT status FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
-    if (!held) return false;
+    if (!held) return null;
+    const events: { event: NewRunEvent; at: number }[] = [];
     const now = progress.startRunAt;
     if (now !== null && held.status === RunStatus.STARTING) {
       run(`UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ?`, now, lease.runId);
-      appendRunEventsSqlite(deps, lease.runId, [runStatusEvent(RunStatus.RUNNING, now)], now);
+      events.push({ event: runStatusEvent(RunStatus.RUNNING, now), at: now });
     }
     for (const attempt of progress.attempts) {
       run(
@@ -90,9 +99,9 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
         toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
       );
       const at = stepEventTime(attempt);
-      appendRunEventsSqlite(deps, attempt.runId, stepAttemptEvents(attempt, at), at);
+      for (const event of stepAttemptEvents(attempt, at)) events.push({ event, at });
     }
-    return true;
+    return events;
   }
 
   async function saveProgress(lease: LeaseRef, progress: RunProgress): Promise<boolean> {
@@ -161,19 +170,25 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       const { lease } = input;
       const finished = await writes.submit(() => {
         // The run's last checkpoints first; a refusal rolls nothing back because nothing was written.
-        if (input.progress && !applyProgressSync(lease, input.progress)) return false;
+        const progressEvents = input.progress ? writeProgressSync(lease, input.progress) : [];
+        if (progressEvents === null) return false;
         const done = one(
           `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
              lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
            WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}`,
           input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
         );
-        if (!done) return false;
+        if (!done) {
+          appendTimedRunEventsSqlite(deps, lease.runId, progressEvents); // the progress stays written, as a refused finish leaves it
+          return false;
+        }
         const changes = new RunChanges();
         changes.end(done);
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
-        appendRunEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
+        // The last checkpoints' events and the end events with one seq bump.
+        const endEvents = runEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
+        appendTimedRunEventsSqlite(deps, lease.runId, [...progressEvents, ...endEvents.map((event) => ({ event, at: input.now }))]);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
         return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.now, changes) : changes;
       });

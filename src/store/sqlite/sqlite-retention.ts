@@ -80,6 +80,10 @@ export function createSqliteRetention(deps: SqliteDeps): RetentionStore {
       ).changes);
     },
 
+    async forgetDailyRunCounts(dayStartBefore) {
+      return writes.submit(() => run('DELETE FROM workspace_daily_runs WHERE day_start < ?', dayStartBefore).changes);
+    },
+
     async findDeletedRunByIdempotencyKey(workspaceId, key, now) {
       return deletedRunByKeySync(deps, workspaceId, key, now);
     },

@@ -40,8 +40,13 @@ function endAbortedSync(deps: Deps, runId: string, by: string, now: number, touc
  * terminal status, so they come first.
  */
 export function appendRunEndEventsSync(deps: Deps, runId: string, status: NewRunEvent, code: string | undefined, now: number): void {
+  appendRunEventsSqlite(deps, runId, runEndEventsSync(deps, runId, status, code, now), now);
+}
+
+/** The events appendRunEndEventsSync appends (closing an aborted run's open attempts), for a caller that appends them with others. */
+export function runEndEventsSync(deps: Deps, runId: string, status: NewRunEvent, code: string | undefined, now: number): NewRunEvent[] {
   const cutShort = code === RunErrorCode.ABORTED ? closeOpenAttemptsSync(deps, runId, now) : [];
-  appendRunEventsSqlite(deps, runId, [...cutShort, status], now);
+  return [...cutShort, status];
 }
 
 /** Closes an aborted run's attempts still RUNNING or WAITING as FAILED/ABORTED; their events. */

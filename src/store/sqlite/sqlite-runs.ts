@@ -1,4 +1,6 @@
 import { toJson, toRun, toWorkspace } from '../rows.js';
+import { batchChunks, isPlainRootChunk, queuedRunOf } from '../batch-chunk.js';
+import { createRunChunkSync } from './sqlite-batch-runs.js';
 import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
 import { deletedRunByKeySync } from './sqlite-retention.js';
 import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
@@ -14,12 +16,15 @@ import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeySqlite } from './sqlite-flow.js';
 import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 
+/** At most this many runs are judged and inserted by one statement of a batch (SPEC §15's maximum batch). */
+const SQLITE_BATCH_CHUNK_SIZE = 1000;
+
 /**
  * Runs as the API sees them (create, read, list, cancel), SQLite dialect; the assembly adds `onRunsQueued`.
  * `createRunInTransaction` is createRun's transaction for other topics' transactions (a schedule fire).
  */
 export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued' | 'onRunsEnded'> & { createRunInTransaction: (input: NewRun) => CreateRunResult } {
-  const { db, one, all, writes } = deps;
+  const { db, one, all, run, writes } = deps;
 
   function getRunById(runId: string): Run | null {
     const row = one('SELECT * FROM runs WHERE id = ?', runId);
@@ -57,22 +62,27 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
       }
     }
     const flow = flowColumnsOf(input.flow, input.now);
-    const row = one(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, run_trigger,
+    // Inserted with its QUEUED event as seq 1, and answered from what was inserted (no read back, no seq bump: issue 10).
+    run(
+      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
          trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata),
       input.idempotencyKey, input.parentRunId, placement.rootRunId, placement.depth, input.now, input.now, toJson(input.recordedTrigger),
       input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? Number(input.trace.sampled) : null,
       flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit,
-    )!;
+    );
     noteQueuedKeySqlite(deps, input.workspaceId, input.workflowId, flow);
-    appendRunEventsSqlite(deps, input.id, [runStatusEvent(RunStatus.QUEUED, input.now)], input.now);
-    return { kind: 'created', run: toRun(row) };
+    run(
+      `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES (?, 1, 'run.status', NULL, ?, ?)`,
+      input.id, JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data), input.now,
+    );
+    return { kind: 'created', run: queuedRunOf(input, flow, placement) };
   });
 
-  async function createRun(input: NewRun): Promise<CreateRunResult> {
-    const result = await writes.submit((): CreateRunResult => {
+  /** createRun's write in the next group commit, without the wake-ups after it. */
+  function createRunSubmitted(input: NewRun): Promise<CreateRunResult> {
+    return writes.submit((): CreateRunResult => {
       try {
         return createRunTx(input);
       } catch (error) {
@@ -81,6 +91,10 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
         return createRunTx(input);
       }
     });
+  }
+
+  async function createRun(input: NewRun): Promise<CreateRunResult> {
+    const result = await createRunSubmitted(input);
     if (result.kind === 'created') {
       deps.notifyQueued();
       deps.announceRunEvents(result.run.id);
@@ -88,13 +102,30 @@ export function createSqliteRuns(deps: SqliteDeps): Omit<RunStore, 'onRunsQueued
     return result;
   }
 
+  /**
+   * Root runs of one workspace and day go in chunks (sqlite-batch-runs.ts: one statement for
+   * the rows, one for their events); others item by item. Either way everything submitted in
+   * this event-loop turn shares one group commit (a savepoint each), judged in order: a later
+   * chunk or item sees the runs and keys of earlier ones.
+   */
+  async function createRuns(inputs: readonly NewRun[]): Promise<CreateRunResult[]> {
+    const chunks = batchChunks(inputs, SQLITE_BATCH_CHUNK_SIZE);
+    const settled = await Promise.all(chunks.map((chunk) => isPlainRootChunk(chunk)
+      ? writes.submit(() => createRunChunkSync(deps, chunk))
+      : Promise.all(chunk.map(createRunSubmitted))));
+    const results = settled.flat();
+    if (results.some((result) => result.kind === 'created')) {
+      deps.notifyQueued();
+      for (const result of results) if (result.kind === 'created') deps.announceRunEvents(result.run.id);
+    }
+    return results;
+  }
+
   return {
     createRunInTransaction: createRunTx,
     createRun,
 
-    // Submitted in one event-loop turn, the items share one group commit (one transaction,
-    // a savepoint each), judged in order: a later item sees the runs and keys of earlier ones.
-    createRuns: (inputs) => Promise.all(inputs.map(createRun)),
+    createRuns,
 
     async getRun(workspaceId, runId) {
       const found = getRunById(runId);

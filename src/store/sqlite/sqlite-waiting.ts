@@ -30,8 +30,7 @@ export function createSqliteWaiting(deps: Pick<SqliteDeps, 'one'>): WaitingStore
 
     async countRunningWithKey(workspaceId, workflowId, key) {
       const row = deps.one(
-        `SELECT count(*) AS n FROM runs
-         WHERE workspace_id = ? AND workflow_id = ? AND concurrency_key = ? AND concurrency_limit IS NOT NULL AND status IN ('STARTING', 'RUNNING')`,
+        `SELECT coalesce((SELECT active FROM concurrency_keys WHERE workspace_id = ? AND workflow_id = ? AND key = ?), 0) AS n`,
         workspaceId, workflowId, key,
       );
       return Number(row!.n);
