@@ -53,20 +53,20 @@ const PLAIN_WORKSPACES = `WITH RECURSIVE ws(id) AS (
 /** A key with queued runs and a free slot (index `concurrency_keys_free`). */
 const FREE_KEY = 'head_at IS NOT NULL AND active < run_limit';
 
-const KEY_WORKSPACES = `WITH RECURSIVE ws(id) AS (
-    SELECT (SELECT min(workspace_id) FROM concurrency_keys WHERE ${FREE_KEY})
-    UNION ALL
-    SELECT (SELECT min(workspace_id) FROM concurrency_keys WHERE ${FREE_KEY} AND workspace_id > ws.id) FROM ws WHERE ws.id IS NOT NULL)
-  SELECT id FROM ws WHERE id IS NOT NULL`;
-
 /**
- * Per workspace, the first `room` keys with queued runs and a free slot in queue order (index
+ * Per workspace (each one with such keys, found by a skip scan, or those of $1 when not NULL),
+ * the first `room` keys with queued runs and a free slot in queue order (index
  * `concurrency_keys_free`) not in the `seen` arrays, locked FOR UPDATE SKIP LOCKED, each with its
  * first claimable runs up to its free slots (locked SKIP LOCKED too); a key with none comes back
  * once with NULL run columns.
  */
-const KEY_LOCK = `WITH k AS MATERIALIZED (
-    SELECT c.* FROM unnest($1::integer[]) AS w(id) CROSS JOIN LATERAL (
+const KEY_LOCK = `WITH RECURSIVE ws(id) AS (
+    SELECT (SELECT min(workspace_id) FROM concurrency_keys WHERE ${FREE_KEY})
+    UNION ALL
+    SELECT (SELECT min(workspace_id) FROM concurrency_keys WHERE ${FREE_KEY} AND workspace_id > ws.id) FROM ws WHERE ws.id IS NOT NULL),
+  targets AS MATERIALIZED (SELECT id FROM ws WHERE id IS NOT NULL AND ($1::integer[] IS NULL OR id = ANY($1::integer[]))),
+  k AS MATERIALIZED (
+    SELECT c.* FROM targets AS w CROSS JOIN LATERAL (
       SELECT workspace_id, workflow_id, key, active, run_limit, head_at FROM concurrency_keys
       WHERE workspace_id = w.id AND ${FREE_KEY}
         AND (workspace_id, workflow_id, key) NOT IN (SELECT * FROM unnest($4::integer[], $5::text[], $6::text[]))
@@ -101,13 +101,13 @@ export async function claimCandidatesPg(client: pg.PoolClient, now: number, room
        ORDER BY queue_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) c`,
     [workspaces, now, room],
   )).map(candidateOf);
-  let keyWorkspaces = (await rows(KEY_WORKSPACES, [])).map((row) => Number(row.id));
+  let keyWorkspaces: number[] | null = null;
   const lanes: KeyLane[] = [];
   const empty: Row[] = [];
   const seen: Row[] = [];
   // A page of `room` keys per workspace at a time; another page only for a workspace where some
   // locked keys had no claimable run (all delayed) and fewer than `room` keys had one.
-  while (keyWorkspaces.length > 0) {
+  while (keyWorkspaces === null || keyWorkspaces.length > 0) {
     const page = await rows(KEY_LOCK, [keyWorkspaces, room, now, seen.map((k) => Number(k.workspace_id)), seen.map((k) => k.workflow_id), seen.map((k) => k.key)]);
     const keys = new Map<string, KeyLane & { key: Row }>();
     for (const row of page) {

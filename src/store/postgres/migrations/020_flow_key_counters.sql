@@ -19,27 +19,35 @@ CREATE INDEX concurrency_keys_free ON concurrency_keys (workspace_id, head_at) W
 -- every writer takes a key row before a workspace counter shard (as a create does).
 CREATE FUNCTION slipway_count_key_active() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  entered boolean;
+  left_active integer;
+  left_head bigint;
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    entered := false;
-  ELSE
-    entered := NEW.status IN ('STARTING', 'RUNNING');
-  END IF;
-  IF entered THEN
-    -- A claim (QUEUED -> STARTING), under the key's row lock its claimer holds: the head moves
-    -- to the key's next QUEUED run (a fresh snapshot: every committed create of the key).
+  IF TG_OP = 'UPDATE' AND NEW.status IN ('STARTING', 'RUNNING') THEN
+    -- A claim (QUEUED -> STARTING), under the key's row lock its claimer holds: one more active
+    -- run, and the head moves to the key's next QUEUED run (a fresh snapshot: every committed
+    -- create of the key). The row exists (the claimer locked it); inserted if not, all the same.
+    UPDATE concurrency_keys SET active = active + 1,
+        head_at = (SELECT min(q.queue_at) FROM runs q WHERE q.workspace_id = NEW.workspace_id AND q.workflow_id = NEW.workflow_id
+          AND q.concurrency_key = NEW.concurrency_key AND q.status = 'QUEUED' AND q.concurrency_limit IS NOT NULL)
+      WHERE workspace_id = NEW.workspace_id AND workflow_id = NEW.workflow_id AND key = NEW.concurrency_key;
+    IF NOT FOUND THEN
+      INSERT INTO concurrency_keys AS c (workspace_id, workflow_id, key, head_at, active, run_limit)
+        VALUES (NEW.workspace_id, NEW.workflow_id, NEW.concurrency_key, NULL, 1, NEW.concurrency_limit)
+        ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE SET active = c.active + 1;
+    END IF;
+  ELSIF TG_OP = 'INSERT' THEN
+    -- A run written already active (an import).
     INSERT INTO concurrency_keys AS c (workspace_id, workflow_id, key, head_at, active, run_limit)
       VALUES (NEW.workspace_id, NEW.workflow_id, NEW.concurrency_key, NULL, 1, NEW.concurrency_limit)
-      ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE SET active = c.active + 1,
-        head_at = CASE WHEN TG_OP = 'UPDATE' THEN (SELECT min(q.queue_at) FROM runs q WHERE q.workspace_id = NEW.workspace_id
-          AND q.workflow_id = NEW.workflow_id AND q.concurrency_key = NEW.concurrency_key AND q.status = 'QUEUED' AND q.concurrency_limit IS NOT NULL)
-          ELSE c.head_at END;
+      ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE SET active = c.active + 1;
   ELSE
+    -- An active run ended (or was deleted): one fewer; the row goes when the key is idle.
     UPDATE concurrency_keys SET active = active - 1
-      WHERE workspace_id = OLD.workspace_id AND workflow_id = OLD.workflow_id AND key = OLD.concurrency_key;
-    DELETE FROM concurrency_keys
-      WHERE workspace_id = OLD.workspace_id AND workflow_id = OLD.workflow_id AND key = OLD.concurrency_key AND active <= 0 AND head_at IS NULL;
+      WHERE workspace_id = OLD.workspace_id AND workflow_id = OLD.workflow_id AND key = OLD.concurrency_key
+      RETURNING active, head_at INTO left_active, left_head;
+    IF left_active <= 0 AND left_head IS NULL THEN
+      DELETE FROM concurrency_keys WHERE workspace_id = OLD.workspace_id AND workflow_id = OLD.workflow_id AND key = OLD.concurrency_key;
+    END IF;
   END IF;
   RETURN NULL;
 END $$;

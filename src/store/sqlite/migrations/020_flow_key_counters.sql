@@ -22,11 +22,6 @@ UPDATE concurrency_keys SET
   run_limit = coalesce((SELECT r.concurrency_limit FROM runs r WHERE r.workspace_id = concurrency_keys.workspace_id AND r.workflow_id = concurrency_keys.workflow_id
     AND r.concurrency_key = concurrency_keys.key AND r.concurrency_limit IS NOT NULL ORDER BY r.created_at DESC LIMIT 1), 0);
 DELETE FROM concurrency_keys WHERE head_at IS NULL AND active = 0;
--- A key's claimable runs straight from the index: not_before and expires_at in it too, so the
--- claim's per-key read (first runs in queue order, claimable now) touches no table row.
-DROP INDEX runs_claim_keyed;
-CREATE INDEX runs_claim_keyed ON runs (workspace_id, workflow_id, concurrency_key, queue_at, id, not_before, expires_at)
-  WHERE status = 'QUEUED' AND concurrency_limit IS NOT NULL;
 -- The claim's list: keys with QUEUED runs and a free slot, per workspace in queue order.
 CREATE INDEX concurrency_keys_free ON concurrency_keys (workspace_id, head_at) WHERE head_at IS NOT NULL AND active < run_limit;
 
