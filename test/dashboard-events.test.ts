@@ -23,7 +23,8 @@ steps:
   - id: pause
     type: delay
     needs: [first]
-    with: { duration: 2500ms }
+    # Long enough for a loaded machine to open the page and draw the graph while it waits.
+    with: { duration: 8s }
   - id: each
     type: map
     needs: [first]

@@ -16,12 +16,15 @@ const ACTIONS: { value: Action; label: string }[] = [
  * Bulk cancel / abort / replay on the runs list (SPEC §11): the runs ticked on this page, or
  * every run matching the list's filters. A dry run counts them first; only then can it apply.
  */
-export function BulkActions({ selected, filter, onDone }: { selected: string[]; filter: Filter; onDone: () => void }) {
+/**
+ * The bulk-action form of the runs list. Its outcome is reported through `onDone` and shown
+ * by the page (`BulkResultNotice`): the action may empty the list this form stands under.
+ */
+export function BulkActions({ selected, filter, onDone, onChange }: { selected: string[]; filter: Filter; onDone: (result: BulkRunsResponse) => void; onChange: () => void }) {
   const { client } = useApp();
   const [scope, setScope] = useState<'selected' | 'filter'>('selected');
   const [action, setAction] = useState<Action>('cancel');
   const [preview, setPreview] = useState<BulkRunsResponse | null>(null);
-  const [result, setResult] = useState<BulkRunsResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -37,9 +40,8 @@ export function BulkActions({ selected, filter, onDone }: { selected: string[]; 
       const answer = await client.bulkRuns(body(dryRun));
       if (dryRun) setPreview(answer);
       else {
-        setResult(answer);
         setPreview(null);
-        onDone();
+        onDone(answer);
       }
     } catch (e) {
       setError(e);
@@ -49,7 +51,7 @@ export function BulkActions({ selected, filter, onDone }: { selected: string[]; 
   };
   const reset = () => {
     setPreview(null);
-    setResult(null);
+    onChange();
   };
   const nothing = scope === 'selected' && selected.length === 0;
 
@@ -87,8 +89,12 @@ export function BulkActions({ selected, filter, onDone }: { selected: string[]; 
           </button>
         </div>
       ) : null}
-      {result ? <p role="status" class="notice">Done: {result.affected} changed, {result.refused} refused.</p> : null}
       {error ? <ErrorBox error={error} /> : null}
     </section>
   );
+}
+
+/** What the last bulk action did, shown by the runs page whether or not runs are left in its list. */
+export function BulkResultNotice({ result }: { result: BulkRunsResponse }) {
+  return <p role="status" class="notice">Done: {result.affected} changed, {result.refused} refused.</p>;
 }

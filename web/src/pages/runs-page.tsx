@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { RunWithDetails } from '../../../src/api/schemas.js';
+import type { BulkRunsResponse } from '../../../src/api/run-control-schemas.js';
 import { useApp } from '../app-context.js';
 import { Link } from '../components/link.js';
 import { Pagination } from '../components/pagination.js';
@@ -9,7 +10,7 @@ import { waitingLabel } from '../components/waiting-reason.js';
 import { formatDuration, formatRelative, RUN_STATUSES } from '../format.js';
 import { setQuery, useLocation } from '../router.js';
 import { useAsync } from '../use-async.js';
-import { BulkActions } from './bulk-actions.js';
+import { BulkActions, BulkResultNotice } from './bulk-actions.js';
 import { RetentionNote } from './retention-note.js';
 
 const PAGE_SIZE = 20;
@@ -30,6 +31,7 @@ export function RunsPage() {
     { pollMs: POLL_MS },
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulkResult, setBulkResult] = useState<BulkRunsResponse | null>(null);
   const toggle = (runId: string) => {
     const next = new Set(selected);
     if (next.has(runId)) next.delete(runId);
@@ -79,8 +81,14 @@ export function RunsPage() {
       ) : null}
       {list.data && list.data.data.length > 0 ? <RunsTable runs={list.data.data} showWorkflow selection={{ selected, toggle }} /> : null}
       {list.data && list.data.data.length > 0 ? (
-        <BulkActions selected={[...selected]} filter={filter} onDone={() => { setSelected(new Set()); list.reload(); }} />
+        <BulkActions
+          selected={[...selected]}
+          filter={filter}
+          onDone={(result) => { setBulkResult(result); setSelected(new Set()); list.reload(); }}
+          onChange={() => setBulkResult(null)}
+        />
       ) : null}
+      {bulkResult ? <BulkResultNotice result={bulkResult} /> : null}
       {list.data ? (
         <Pagination
           page={list.data.pagination.page}
