@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
-import { chunkResults, judgeChunk } from '../batch-chunk.js';
+import { chunkResults, judgeChunk, queuedRunOf } from '../batch-chunk.js';
 import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { DeletedRun } from '../retention-store.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
@@ -74,7 +74,7 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
          AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled,
            priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
+       RETURNING id`,
       [
         workspaceId,
         toInsert.map((input) => input.id),
@@ -98,7 +98,8 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     );
     if (inserted.length < toInsert.length) return { kind: 'key_taken' };
     await noteQueuedKeysPg(client, toInsert.map((input, index) => ({ workspaceId, workflowId: input.workflowId, flow: flows[index]! })));
-    for (const row of inserted) created.set(row.id as string, toRun(row));
+    // Answered from what was inserted (store/batch-chunk.ts), not read back: 1,000 rows of every column were most of the answer's bytes.
+    toInsert.forEach((input, index) => created.set(input.id, queuedRunOf(input, flows[index]!)));
     await client.query(
       `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
        SELECT e.run_id, 1, 'run.status', NULL, e.data::json, e.created_at FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e(run_id, data, created_at)`,

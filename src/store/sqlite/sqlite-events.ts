@@ -24,15 +24,21 @@ export function appendTimedRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>
   const bumped = deps.one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', timed.length, runId);
   if (!bumped) return false;
   let seq = Number(bumped.event_seq) - timed.length;
-  for (const { event, at: now } of timed) {
-    const data = JSON.stringify(event.data);
+  const datas = timed.map(({ event }) => JSON.stringify(event.data));
+  // A batch that ends the run and appends no delta itself (a finish with its last checkpoint):
+  // one DELETE of all the run's deltas does what each step end's and the end's would.
+  const endsRun = timed.some(({ event }, i) => event.type === 'run.status' && TERMINAL_STATUS.test(datas[i]!));
+  const deletedAtOnce = endsRun && timed.every(({ event }) => event.type !== 'step.delta');
+  if (deletedAtOnce) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
+  timed.forEach(({ event, at: now }, i) => {
+    const data = datas[i]!;
     const stepId = 'step_id' in event.data ? (event.data.step_id as string) : null;
-    if (STEP_END_EVENTS.has(event.type) && stepId !== null) {
+    if (!deletedAtOnce && STEP_END_EVENTS.has(event.type) && stepId !== null) {
       deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta' AND step_id = ?`, runId, stepId);
     }
-    if (event.type === 'run.status' && TERMINAL_STATUS.test(data)) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
+    if (!deletedAtOnce && event.type === 'run.status' && TERMINAL_STATUS.test(data)) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
     deps.run('INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', runId, ++seq, event.type, stepId, data, now);
-  }
+  });
   return true;
 }
 
