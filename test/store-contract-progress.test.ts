@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Run, StepAttempt, Store } from '../src/store/store.js';
 import { leaseOf } from '../src/store/lease-store.js';
+import { newUuid } from '../src/core/ids.js';
 import { T0, applyWorkflow, claimInput, newWorkspace, openStorePair, runInput, type StorePair } from './support/store-fixtures.js';
 import { testBackends } from './support/test-server.js';
 
@@ -68,6 +69,43 @@ for (const backend of testBackends()) {
       // The current claim still writes.
       assert.equal(await store.finishRun({ lease: leaseOf(takeover!), status: 'COMPLETED', output: 'fresh', error: null, now: T0 + 2003, progress: { startRunAt: T0 + 2003, attempts: [attempt(run.id, 'a', 'COMPLETED')] } }), true);
       assert.deepEqual((await statusEvents(run.id)).slice(-3), ['run:RUNNING', 'step.completed:a', 'run:COMPLETED']);
+    });
+
+    it('finishes a run whose start and whole step are still pending: one write, its events in order, waitpoints closed', async () => {
+      const run = await claimOne();
+      const lease = leaseOf(run);
+      assert.equal(await store.saveProgress(lease, { startRunAt: null, attempts: [attempt(run.id, 's', 'RUNNING')] }), true);
+      const waitpointId = newUuid();
+      await store.openWaitpoint({
+        id: waitpointId, openKey: `${run.id}:w:1`, workspaceId: run.workspaceId, runId: run.id, workflowId: 'flow', stepId: 'w',
+        kind: 'approval', prompt: 'ok?', fields: null, event: null, match: null, matchScope: null, expiresAt: null, now: T0 + 1,
+      }, () => '{}');
+      // The idempotent step "a" ran while its start was pending: RUNNING and COMPLETED of one attempt, with the run's start.
+      assert.equal(await store.finishRun({
+        lease, status: 'COMPLETED', output: 'done', error: null, now: T0 + 3,
+        progress: { startRunAt: T0 + 1, attempts: [attempt(run.id, 's', 'COMPLETED'), attempt(run.id, 'a', 'RUNNING'), attempt(run.id, 'a', 'COMPLETED')] },
+      }), true);
+      assert.deepEqual((await store.listStepAttempts(run.id)).map((a) => [a.stepId, a.attempt, a.status]).sort(), [['a', 1, 'COMPLETED'], ['s', 1, 'COMPLETED']]);
+      const events = await store.listRunEvents(run.id, 0, 100);
+      assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seqs contiguous from 1');
+      assert.deepEqual((await statusEvents(run.id)).filter((e) => !e.startsWith('waitpoint.')), [
+        'run:QUEUED', 'run:STARTING', 'step.started:s', 'run:RUNNING', 'step.completed:s', 'step.started:a', 'step.completed:a', 'run:COMPLETED',
+      ]);
+      assert.equal((await store.getWaitpoint(run.workspaceId, waitpointId))?.status, 'CANCELED');
+      const finished = (await store.getRun(run.workspaceId, run.id))!;
+      assert.deepEqual([finished.status, finished.output], ['COMPLETED', 'done']);
+      // The same finish again is refused: the claim ended with the run.
+      assert.equal(await store.finishRun({ lease, status: 'COMPLETED', output: 'again', error: null, now: T0 + 4 }), false);
+    });
+
+    it('drops a finished run\'s step deltas with its finish', async () => {
+      const run = await claimOne();
+      const lease = leaseOf(run);
+      assert.equal(await store.saveProgress(lease, { startRunAt: T0 + 1, attempts: [attempt(run.id, 's', 'RUNNING')] }), true);
+      assert.equal(await store.appendStepDelta!(lease, { runId: run.id, stepId: 's', attempt: 1, text: 'partial', now: T0 + 1 }), true);
+      assert.ok((await statusEvents(run.id)).includes('step.delta:s'));
+      assert.equal(await store.finishRun({ lease, status: 'COMPLETED', output: 1, error: null, now: T0 + 3, progress: { startRunAt: null, attempts: [attempt(run.id, 's', 'COMPLETED')] } }), true);
+      assert.deepEqual(await statusEvents(run.id), ['run:QUEUED', 'run:STARTING', 'run:RUNNING', 'step.started:s', 'step.completed:s', 'run:COMPLETED']);
     });
 
     it('refuses attempts of another run', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from './processes.js';
@@ -7,6 +7,9 @@ import { ROOT } from './processes.js';
 export const BUILD_DIR = join(ROOT, 'bench', 'results', 'build');
 /** The compiled CLI, as `npm run build` would give it (the same code, transpiled once). */
 export const SLIPWAY_CLI = join(BUILD_DIR, 'src', 'cli', 'main.js');
+/** The compiled CLI of the `--before` checkout. */
+export const BEFORE_DIR = join(ROOT, 'bench', 'results', 'build-before');
+export const BEFORE_CLI = join(BEFORE_DIR, 'src', 'cli', 'main.js');
 
 /** The compiled form of a child script of bench/children/ (load generators, baselines). */
 export function childScript(name: string): string {
@@ -20,12 +23,23 @@ export function childScript(name: string): string {
  * is the same code.
  */
 export async function buildSlipway(): Promise<void> {
-  rmSync(BUILD_DIR, { recursive: true, force: true });
-  const files = [...walk(join(ROOT, 'src')), ...walk(join(ROOT, 'bench', 'children')), ...walk(join(ROOT, 'bench', 'lib'))];
+  await buildCheckout(ROOT, BUILD_DIR, true);
+}
+
+/** Builds the `--before` checkout's src/ (its own dependencies: it runs from its node_modules via a link). */
+export async function buildBefore(checkout: string): Promise<void> {
+  await buildCheckout(checkout, BEFORE_DIR, false);
+  // Imports of npm packages resolve from the build's folder upwards: give it the checkout's.
+  symlinkSync(join(checkout, 'node_modules'), join(BEFORE_DIR, 'node_modules'));
+}
+
+async function buildCheckout(root: string, outdir: string, withBench: boolean): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  const files = [...walk(join(root, 'src')), ...(withBench ? [...walk(join(root, 'bench', 'children')), ...walk(join(root, 'bench', 'lib'))] : [])];
   await build({
     entryPoints: files.filter((f) => f.endsWith('.ts')),
-    outdir: BUILD_DIR,
-    outbase: ROOT,
+    outdir,
+    outbase: root,
     format: 'esm',
     platform: 'node',
     target: 'node20',
@@ -33,9 +47,9 @@ export async function buildSlipway(): Promise<void> {
     sourcemap: 'inline',
     logLevel: 'error',
   });
-  for (const file of files.filter((f) => !f.endsWith('.ts'))) cpSync(file, join(BUILD_DIR, relative(ROOT, file)));
+  for (const file of files.filter((f) => !f.endsWith('.ts'))) cpSync(file, join(outdir, relative(root, file)));
   // The CLI reads its version from the package.json one level above src/, as in dist/.
-  cpSync(join(ROOT, 'package.json'), join(BUILD_DIR, 'package.json'));
+  cpSync(join(root, 'package.json'), join(outdir, 'package.json'));
 }
 
 function walk(dir: string): string[] {

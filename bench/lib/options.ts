@@ -32,6 +32,11 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Where the JSON goes; default bench/results/<timestamp>.json. */
   out: string | null;
+  /**
+   * Another checkout of Slipway (e.g. a worktree of main) to measure beside this one in the
+   * same rounds (scenarios e2e, steps, create, limits): before/after figures of one run.
+   */
+  before: string | null;
   smoke: boolean;
 }
 
@@ -49,7 +54,9 @@ const USAGE = `npm run bench -- [options]
   --full                          same as the defaults (kept for scripts that ask for them)
   --smoke                         a few seconds, tiny settings: checks the harness, not the numbers
   --cpu-prof                      profile the Slipway processes (node --cpu-prof)
-  --out FILE                      JSON output, default bench/results/<time>.json`;
+  --out FILE                      JSON output, default bench/results/<time>.json
+  --before DIR                    also measure the Slipway checkout in DIR (e.g. a worktree of main) in the
+                                  same rounds of e2e, steps, create and limits: before/after of one run`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions | { help: string } {
   const { values } = parseArgs({
@@ -69,6 +76,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       out: { type: 'string' },
+      before: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -100,6 +108,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     limitRuns: number('limit-runs', values['limit-runs'], smoke ? 2000 : 100_000),
     cpuProf: values['cpu-prof'],
     out: values.out ?? null,
+    before: values.before ?? null,
     smoke,
   };
 }

@@ -81,19 +81,19 @@ export async function queueRuns(db: PreparedDatabase, workflowId: string, count:
 }
 
 /** How the benchmark runs Slipway: the compiled CLI (see build.ts), from the repository root, through the tests' one process helper. */
-function slipwayOptions(env: Record<string, string>, nodeArgs: string[]): SlipwayProcessOptions {
-  return { entry: SLIPWAY_CLI, cwd: ROOT, env, nodeArgs };
+function slipwayOptions(env: Record<string, string>, nodeArgs: string[], cli: string): SlipwayProcessOptions {
+  return { entry: cli, cwd: ROOT, env, nodeArgs };
 }
 
 /** Starts `slipway serve` (compiled by buildSlipway) in its own process on a free loopback port; its URL is in `url`. */
-export function startServe(databaseUrl: string, concurrency: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SlipwayProcess> {
+export function startServe(databaseUrl: string, concurrency: number, env: Record<string, string> = {}, nodeArgs: string[] = [], cli = SLIPWAY_CLI): Promise<SlipwayProcess> {
   const args = ['--database-url', databaseUrl, 'serve', '--host', '127.0.0.1', '--port', '0', '--concurrency', String(concurrency)];
-  return startSlipwayProcess(args, slipwayOptions(env, nodeArgs));
+  return startSlipwayProcess(args, slipwayOptions(env, nodeArgs, cli));
 }
 
 /** Starts `slipway worker` (no HTTP) in its own process. */
-export function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<SlipwayProcess> {
-  return startSlipwayProcess(['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], slipwayOptions(env, nodeArgs));
+export function startWorker(databaseUrl: string, concurrency: number, nodeArgs: string[] = [], env: Record<string, string> = {}, cli = SLIPWAY_CLI): Promise<SlipwayProcess> {
+  return startSlipwayProcess(['--database-url', databaseUrl, 'worker', '--concurrency', String(concurrency)], slipwayOptions(env, nodeArgs, cli));
 }
 
 export const runsUrl = (url: string, workflowId: string) => `${url}/workflow-service/api/public/v1/workflows/${workflowId}/runs`;

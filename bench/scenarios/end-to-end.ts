@@ -1,4 +1,4 @@
-import { childScript } from '../lib/build.js';
+import { BEFORE_CLI, childScript, SLIPWAY_CLI } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
 import type { Backend } from '../lib/options.js';
 import { runJsonChild, sleep } from '../lib/processes.js';
@@ -14,10 +14,12 @@ export const BULLMQ_CONCURRENCY = 16;
  * `slipway worker --concurrency C` in its own process and times the batch from its own
  * timestamps: first started_at to last completed_at. Process start-up is not counted.
  */
-export async function slipwayBatch(ctx: BenchContext, db: PreparedDatabase, runs: number, concurrency: number, profileName: string, env: Record<string, string> = {}): Promise<number> {
+export async function slipwayBatch(
+  ctx: BenchContext, db: PreparedDatabase, runs: number, concurrency: number, profileName: string, env: Record<string, string> = {}, cli = SLIPWAY_CLI,
+): Promise<number> {
   const since = await queueRuns(db, ONE_STEP, runs);
   const reader = openRunsReader(db.databaseUrl);
-  const worker = await startWorker(db.databaseUrl, concurrency, ctx.slipwayNodeArgs(profileName), env);
+  const worker = await startWorker(db.databaseUrl, concurrency, ctx.slipwayNodeArgs(profileName), env, cli);
   try {
     const deadline = Date.now() + Math.max(120_000, runs * 20);
     for (;;) {
@@ -62,7 +64,15 @@ export async function endToEnd(ctx: BenchContext) {
   };
   for (let round = 1; round <= options.rounds; round++) {
     for (const [backend, db] of slipwayDbs) {
+      const before = async () => {
+        if (!options.before) return;
+        report.push(`e2e.${backend}.before`, E2E, `Slipway BEFORE (--before), ${backend}, one-step transform runs`, 'runs/s',
+          await slipwayBatch(ctx, db, N, C, `e2e-${backend}-before`, {}, BEFORE_CLI));
+      };
+      // Before and after take turns at going first (the database grows by N runs per batch).
+      if (round % 2 === 0) await before();
       report.push(`e2e.${backend}.slipway`, E2E, `Slipway, ${backend}, one-step transform runs`, 'runs/s', await slipwayBatch(ctx, db, N, C, `e2e-${backend}`));
+      if (round % 2 === 1) await before();
     }
     if (pgUrls) {
       const g = await runJsonChild<{ rate: number }>(childScript('graphile-worker-bench'), ['process', pgUrls.graphile, String(N), String(C)]);

@@ -1,6 +1,8 @@
+import { BEFORE_CLI, SLIPWAY_CLI } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
+import type { Backend } from '../lib/options.js';
 import { sleep } from '../lib/processes.js';
-import { CHAIN, CHAIN_LENGTH, CREATE_BODY, ONE_STEP, openRunsReader, prepareDatabase, runsUrl, startServe } from '../lib/slipway.js';
+import { CHAIN, CHAIN_LENGTH, CREATE_BODY, ONE_STEP, openRunsReader, prepareDatabase, runsUrl, startServe, type PreparedDatabase } from '../lib/slipway.js';
 import { median } from '../lib/stats.js';
 
 export const STEPS = '4. step overhead';
@@ -13,6 +15,7 @@ export const STEPS = '4. step overhead';
  */
 export async function stepOverhead(ctx: BenchContext) {
   const { options, report } = ctx;
+  const variants = [{ key: '', label: 'Slipway', cli: SLIPWAY_CLI }, ...(options.before ? [{ key: '.before', label: 'Slipway BEFORE (--before)', cli: BEFORE_CLI }] : [])];
   for (const backend of options.backends) {
     const missing = ctx.slipwayMissing[backend];
     if (missing) {
@@ -20,7 +23,15 @@ export async function stepOverhead(ctx: BenchContext) {
       continue;
     }
     const db = await prepareDatabase(await ctx.newDatabase(backend, 'steps'));
-    const serve = await startServe(db.databaseUrl, 1, { SLIPWAY_POLL_INTERVAL: '500ms' }, ctx.slipwayNodeArgs(`steps-${backend}`));
+    for (const variant of variants) await stepOverheadOf(ctx, backend, db, variant);
+  }
+  report.settings.steps = { runsPerRound: options.stepRuns, chainLength: CHAIN_LENGTH, server: 'slipway serve --concurrency 1' };
+}
+
+async function stepOverheadOf(ctx: BenchContext, backend: Backend, db: PreparedDatabase, variant: { key: string; label: string; cli: string }) {
+  const { options, report } = ctx;
+  {
+    const serve = await startServe(db.databaseUrl, 1, { SLIPWAY_POLL_INTERVAL: '500ms' }, ctx.slipwayNodeArgs(`steps-${backend}${variant.key}`), variant.cli);
     const reader = openRunsReader(db.databaseUrl);
     const headers = { authorization: `Bearer ${db.token}`, 'content-type': 'application/json' };
     const runOnce = async (workflowId: string): Promise<number> => {
@@ -45,15 +56,14 @@ export async function stepOverhead(ctx: BenchContext) {
           single.push(await runOnce(ONE_STEP));
         }
         const perStep = (median(chain) - median(single)) / (CHAIN_LENGTH - 1);
-        report.push(`steps.${backend}.per-step`, STEPS, `Slipway, ${backend}: engine overhead per step`, 'ms', perStep);
-        report.push(`steps.${backend}.chain`, STEPS, `Slipway, ${backend}: ${CHAIN_LENGTH}-step run, STARTING → COMPLETED`, 'ms', median(chain));
-        report.push(`steps.${backend}.single`, STEPS, `Slipway, ${backend}: one-step run, STARTING → COMPLETED`, 'ms', median(single));
+        report.push(`steps.${backend}${variant.key}.per-step`, STEPS, `${variant.label}, ${backend}: engine overhead per step`, 'ms', perStep);
+        report.push(`steps.${backend}${variant.key}.chain`, STEPS, `${variant.label}, ${backend}: ${CHAIN_LENGTH}-step run, STARTING → COMPLETED`, 'ms', median(chain));
+        report.push(`steps.${backend}${variant.key}.single`, STEPS, `${variant.label}, ${backend}: one-step run, STARTING → COMPLETED`, 'ms', median(single));
       }
-      ctx.log(`steps: ${backend} done`);
+      ctx.log(`steps: ${backend}${variant.key} done`);
     } finally {
       await reader.close();
       await serve.stop();
     }
   }
-  report.settings.steps = { runsPerRound: options.stepRuns, chainLength: CHAIN_LENGTH, server: 'slipway serve --concurrency 1' };
 }

@@ -90,7 +90,7 @@ export function createRunExecutor(deps: {
       stepTypes: deps.stepTypes,
       childRuns: deps.childRuns,
       ...(deps.waitpoints ? { waitpoints: deps.waitpoints } : {}),
-      checkpoints: createCheckpoints(await store.listStepAttempts(run.id)),
+      checkpoints: createCheckpoints(hasNoCheckpoints(run) ? [] : await store.listStepAttempts(run.id)),
       deadline,
       isDraining: options.isDraining,
       stepConcurrency: deps.stepConcurrency ?? DEFAULT_STEP_CONCURRENCY,
@@ -132,6 +132,15 @@ export function createRunExecutor(deps: {
 }
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
+
+/**
+ * A run claimed for the first time, straight from the queue, has no checkpoints to read:
+ * attempts are written only under a claim (a later claim of the run counts 2 or more), and
+ * the one kind of run created with attempts is a replay (its reused steps). Saves a read per run.
+ */
+function hasNoCheckpoints(run: Run): boolean {
+  return run.claimCount === 1 && run.trigger.type !== 'replay';
+}
 
 export const DEFAULT_ABORT_GRACE_MS = 10_000;
 

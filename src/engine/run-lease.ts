@@ -29,8 +29,12 @@ export interface RunLease extends LeaseRef {
   /** Aborts when the lease is lost or shutdown interrupts the run; `stopReason` says which. */
   readonly signal: AbortSignal;
   stopReason(): LeaseStop | null;
-  /** Records a step attempt; false (and nothing written) once the signal has aborted or the claim is gone. */
-  saveAttempt(attempt: StepAttempt): Promise<boolean>;
+  /**
+   * Records a step attempt; false (and nothing written) once the signal has aborted or the claim is gone.
+   * `runAfter: 'queued'` (a RUNNING attempt of an idempotent step) lets the step run while its
+   * start is still on its way: it is written with the run's next write, as a final checkpoint is.
+   */
+  saveAttempt(attempt: StepAttempt, options?: { runAfter: 'written' | 'queued' }): Promise<boolean>;
   markRunning(): Promise<boolean>;
   /**
    * Publishes streamed text of a running attempt as a `step.delta` event; false once the
@@ -146,11 +150,13 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
       flushPending().catch(() => undefined);
     });
   };
-  const saveAttempt = (attempt: StepAttempt): Promise<boolean> => {
+  const saveAttempt = (attempt: StepAttempt, options?: { runAfter: 'written' | 'queued' }): Promise<boolean> => {
     if (!merging) return whileRunning(() => writes.saveStepAttempt(ref, attempt));
     if (reason !== null) return Promise.resolve(false);
-    if (attempt.status === 'COMPLETED' || attempt.status === 'SKIPPED') {
-      deferred.push(attempt);
+    const final = attempt.status === 'COMPLETED' || attempt.status === 'SKIPPED';
+    if (final || (attempt.status === 'RUNNING' && options?.runAfter === 'queued')) {
+      // A copy: the step runner goes on changing its attempt object (RUNNING → COMPLETED).
+      deferred.push({ ...attempt });
       flushSoon();
       return Promise.resolve(true);
     }
@@ -177,8 +183,12 @@ export function createRunLease(deps: { writes: LeaseWrites; clock: Clock; leaseM
     stopReason: () => reason,
     saveAttempt,
     markRunning,
-    appendDelta: async (stepId, attempt, text) =>
-      reason === null && writes.appendStepDelta !== undefined && writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() }),
+    appendDelta: async (stepId, attempt, text) => {
+      if (reason !== null || writes.appendStepDelta === undefined) return false;
+      // A delta needs its attempt's RUNNING on record: a start still pending goes first.
+      if (deferred.length > 0 && !(await flushPending())) return false;
+      return writes.appendStepDelta(ref, { runId: ref.runId, stepId, attempt, text, now: clock.now() });
+    },
     appendLogs: async (lines, maxLines) =>
       reason === null && writes.appendStepLogs !== undefined ? writes.appendStepLogs(ref.runId, lines, maxLines) : 0,
     finish: (status, output, error) => inOrder(() => whileRunning(() => finishRun(status, output, error))),

@@ -78,7 +78,7 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     if (prepared.kind === 'invalid') return failWith(prepared.error, false);
     attempt.input = prepared.input;
     runInput = prepared.runInput;
-    if (!(await save(env, attempt))) return stopped(env);
+    if (!(await save(env, attempt, startGoesWithNextWrite(env, stepType) ? 'queued' : 'written'))) return stopped(env);
   }
   // A resumed wait is not re-recorded as RUNNING: if the worker dies while it looks again,
   // the next one resumes the same attempt (the same child run, the same due time).
@@ -136,6 +136,15 @@ export async function runStep(env: ExecutionEnv, step: StepDefinition, id: strin
     default:
       return assertNever(outcome);
   }
+}
+
+/**
+ * A pure step (`transform`) runs while its start is on its way: a crash runs it again either
+ * way. Only on a run's first claim: from a takeover on, every start is on record before the
+ * step runs, so a step that kills its worker is counted by SLIPWAY_MAX_CLAIMS (one death later).
+ */
+function startGoesWithNextWrite(env: ExecutionEnv, stepType: StepType): boolean {
+  return stepType.pure === true && env.run.claimCount === 1;
 }
 
 /** A write was refused or skipped because the lease stopped: say how. */
@@ -275,11 +284,11 @@ async function evaluateWith(
   return Object.assign(input, asWritten);
 }
 
-async function save(env: ExecutionEnv, attempt: StepAttempt): Promise<boolean> {
+async function save(env: ExecutionEnv, attempt: StepAttempt, runAfter: 'written' | 'queued' = 'written'): Promise<boolean> {
   // No secret value is stored in a checkpoint (SPEC §13); errors may quote a response that echoed one.
   attempt.output = await env.secrets.mask(attempt.output);
   attempt.error = await env.secrets.mask(attempt.error);
-  const saved = await env.lease.saveAttempt(attempt);
+  const saved = await env.lease.saveAttempt(attempt, { runAfter });
   if (saved) {
     env.checkpoints.remember(attempt);
     env.tracer.attemptSaved(env.run, attempt);

@@ -10,6 +10,9 @@ import type { RunControlStore } from '../store/run-control-store.js';
 import type { FlowStore } from '../store/flow-store.js';
 import { createRunLease, type LeaseWrites, type RunLease } from './run-lease.js';
 
+/** Claims one pool keeps on their way at once (see startClaim). */
+const MAX_CLAIMS_IN_FLIGHT = 2;
+
 /** How often a pool looks for queued runs whose ttl passed, and how many it ends per statement. */
 const EXPIRY_INTERVAL_MS = 250;
 const EXPIRY_BATCH = 500;
@@ -133,29 +136,60 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     inFlight.set(run.id, { promise, lease, workspaceId: run.workspaceId });
   }
 
+  /** Slots asked for by claims still in flight (they are not free for another claim). */
+  let claimingSlots = 0;
+  const claimsInFlight = new Set<Promise<void>>();
+  /** Set when a claim failed: the loop backs off before claiming again. */
+  let claimFailed = false;
+
+  /**
+   * One claim of `limit` slots, in flight beside the loop: on a database several round trips
+   * away, a claim takes longer than a short run, so while it is on its way the runs that
+   * finish meanwhile can be claimed for by a second one (SKIP LOCKED keeps them apart).
+   */
+  function startClaim(limit: number): void {
+    claimingSlots += limit;
+    const claim = (async () => {
+      let claimed: Run[];
+      try {
+        // Never claim a run this process still executes, even when its lease looks expired
+        // (an event-loop stall longer than the lease): that would run it twice here.
+        claimed = await deps.claim({
+          workerId, limit, leaseMs: options.leaseMs, now: clock.now(), newExecutionId: newUuid, excludeRunIds: [...inFlight.keys()],
+        });
+      } catch (error) {
+        options.onError?.(error);
+        claimFailed = true;
+        return;
+      } finally {
+        claimingSlots -= limit;
+      }
+      // A claim that raced with the stop signal: those runs start, see the drain and are released at once.
+      for (const run of claimed) execute(run);
+      // A full batch suggests more work is waiting: claim again at once.
+      if (claimed.length === limit) wake();
+    })().finally(() => {
+      claimsInFlight.delete(claim);
+      if (claimFailed) wake();
+    });
+    claimsInFlight.add(claim);
+  }
+
   async function claimLoop() {
     while (!stopping.signal.aborted) {
-      const free = options.concurrency - inFlight.size;
-      let claimed: Run[] = [];
-      if (free > 0) {
-        try {
-          // Never claim a run this process still executes, even when its lease looks expired
-          // (an event-loop stall longer than the lease): that would run it twice here.
-          claimed = await deps.claim({
-            workerId, limit: free, leaseMs: options.leaseMs, now: clock.now(), newExecutionId: newUuid, excludeRunIds: [...inFlight.keys()],
-          });
-        } catch (error) {
-          options.onError?.(error);
-          await sleep(Math.min(5000, options.pollIntervalMs * 5));
-          continue;
-        }
-        // A claim that raced with the stop signal: those runs start, see the drain and are released at once.
-        for (const run of claimed) execute(run);
+      if (claimFailed) {
+        claimFailed = false;
+        await sleep(Math.min(5000, options.pollIntervalMs * 5));
+        continue;
       }
-      // A full batch suggests more work is waiting: claim again at once.
-      if (free > 0 && claimed.length === free) continue;
+      const free = options.concurrency - inFlight.size - claimingSlots;
+      if (free > 0 && claimsInFlight.size < MAX_CLAIMS_IN_FLIGHT) {
+        startClaim(free);
+        continue;
+      }
       await sleep(options.pollIntervalMs);
     }
+    await Promise.all(claimsInFlight);
   }
 
   /**

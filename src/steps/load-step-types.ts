@@ -34,5 +34,6 @@ function whyNotStepType(value: unknown): string | null {
     return `step type "${v.type}" needs \`input\`, a TypeBox Type.Object(...) schema of its with block`;
   }
   if (typeof v.idempotent !== 'boolean') return `step type "${v.type}" needs \`idempotent: true | false\``;
+  if (v.pure !== undefined && typeof v.pure !== 'boolean') return `step type "${v.type}": \`pure\` is true or false when given`;
   return null;
 }

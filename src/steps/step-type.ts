@@ -35,6 +35,12 @@ export interface StepType<S extends TObject = TObject> {
    */
   idempotent: boolean;
   /**
+   * True when the step only computes its output from its input: no I/O, nothing outside the
+   * engine (`transform`). Its start then need not be on record before it runs: it is written
+   * with the run's next write (issue 10: fewer commits). Default false.
+   */
+  pure?: boolean;
+  /**
    * A `with` key that holds nested step definitions (e.g. `map`'s `steps`): it is not
    * evaluated before `run`, and it is validated as steps when the workflow is applied.
    */

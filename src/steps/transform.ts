@@ -7,6 +7,7 @@ export const transformStep = defineStepType({
   description: 'Outputs with.value (expressions evaluated).',
   input: Type.Object({ value: Type.Unknown() }, { additionalProperties: false }),
   idempotent: true,
+  pure: true,
   async run(input) {
     return { kind: 'completed', output: input.value ?? null };
   },

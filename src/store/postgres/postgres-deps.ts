@@ -4,7 +4,8 @@ import type { EndedRun } from '../run-endings.js';
 
 /** What the per-topic query modules of the PostgreSQL store receive from it. */
 export interface PostgresDeps {
-  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** `prepared`: a name for a hot statement of constant text, prepared once per connection. */
+  query(sql: string, params?: unknown[], options?: { prepared?: string }): Promise<Row[]>;
   one(sql: string, params?: unknown[]): Promise<Row | undefined>;
   /** Runs `work` in one transaction on one pooled connection; ROLLBACK on any error. */
   transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;

@@ -10,6 +10,9 @@ export const RUN_EVENTS_CHANNEL = 'slipway_run_events';
 
 const TERMINAL_STATUSES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
+/** How long run ids gather before one NOTIFY statement announces them to the other processes. */
+const NOTIFY_GATHER_MS = 5;
+
 /**
  * Appends `events` to `runId`'s log inside the caller's transaction (`client` is in
  * BEGIN): one statement bumps the counter on the run row — which locks it, so a run's
@@ -89,6 +92,9 @@ export function createPostgresEvents(deps: PostgresEventDeps): RunEventStore & {
     if (sending) return;
     sending = true;
     void (async () => {
+      // A few milliseconds of gathering: the runs of a busy worker share one NOTIFY statement
+      // (one round trip for many), readers in other processes see them that much later.
+      await new Promise((resolve) => setTimeout(resolve, NOTIFY_GATHER_MS));
       while (pending.size > 0) {
         const ids = [...pending];
         pending.clear();

@@ -7,13 +7,14 @@ import { planClaim } from '../claim-plan.js';
 import { claimCandidatesPg, resetKeyHeadsPg } from './postgres-flow.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
-import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
+import { ENDED_RUN_COLUMNS, RunChanges, toEndedRun } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime } from '../run-events.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 import { afterRunFailedPg, appendRunEndEventsPg } from './postgres-run-control.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
+import { finishCompletedInOne, finishesInOne, saveProgressInOne } from './postgres-progress.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
@@ -123,26 +124,26 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
         fairCursor = plan.lastWorkspaceId;
         const planned = plan.runs.map((candidate) => candidate.id);
         const executionIds = Array.from({ length: planned.length }, () => input.newExecutionId());
-        // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE.
+        // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE, and
+        // its run.status event (the seq taken in that UPDATE) in the same statement.
         // MATERIALIZED: inlined, the LIMIT subquery may be rescanned per joined row and
         // lock and hand out more runs than asked for (the contract suite caught exactly that).
-        const freshRows = (
+        const freshRows = planned.length === 0 ? [] : (
           await client.query(
-            `WITH picked AS MATERIALIZED (SELECT p.id, p.n FROM unnest($4::text[]) WITH ORDINALITY AS p(id, n))
-             UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
+            `WITH picked AS MATERIALIZED (SELECT p.id, p.n FROM unnest($4::text[]) WITH ORDINALITY AS p(id, n)),
+             claimed AS (UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
                lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
                event_seq = r.event_seq + 1,
                workflow_version = coalesce(r.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                    WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id))
              FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
-             RETURNING r.*`,
-            [input.workerId, leaseUntil, input.now, planned, executionIds],
+             RETURNING r.*),
+             started_events AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
+               SELECT claimed.id, claimed.event_seq, 'run.status', NULL, $6::json, $3 FROM claimed)
+             SELECT * FROM claimed`,
+            [input.workerId, leaseUntil, input.now, planned, executionIds, JSON.stringify(runStatusEvent(RunStatus.STARTING, input.now).data)],
           )
         ).rows as Row[];
-        // QUEUED → STARTING is an event; its seq was taken in the UPDATE above.
-        for (const row of freshRows) {
-          await appendRunEventsPg(client, row.id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now, { bumpedTo: Number(row.event_seq) });
-        }
         await resetKeyHeadsPg(client, candidates.locked);
         const order = new Map(planned.map((id, index) => [id, index]));
         const fresh = freshRows.map(toRun).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
@@ -201,6 +202,14 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
 
     async finishRun(input) {
       const { runId } = input.lease;
+      if (finishesInOne(input)) {
+        if (input.progress?.attempts.some((attempt) => attempt.runId !== runId)) return false;
+        const row = await finishCompletedInOne(query, input);
+        if (!row) return false;
+        deps.announceRunEvents(runId);
+        deps.announceRunsEnded([toEndedRun(row)]);
+        return true;
+      }
       // The terminal status, its event and the webhook deliveries it owes commit together (the outbox).
       const finished = await transaction(async (client): Promise<false | RunChanges> => {
         // The run's last checkpoints first, in this transaction (one commit for both).
@@ -238,7 +247,8 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
     },
 
     async saveProgress(lease, progress) {
-      const saved = await transaction((client) => applyProgressIn(client, lease, progress)).catch(refusedAsFalse);
+      if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return false;
+      const saved = await saveProgressInOne(query, lease, progress);
       if (saved) deps.announceRunEvents(lease.runId);
       return saved;
     },

@@ -72,9 +72,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   let listener: ReturnType<typeof startQueuedListener> | null = null;
   let closed = false;
 
-  async function query(sql: string, params: unknown[] = []): Promise<Row[]> {
+  async function query(sql: string, params: unknown[] = [], options: { prepared?: string } = {}): Promise<Row[]> {
     try {
-      return (await pool.query(sql, params)).rows as Row[];
+      // A named statement is parsed and planned once per connection, then only bound and run.
+      return (await (options.prepared ? pool.query({ name: options.prepared, text: sql, values: params }) : pool.query(sql, params))).rows as Row[];
     } catch (error) {
       throw asUnavailable(error);
     }
