@@ -31,21 +31,24 @@ const runParams = (input: NewRun): unknown[] => [
 
 /**
  * A root run in a workspace without limits, and its QUEUED event; no row when the workspace has
- * limits. A keyed run's key row is upserted in the same statement (KEY_UPSERT_SET: rewritten
- * only when its head moves earlier, else just locked), so keyed creates keep the one round trip.
+ * limits. With `keyed`, the run's key row is upserted in the same statement (KEY_UPSERT_SET:
+ * rewritten only when its head moves earlier, else just locked), so keyed creates keep the one
+ * round trip; without, the statement has no key part at all (plain creates parse and plan less).
  */
-const PLAIN_CREATE = `WITH ins AS (
+const oneStatementCreate = (keyed: boolean) => `WITH ins AS (
     INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, created_at, updated_at, event_seq, run_trigger,
       trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
     SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean,
       $13::integer, $14::bigint, $15::bigint, $16::bigint, $17::text, $18::integer
     FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL
     RETURNING *),
-  ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins),
+  ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)${keyed ? `,
   keyed AS (INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
-    SELECT workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM ins WHERE concurrency_limit IS NOT NULL
-    ${KEY_UPSERT_SET})
+    SELECT workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM ins
+    ${KEY_UPSERT_SET})` : ''}
   SELECT * FROM ins`;
+const PLAIN_CREATE = oneStatementCreate(false);
+const KEYED_CREATE = oneStatementCreate(true);
 
 /** $13–$18 of the one-statement create: the run's flow-control columns. */
 const flowParams = (flow: FlowColumns): unknown[] => [flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit];
@@ -185,7 +188,8 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       // statement, one round trip, its own commit. Anything else, or a workspace found limited
       // (remembered: limits are checked in SQL either way), takes the full transaction.
       const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
-      const [fast] = plain ? await query(PLAIN_CREATE, [...runParams(input), queuedEventData(input.now), ...flowParams(flowColumnsOf(input.flow, input.now))]) : [];
+      const flow = flowColumnsOf(input.flow, input.now);
+      const [fast] = plain ? await query(flow.concurrencyLimit === null ? PLAIN_CREATE : KEYED_CREATE, [...runParams(input), queuedEventData(input.now), ...flowParams(flow)]) : [];
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
       const result = fast ? { kind: 'created' as const, run: toRun(fast) }
