@@ -34,7 +34,7 @@ export interface BenchOptions {
   out: string | null;
   /**
    * Another checkout of Slipway (e.g. a worktree of main) to measure beside this one in the
-   * same rounds (scenarios e2e, steps, create, limits): before/after figures of one run.
+   * same rounds (scenarios e2e and steps): before/after figures of one run.
    */
   before: string | null;
   smoke: boolean;
@@ -56,7 +56,7 @@ const USAGE = `npm run bench -- [options]
   --cpu-prof                      profile the Slipway processes (node --cpu-prof)
   --out FILE                      JSON output, default bench/results/<time>.json
   --before DIR                    also measure the Slipway checkout in DIR (e.g. a worktree of main) in the
-                                  same rounds of e2e, steps, create and limits: before/after of one run`;
+                                  same rounds of e2e and steps: before/after of one run`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions | { help: string } {
   const { values } = parseArgs({
