@@ -31,7 +31,7 @@ export interface RunLease extends LeaseRef {
   stopReason(): LeaseStop | null;
   /**
    * Records a step attempt; false (and nothing written) once the signal has aborted or the claim is gone.
-   * `runAfter: 'queued'` (a RUNNING attempt of an idempotent step) lets the step run while its
+   * `runAfter: 'queued'` (a RUNNING attempt of a pure step, `StepType.pure`) lets the step run while its
    * start is still on its way: it is written with the run's next write, as a final checkpoint is.
    */
   saveAttempt(attempt: StepAttempt, options?: { runAfter: 'written' | 'queued' }): Promise<boolean>;

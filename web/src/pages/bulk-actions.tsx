@@ -15,10 +15,8 @@ const ACTIONS: { value: Action; label: string }[] = [
 /**
  * Bulk cancel / abort / replay on the runs list (SPEC §11): the runs ticked on this page, or
  * every run matching the list's filters. A dry run counts them first; only then can it apply.
- */
-/**
- * The bulk-action form of the runs list. Its outcome is reported through `onDone` and shown
- * by the page (`BulkResultNotice`): the action may empty the list this form stands under.
+ * The outcome goes to `onDone` and the page shows it (`BulkResultNotice`), since the action may
+ * empty the list this form stands under.
  */
 export function BulkActions({ selected, filter, onDone, onChange }: { selected: string[]; filter: Filter; onDone: (result: BulkRunsResponse) => void; onChange: () => void }) {
   const { client } = useApp();
