@@ -16,7 +16,7 @@ import { KEY_UPSERT_SET, noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn } from './postgres-batch-runs.js';
-import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
+import { batchChunks, isPlainRootChunk, queuedRunOf } from '../batch-chunk.js';
 
 /** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
 const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
@@ -41,12 +41,12 @@ const oneStatementCreate = (keyed: boolean, guarded = false) => `WITH ins AS (
     SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean,
       $13::integer, $14::bigint, $15::bigint, $16::bigint, $17::text, $18::integer
     FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL${guarded ? GUARD_CONDITIONS : ''}
-    RETURNING *),
+    RETURNING id, workspace_id, workflow_id, created_at, queue_at, concurrency_key, concurrency_limit),
   ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)${keyed ? `,
   keyed AS (INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
     SELECT workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM ins
     ${KEY_UPSERT_SET})` : ''}
-  SELECT * FROM ins`;
+  SELECT id FROM ins`;
 /**
  * createRunIfCurrent's guard ($19 the caller's token id, $20 the workflow version the inputs were
  * checked against), evaluated in the insert's own snapshot: a revocation or a new default version
@@ -199,13 +199,18 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   const oneStatementApplies = (input: NewRun) =>
     input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
 
-  /** The one-statement create, guarded or not; the inserted row, or none (the workspace has limits, or a guard failed). */
-  async function createInOneStatement(input: NewRun, guard: CreateGuard | null): Promise<Row | undefined> {
+  /**
+   * The one-statement create, guarded or not: the run as inserted (answered from the input, as a
+   * batch chunk's runs are: every column sent back and parsed was a visible share of the create),
+   * or null (the workspace has limits, or a guard failed).
+   */
+  async function createInOneStatement(input: NewRun, guard: CreateGuard | null): Promise<Run | null> {
     const flow = flowColumnsOf(input.flow, input.now);
     const keyed = flow.concurrencyLimit !== null;
     const statement = guard ? (keyed ? ONE_STATEMENT.guardedKeyed : ONE_STATEMENT.guardedPlain) : keyed ? ONE_STATEMENT.keyed : ONE_STATEMENT.plain;
     const params = [...runParams(input), queuedEventData(input.now), ...flowParams(flow), ...(guard ? [guard.tokenId, guard.workflowVersion] : [])];
-    return (await query(statement.text, params, { prepared: statement.name }))[0];
+    const [inserted] = await query(statement.text, params, { prepared: statement.name });
+    return inserted ? queuedRunOf(input, flow) : null;
   }
 
   /** After the commit of a create: the workers of this and (NOTIFY) other processes, and this process's event readers. */
@@ -228,7 +233,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       const fast = plain ? await createInOneStatement(input, null) : undefined;
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
-      const result = fast ? { kind: 'created' as const, run: toRun(fast) }
+      const result = fast ? { kind: 'created' as const, run: fast }
         : grouped ? await limitedCreates.submit(input)
         : await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') afterCreated(result.run);
@@ -238,9 +243,8 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     async createRunIfCurrent(input, guard) {
       if (!oneStatementApplies(input)) return { kind: 'not_created', checked: false };
       // No row: a guard failed or the workspace has limits; the caller's createRun tells them apart.
-      const row = await createInOneStatement(input, guard);
-      if (!row) return { kind: 'not_created', checked: true };
-      const run = toRun(row);
+      const run = await createInOneStatement(input, guard);
+      if (!run) return { kind: 'not_created', checked: true };
       afterCreated(run);
       return { kind: 'created', run };
     },
