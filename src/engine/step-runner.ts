@@ -1,20 +1,18 @@
-import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
 import { assertNever } from '../core/assert-never.js';
-import { timeoutSignal } from '../core/clock.js';
-import { parseDuration } from '../core/duration.js';
-import type { NestedOutcome, StepOutcome, StepResult } from '../core/outcomes.js';
+import type { NestedOutcome, StepResult } from '../core/outcomes.js';
 import { BUDGET_STEP_ERROR_CODES, StepErrorCode, StepStatus } from '../core/states.js';
 import type { StepContext, StepType } from '../steps/step-type.js';
-import type { NewStepLogLine, RunError, StepAttempt } from '../store/store.js';
+import type { RunError, StepAttempt } from '../store/store.js';
 import type { StepDefinition } from '../workflow/definition.js';
-import { evaluateValue, type ExpressionBudget, ExpressionLimitError } from '../workflow/expressions.js';
+import { evaluateValue } from '../workflow/expressions.js';
 import { OUTPUT_TOO_LARGE, oversizeOf, tooLargeMessage } from './budgets.js';
 import { INTERRUPTED } from './checkpoints.js';
 import { createDeltaPublisher } from './delta-publisher.js';
 import type { ExecutionEnv, Scope } from './execution-env.js';
 import { maxAttempts, retryDelayMs } from './retry-policy.js';
+import { prepareInput } from './step-input.js';
+import { createLogBuffer } from './step-log-buffer.js';
+import { attemptSignal, runWithSignal } from './step-signals.js';
 
 export type RunNested = (steps: unknown[], key: string, extra: Record<string, unknown>, signal: AbortSignal) => Promise<NestedOutcome>;
 
@@ -188,101 +186,10 @@ async function failOrRetry(
   return wakeAt !== null ? { kind: 'waiting', until: wakeAt } : { kind: 'failed', message };
 }
 
-type Prepared =
-  | { kind: 'skip' }
-  /** `input` as checkpointed (secret placeholders kept); `runInput` as the step receives it. */
-  | { kind: 'input'; input: Record<string, unknown>; runInput: Record<string, unknown> }
-  | { kind: 'invalid'; error: RunError };
-
 /** Step error codes of the budgets of SPEC §16 (never retried). */
 const BUDGET_CODES = BUDGET_STEP_ERROR_CODES;
 /** The step error of a step that stopped its worker SLIPWAY_MAX_CLAIMS times. */
 const TOO_MANY_CLAIMS = StepErrorCode.TOO_MANY_CLAIMS;
-
-/** Evaluates `if` and `with` within the expression budget, and checks the input against the step type's schema. */
-async function prepareInput(env: ExecutionEnv, step: StepDefinition, stepType: StepType, scope: Scope): Promise<Prepared> {
-  let input: Record<string, unknown>;
-  const budget = env.budgets.expression;
-  try {
-    if (step.if !== undefined) {
-      const condition = typeof step.if === 'boolean' ? step.if : await evaluateValue(step.if, scope, budget);
-      if (!condition) return { kind: 'skip' };
-    }
-    input = await evaluateWith(step, stepType, scope, budget, stepType.secretFields === undefined ? null : (raw) => env.secrets.protect(raw));
-  } catch (error) {
-    if (error instanceof ExpressionLimitError) return { kind: 'invalid', error: { code: error.code, message: error.message } };
-    return { kind: 'invalid', error: { code: StepErrorCode.EXPRESSION_FAILED, message: `expression failed: ${(error as Error).message}` } };
-  }
-  const bytes = oversizeOf(input, env.budgets.maxOutputBytes);
-  if (bytes !== null) return { kind: 'invalid', error: { code: OUTPUT_TOO_LARGE, message: tooLargeMessage('the evaluated `with`', bytes, env.budgets.maxOutputBytes) } };
-  const resolved = await env.secrets.resolve(input);
-  if (resolved.kind === 'missing') return { kind: 'invalid', error: { code: StepErrorCode.SECRET_NOT_FOUND, message: `the secret ${resolved.name} is not set in this workspace` } };
-  const runInput = resolved.value as Record<string, unknown>;
-  const problem = inputProblem(stepType.input, runInput);
-  if (problem) return { kind: 'invalid', error: { code: StepErrorCode.INVALID_INPUT, message: `with${problem.path.replaceAll('/', '.')}: ${problem.message}` } };
-  return { kind: 'input', input: env.secrets.forStorage(input) as Record<string, unknown>, runInput };
-}
-
-/** Step input schemas, compiled once (the interpretive check walked every input per step: issue 10 profile). */
-const compiledInputs = new WeakMap<TSchema, TypeCheck<TSchema> | null>();
-
-/** The first problem of `value` against a step type's input schema, or undefined when it fits. */
-function inputProblem(schema: TSchema, value: unknown) {
-  let check = compiledInputs.get(schema);
-  if (check === undefined) {
-    try {
-      check = TypeCompiler.Compile(schema);
-    } catch {
-      check = null; // a schema the compiler does not take (e.g. an unresolved reference): checked interpretively
-    }
-    compiledInputs.set(schema, check);
-  }
-  if (check !== null && check.Check(value)) return undefined;
-  return Value.Errors(schema, value).First();
-}
-
-/**
- * The attempt's signal: the graph's (lease stopped, a failed sibling), the step's timeout,
- * the run's deadline; the timeouts run on the env's clock. `cancel` stops their timers.
- */
-function attemptSignal(env: ExecutionEnv, step: StepDefinition, graphSignal: AbortSignal): { signal: AbortSignal; cancel: () => void } {
-  const limits = [graphSignal];
-  const timers: (() => void)[] = [];
-  const addTimeout = (ms: number) => {
-    const timeout = timeoutSignal(env.clock, ms);
-    limits.push(timeout.signal);
-    timers.push(timeout.cancel);
-  };
-  const stepTimeout = step.timeout === undefined ? null : parseDuration(step.timeout);
-  if (stepTimeout !== null) addTimeout(stepTimeout);
-  if (env.deadline !== null) addTimeout(Math.max(0, env.deadline - env.clock.now()));
-  // Without a timeout the graph's signal is the attempt's (no AbortSignal.any per step).
-  if (limits.length === 1) return { signal: graphSignal, cancel: () => {} };
-  return { signal: AbortSignal.any(limits), cancel: () => timers.forEach((cancel) => cancel()) };
-}
-
-/** Evaluates `with`, except a step type's nested steps (map evaluates them per item) and its `unevaluatedKeys`, which stay as written. */
-async function evaluateWith(
-  step: StepDefinition,
-  stepType: StepType,
-  scope: Scope,
-  budget: ExpressionBudget,
-  protectSecrets: ((raw: unknown) => unknown) | null,
-): Promise<Record<string, unknown>> {
-  const raw = { ...(step.with ?? {}) };
-  if (protectSecrets) {
-    const fields = stepType.secretFields === 'all' ? Object.keys(raw) : (stepType.secretFields ?? []);
-    for (const key of fields) if (key in raw && key !== stepType.nestedSteps) raw[key] = protectSecrets(raw[key]);
-  }
-  const kept = [...(stepType.nestedSteps !== undefined ? [stepType.nestedSteps] : []), ...(stepType.unevaluatedKeys ?? [])];
-  const asWritten: Record<string, unknown> = {};
-  for (const key of kept) {
-    if (key in raw) asWritten[key] = raw[key];
-    delete raw[key];
-  }
-  const input = (await evaluateValue(raw, scope, budget)) as Record<string, unknown>;
-  return Object.assign(input, asWritten);
-}
 
 async function save(env: ExecutionEnv, attempt: StepAttempt, runAfter: 'written' | 'queued' = 'written'): Promise<boolean> {
   // No secret value is stored in a checkpoint (SPEC §13); errors may quote a response that echoed one.
@@ -294,73 +201,4 @@ async function save(env: ExecutionEnv, attempt: StepAttempt, runAfter: 'written'
     env.tracer.attemptSaved(env.run, attempt);
   }
   return saved;
-}
-
-/** Runs a step, turning a throw or an abort into a failed outcome. */
-async function runWithSignal(run: () => Promise<StepOutcome>, signal: AbortSignal): Promise<StepOutcome> {
-  if (signal.aborted) return { kind: 'failed', message: abortMessage(signal) };
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<StepOutcome>((resolve) => {
-    onAbort = () => resolve({ kind: 'failed', message: abortMessage(signal) });
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([run(), aborted]);
-  } catch (error) {
-    if (signal.aborted) return { kind: 'failed', message: abortMessage(signal) };
-    return { kind: 'failed', message: (error as Error).message ?? String(error) };
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-function abortMessage(signal: AbortSignal): string {
-  const reason = signal.reason as Error | undefined;
-  return reason?.name === 'TimeoutError' ? 'the step timed out' : `the step was interrupted (${reason?.message ?? 'aborted'})`;
-}
-
-/** Most lines of one run's log unless SLIPWAY_MAX_LOG_LINES says otherwise. */
-export const DEFAULT_MAX_LOG_LINES = 1000;
-
-/** A running attempt's log lines are written at most this long after they were logged (the dashboard shows them live). */
-export const LOG_FLUSH_MS = 500;
-
-/**
- * An attempt's log lines, kept in memory while it runs and written (masked, SPEC §13) in
- * batches: LOG_FLUSH_MS after the first unwritten line, and when the attempt ends. Writes
- * are chained, so the lines of one attempt keep their order. A failed write loses the
- * lines, never the step.
- */
-function createLogBuffer(env: ExecutionEnv, stepId: string, attempt: number) {
-  const lines: NewStepLogLine[] = [];
-  const maxLines = env.budgets.maxLogLines ?? DEFAULT_MAX_LOG_LINES;
-  let pushed = 0;
-  let cancelTimer: (() => void) | null = null;
-  let written: Promise<void> = Promise.resolve();
-  function flush(): Promise<void> {
-    cancelTimer?.();
-    cancelTimer = null;
-    if (lines.length === 0) return written;
-    const batch = lines.splice(0);
-    written = written.then(async () => {
-      try {
-        await env.lease.appendLogs(await env.secrets.mask(batch), maxLines);
-      } catch {
-        // Logs are best effort: the step's outcome is what counts.
-      }
-    });
-    return written;
-  }
-  return {
-    push(level: NewStepLogLine['level'], message: string, fields?: Record<string, unknown>) {
-      if (pushed >= maxLines) return;
-      pushed += 1;
-      lines.push({ stepId, attempt, level, message: String(message), fields: fields ?? null, at: env.clock.now() });
-      cancelTimer ??= env.clock.timer(LOG_FLUSH_MS, () => {
-        cancelTimer = null;
-        void flush();
-      });
-    },
-    flush,
-  };
 }

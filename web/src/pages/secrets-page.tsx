@@ -3,6 +3,7 @@ import type { Secret } from '../../../src/api/secret-schemas.js';
 import { useApp } from '../app-context.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { TextField } from '../components/text-field.js';
 import { formatDate, formatRelative } from '../format.js';
 import { SlipwayApiError } from '../session.js';
 import { useAsync } from '../use-async.js';
@@ -112,18 +113,8 @@ function SetSecretForm({ onSaved }: { onSaved: (name: string) => void }) {
       <h2 id="set-secret-heading">Set a secret</h2>
       <p class="muted small">Setting an existing name replaces its value.</p>
       <div class="form-row">
-        <div class={`field${problems.name ? ' has-error' : ''}`}>
-          <label for="secret-name">Name</label>
-          <input id="secret-name" value={name} placeholder="API_KEY" autocomplete="off" spellcheck={false} onInput={(e) => setName((e.target as HTMLInputElement).value)}
-            aria-invalid={problems.name ? true : undefined} aria-describedby={problems.name ? 'secret-name-error' : undefined} />
-          {problems.name ? <p class="field-error" id="secret-name-error">{problems.name}</p> : null}
-        </div>
-        <div class={`field${problems.value ? ' has-error' : ''}`}>
-          <label for="secret-value">Value</label>
-          <input id="secret-value" type="password" value={value} autocomplete="new-password" onInput={(e) => setValue((e.target as HTMLInputElement).value)}
-            aria-invalid={problems.value ? true : undefined} aria-describedby={problems.value ? 'secret-value-error' : undefined} />
-          {problems.value ? <p class="field-error" id="secret-value-error">{problems.value}</p> : null}
-        </div>
+        <TextField id="secret-name" label="Name" value={name} onValue={setName} error={problems.name} placeholder="API_KEY" autocomplete="off" spellcheck={false} />
+        <TextField id="secret-value" label="Value" type="password" value={value} onValue={setValue} error={problems.value} autocomplete="new-password" />
         <div class="field field-button">
           <button type="submit" class="button primary" disabled={busy}>{busy ? 'Saving…' : 'Save secret'}</button>
         </div>

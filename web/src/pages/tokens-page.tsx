@@ -4,6 +4,7 @@ import { useApp } from '../app-context.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { ShownOnceNotice } from '../components/shown-once-notice.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { TextField } from '../components/text-field.js';
 import { formatDate, formatRelative } from '../format.js';
 import { SlipwayApiError } from '../session.js';
 import { useAsync } from '../use-async.js';
@@ -149,23 +150,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreateTokenResponse
     <form class="card token-form" onSubmit={submit} noValidate aria-labelledby="create-heading">
       <h2 id="create-heading">Create a token</h2>
       <div class="form-row">
-        <div class={`field${nameError ? ' has-error' : ''}`}>
-          <label for="token-name">Name</label>
-          <input
-            id="token-name"
-            value={name}
-            maxLength={100}
-            placeholder="e.g. ci-pipeline"
-            onInput={(e) => setName((e.target as HTMLInputElement).value)}
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={nameError ? 'token-name-error' : undefined}
-          />
-          {nameError ? (
-            <p class="field-error" id="token-name-error">
-              {nameError}
-            </p>
-          ) : null}
-        </div>
+        <TextField id="token-name" label="Name" value={name} onValue={setName} error={nameError} maxLength={100} placeholder="e.g. ci-pipeline" />
         <div class="field">
           <label for="token-expires">Expires after</label>
           <select id="token-expires" value={expires} onChange={(e) => setExpires((e.target as HTMLSelectElement).value as typeof expires)}>

@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { ShownOnceNotice } from '../components/shown-once-notice.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { TextField } from '../components/text-field.js';
 import { formatDate, formatRelative } from '../format.js';
 import { SlipwayApiError } from '../session.js';
 import { useAsync } from '../use-async.js';
@@ -120,12 +121,7 @@ function CreateWebhookForm({ onCreated }: { onCreated: (hook: CreatedWebhook) =>
     <form class="card" onSubmit={submit} noValidate aria-labelledby="create-webhook-heading">
       <h2 id="create-webhook-heading">Add an endpoint</h2>
       <div class="form-row">
-        <div class={`field${urlError ? ' has-error' : ''}`}>
-          <label for="webhook-url">URL</label>
-          <input id="webhook-url" type="url" value={url} placeholder="https://example.com/hooks/slipway" onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
-            aria-invalid={urlError ? true : undefined} aria-describedby={urlError ? 'webhook-url-error' : undefined} />
-          {urlError ? <p class="field-error" id="webhook-url-error">{urlError}</p> : null}
-        </div>
+        <TextField id="webhook-url" label="URL" type="url" value={url} onValue={setUrl} error={urlError} placeholder="https://example.com/hooks/slipway" />
         <div class="field">
           <label for="webhook-workflow">Only workflow (optional)</label>
           <input id="webhook-workflow" value={workflowId} placeholder="every workflow" onInput={(e) => setWorkflowId((e.target as HTMLInputElement).value)} />
