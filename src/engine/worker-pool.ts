@@ -115,8 +115,26 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
     }
   }
 
+  /**
+   * Runs whose finish is on its way to the database: their slot counts as free, so the claim
+   * that refills it overlaps the finish's round trip instead of following it (the run does no
+   * more work; it stays in `inFlight`, so it is never claimed again here, until the finish
+   * returns).
+   */
+  const finishing = new Set<string>();
+  const { finishRun } = deps.leaseWrites;
+  const writes: LeaseWrites = Object.assign(Object.create(deps.leaseWrites) as LeaseWrites, {
+    finishRun: (input: Parameters<LeaseWrites['finishRun']>[0]) => {
+      if (inFlight.has(input.lease.runId) && !finishing.has(input.lease.runId)) {
+        finishing.add(input.lease.runId);
+        wake();
+      }
+      return finishRun.call(deps.leaseWrites, input);
+    },
+  });
+
   function execute(run: Run) {
-    const lease = createRunLease({ writes: deps.leaseWrites, clock, leaseMs: options.leaseMs }, leaseOf(run));
+    const lease = createRunLease({ writes, clock, leaseMs: options.leaseMs }, leaseOf(run));
     const stopKeeper = startLeaseKeeper({
       lease, clock, leaseMs: options.leaseMs, ...(deps.abortControl ? { abortRequestOf: deps.abortControl.abortRequestOf } : {}),
     });
@@ -131,6 +149,7 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
       .finally(() => {
         stopKeeper();
         inFlight.delete(run.id);
+        finishing.delete(run.id);
         wake();
       });
     inFlight.set(run.id, { promise, lease, workspaceId: run.workspaceId });
@@ -182,7 +201,7 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
         await sleep(Math.min(5000, options.pollIntervalMs * 5));
         continue;
       }
-      const free = options.concurrency - inFlight.size - claimingSlots;
+      const free = options.concurrency - (inFlight.size - finishing.size) - claimingSlots;
       if (free > 0 && claimsInFlight.size < MAX_CLAIMS_IN_FLIGHT) {
         startClaim(free);
         continue;

@@ -3,8 +3,6 @@ import type { LeaseRef, LeaseStore, RunProgress } from '../lease-store.js';
 import type pg from 'pg';
 import type { StepAttempt } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
-import { planClaim } from '../claim-plan.js';
-import { claimCandidatesPg, resetKeyHeadsPg } from './postgres-flow.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
 import { RunStatus } from '../../core/states.js';
 import { ENDED_RUN_COLUMNS, RunChanges, toEndedRun } from '../run-endings.js';
@@ -14,7 +12,9 @@ import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
 import { afterRunFailedPg, appendRunEndEventsPg } from './postgres-run-control.js';
 import { closeRunWaitpointsPg } from './postgres-waitpoints.js';
-import { finishCompletedInOne, finishesInOne, saveProgressInOne } from './postgres-progress.js';
+import { finishesInOne, saveProgressInOne } from './postgres-progress.js';
+import { createFinishGroup } from './postgres-finish-group.js';
+import { claimInOneParams, claimInOneSql, claimInOneResult, claimInTransactionPg } from './postgres-claim.js';
 
 const ACTIVE = `('STARTING', 'RUNNING')`;
 /** The guard of every write under a claim ($1 run, $2 worker, $3 claim token): this claim still holds the active run. */
@@ -96,59 +96,28 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
 
   /** The workspace this process's last claim served last: the next claim starts after it. */
   let fairCursor: number | null = null;
+  /** Concurrent COMPLETED finishes share one statement (postgres-finish-group.ts). */
+  const finishGroup = createFinishGroup(query);
 
   return {
     async claimRuns(input) {
       if (input.limit <= 0) return [];
       const leaseUntil = input.now + input.leaseMs;
-      const claimed = await transaction(async (client) => {
-        // Runs whose lease expired: a crashed worker's, a released one's, or a wait now due.
-        // The CTEs are MATERIALIZED so the locked selection is computed exactly once.
-        const expired = (
-          await client.query(
-            `WITH due AS MATERIALIZED (
-               SELECT id FROM runs WHERE status IN ${ACTIVE} AND lease_expires_at <= $3 AND NOT (id = ANY($5::text[]))
-               ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             UPDATE runs r SET lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2,
-               claim_count = r.claim_count + 1, wake_requested = 0
-             FROM due WHERE r.id = due.id AND r.status IN ${ACTIVE} AND r.lease_expires_at <= $3
-             RETURNING r.*`,
-            [input.workerId, leaseUntil, input.now, input.limit, input.excludeRunIds ?? []],
-          )
-        ).rows.map((row) => toRun(row as Row));
-        const room = input.limit - expired.length;
-        if (room <= 0) return expired;
-        // Fair across workspaces, in queue order within one, keyed runs only into free slots (SPEC §12).
-        const candidates = await claimCandidatesPg(client, input.now, room);
-        const plan = planClaim(candidates.plain, candidates.lanes, room, fairCursor);
-        fairCursor = plan.lastWorkspaceId;
-        const planned = plan.runs.map((candidate) => candidate.id);
-        const executionIds = Array.from({ length: planned.length }, () => input.newExecutionId());
-        // QUEUED → STARTING with the workflow's default version pinned in the same UPDATE, and
-        // its run.status event (the seq taken in that UPDATE) in the same statement.
-        // MATERIALIZED: inlined, the LIMIT subquery may be rescanned per joined row and
-        // lock and hand out more runs than asked for (the contract suite caught exactly that).
-        const freshRows = planned.length === 0 ? [] : (
-          await client.query(
-            `WITH picked AS MATERIALIZED (SELECT p.id, p.n FROM unnest($4::text[]) WITH ORDINALITY AS p(id, n)),
-             claimed AS (UPDATE runs r SET status = 'STARTING', execution_id = ($5::text[])[picked.n], started_at = $3, updated_at = $3,
-               lease_owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = $2, claim_count = r.claim_count + 1,
-               event_seq = r.event_seq + 1,
-               workflow_version = coalesce(r.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
-                                   WHERE w.workspace_id = r.workspace_id AND w.id = r.workflow_id))
-             FROM picked WHERE r.id = picked.id AND r.status = 'QUEUED'
-             RETURNING r.*),
-             started_events AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
-               SELECT claimed.id, claimed.event_seq, 'run.status', NULL, $6::json, $3 FROM claimed)
-             SELECT * FROM claimed`,
-            [input.workerId, leaseUntil, input.now, planned, executionIds, JSON.stringify(runStatusEvent(RunStatus.STARTING, input.now).data)],
-          )
-        ).rows as Row[];
-        await resetKeyHeadsPg(client, candidates.locked);
-        const order = new Map(planned.map((id, index) => [id, index]));
-        const fresh = freshRows.map(toRun).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-        return [...expired, ...fresh];
-      });
+      // The common case in one autocommit statement (postgres-claim.ts); the transaction below
+      // only when that statement met keys it cannot finish with (heads to reset, more pages).
+      const executionIds = Array.from({ length: input.limit }, () => input.newExecutionId());
+      const sql = claimInOneSql(input.limit);
+      const answer = claimInOneResult(await query(sql.text, claimInOneParams({
+        workerId: input.workerId, leaseUntil, now: input.now, excludeRunIds: input.excludeRunIds ?? [], executionIds, cursor: fairCursor,
+      }), sql.prepared ? { prepared: sql.prepared } : {}));
+      const claimed = answer.rows.map(toRun);
+      const lastFresh = answer.rows.findLast((row) => row.claim_n !== null);
+      if (lastFresh) fairCursor = Number(lastFresh.workspace_id);
+      if (answer.emptyKeys > 0 && claimed.length < input.limit) {
+        const rest = await transaction((client) => claimInTransactionPg(client, { ...input, limit: input.limit - claimed.length }, leaseUntil, fairCursor));
+        fairCursor = rest.cursor;
+        claimed.push(...rest.runs);
+      }
       for (const claimedRun of claimed) if (claimedRun.claimCount === 1) deps.announceRunEvents(claimedRun.id);
       return claimed;
     },
@@ -204,7 +173,7 @@ export function createPostgresLeases(deps: PostgresDeps): LeaseStore {
       const { runId } = input.lease;
       if (finishesInOne(input)) {
         if (input.progress?.attempts.some((attempt) => attempt.runId !== runId)) return false;
-        const row = await finishCompletedInOne(query, input);
+        const row = await finishGroup.finish(input);
         if (!row) return false;
         deps.announceRunEvents(runId);
         deps.announceRunsEnded([toEndedRun(row)]);

@@ -25,7 +25,7 @@ import { closeRunWaitpointsStatus } from '../waitpoint-rows.js';
 /** The claim guard ($1 run, $2 worker, $3 claim token). */
 const HELD = `id = $1 AND lease_owner = $2 AND claim_token = $3 AND status IN ('STARTING', 'RUNNING')`;
 
-type Query = (sql: string, params?: unknown[], options?: { prepared?: string }) => Promise<Row[]>;
+export type Query = (sql: string, params?: unknown[], options?: { prepared?: string }) => Promise<Row[]>;
 
 const ATTEMPT_COLUMNS = `a(step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)`;
 const ATTEMPT_ARRAYS = (from: number) =>
@@ -46,7 +46,7 @@ const eventsCte = (name: string, source: string, count: string, from: number) =>
     FROM ${source}, unnest($${from}::text[], $${from + 1}::text[], $${from + 2}::text[], $${from + 3}::bigint[]) WITH ORDINALITY AS e(type, step_id, data, created_at, n))`;
 
 /** The attempts as column arrays (one row per attempt: the last write of an attempt wins, as one after another would). */
-function attemptArrays(attempts: readonly StepAttempt[]): unknown[] {
+export function attemptArrays(attempts: readonly StepAttempt[]): unknown[] {
   const last = new Map<string, StepAttempt>();
   for (const attempt of attempts) last.set(`${attempt.stepId}\u0000${attempt.attempt}`, attempt);
   const rows = [...last.values()];
@@ -58,7 +58,7 @@ function attemptArrays(attempts: readonly StepAttempt[]): unknown[] {
 }
 
 /** The attempts' events in order, as column arrays, and the steps whose attempt ended (their deltas go). */
-function attemptEventArrays(attempts: readonly StepAttempt[]): { count: number; arrays: unknown[]; endedSteps: string[] } {
+export function attemptEventArrays(attempts: readonly StepAttempt[]): { count: number; arrays: unknown[]; endedSteps: string[] } {
   const types: string[] = [];
   const stepIds: (string | null)[] = [];
   const data: string[] = [];
