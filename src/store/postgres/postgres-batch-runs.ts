@@ -3,7 +3,7 @@ import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
 import { chunkResults, judgeChunk, queuedRunOf } from '../batch-chunk.js';
 import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { DeletedRun } from '../retention-store.js';
-import type { CreateRunResult, NewRun } from '../run-store.js';
+import type { CreateGuard, CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
@@ -20,7 +20,26 @@ export const BATCH_CHUNK_SIZE = 1000;
  * our read of the keys and our insert (the chunk's transaction must then be rolled back
  * and judged again, item by item).
  */
-export type BatchChunkOutcome = { kind: 'written'; results: CreateRunResult[] } | { kind: 'key_taken' };
+export type BatchChunkOutcome = { kind: 'written'; results: ChunkItemResult[] } | { kind: 'key_taken' };
+
+/** A create of a chunk that re-checks its caller's token and workflow version (createRunIfCurrent of a limited workspace). */
+export interface GuardedNewRun extends NewRun {
+  guard?: CreateGuard;
+}
+
+/** An item's result: `guard_failed` only for a guarded item whose token or version no longer holds (nothing written for it). */
+export type ChunkItemResult = CreateRunResult | { kind: 'guard_failed' };
+
+/**
+ * The guarded items (their index in the chunk) whose token is revoked, expired or unknown, or
+ * whose workflow's default version moved on: read after the workspace lock, in the statement's
+ * own snapshot, so a revocation committed before it is seen.
+ */
+const FAILED_GUARDS = `SELECT g.i
+  FROM unnest($2::text[], $3::text[], $4::integer[], $5::bigint[], $6::integer[]) AS g(token_id, workflow_id, version, now, i)
+  WHERE NOT (EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = g.token_id AND t.workspace_id = $1 AND t.revoked_at IS NULL
+          AND (t.expires_at IS NULL OR t.expires_at > g.now))
+    AND EXISTS (SELECT 1 FROM workflows f WHERE f.workspace_id = $1 AND f.id = g.workflow_id AND f.default_version = g.version))`;
 
 /**
  * Batch create (SPEC §15) of root runs of one workspace, inside the caller's transaction:
@@ -34,10 +53,14 @@ export type BatchChunkOutcome = { kind: 'written'; results: CreateRunResult[] } 
  * const outcome = await createRunChunkIn(client, inputs);
  * if (outcome.kind === 'key_taken') throw new Error('roll back, judge one by one');
  */
-export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly NewRun[]): Promise<BatchChunkOutcome> {
+export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly GuardedNewRun[]): Promise<BatchChunkOutcome> {
   const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
-  const workspaceId = inputs[0]!.workspaceId;
+  const workspaceId = chunk[0]!.workspaceId;
   const workspace = toWorkspace((await rows('SELECT * FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [workspaceId]))[0]!);
+  const failed = await failedGuardsIn(client, workspaceId, chunk);
+  // Items whose guard failed are left out: not judged, not counted, not written.
+  const inputs = failed.size === 0 ? chunk : chunk.filter((_, index) => !failed.has(index));
+  if (inputs.length === 0) return { kind: 'written', results: chunk.map(() => ({ kind: 'guard_failed' })) };
   const keys = inputs.map((input) => input.idempotencyKey).filter((key): key is string => key !== null);
   const existing = new Map<string, Run>();
   if (keys.length > 0) {
@@ -111,6 +134,23 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     );
   }
 
-  const results = chunkResults(inputs, judged, created);
-  return { kind: 'written', results };
+  const results: ChunkItemResult[] = chunkResults(inputs, judged, created);
+  if (failed.size === 0) return { kind: 'written', results };
+  let next = 0;
+  return { kind: 'written', results: chunk.map((_, index) => (failed.has(index) ? { kind: 'guard_failed' } : results[next++]!)) };
+}
+
+/** The indexes of the chunk's guarded items whose guard no longer holds (one query, none when no item is guarded). */
+async function failedGuardsIn(client: pg.PoolClient, workspaceId: number, chunk: readonly GuardedNewRun[]): Promise<Set<number>> {
+  const guarded = chunk.flatMap((input, index) => (input.guard ? [{ input, guard: input.guard, index }] : []));
+  if (guarded.length === 0) return new Set();
+  const { rows } = await client.query(FAILED_GUARDS, [
+    workspaceId,
+    guarded.map((item) => item.guard.tokenId),
+    guarded.map((item) => item.input.workflowId),
+    guarded.map((item) => item.guard.workflowVersion),
+    guarded.map((item) => item.input.now),
+    guarded.map((item) => item.index),
+  ]);
+  return new Set((rows as Row[]).map((row) => Number(row.i)));
 }

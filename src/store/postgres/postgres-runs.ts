@@ -15,7 +15,7 @@ import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
-import { BATCH_CHUNK_SIZE, createRunChunkIn } from './postgres-batch-runs.js';
+import { BATCH_CHUNK_SIZE, createRunChunkIn, type ChunkItemResult, type GuardedNewRun } from './postgres-batch-runs.js';
 import { createThrottledNotify } from './throttled-notify.js';
 import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
 import { createInOneStatement, queuedEventData, runParams } from './postgres-one-statement-create.js';
@@ -25,6 +25,12 @@ const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step
          SELECT id, 1, 'run.status', NULL, $16::json, created_at FROM ins)`;
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
 class KeyTaken extends Error {}
+
+/** The result of an item without a guard (it never answers `guard_failed`). */
+function unguarded(result: ChunkItemResult): CreateRunResult {
+  if (result.kind === 'guard_failed') throw new Error('an unguarded create answered guard_failed');
+  return result;
+}
 
 /**
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
@@ -117,10 +123,10 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   }
 
   /** One transaction per chunk: a few statements for all its items, or item by item when that path does not apply. */
-  async function createChunk(chunk: readonly NewRun[]): Promise<CreateRunResult[]> {
+  async function createChunk(chunk: readonly GuardedNewRun[]): Promise<ChunkItemResult[]> {
     const oneByOne = async (client: pg.PoolClient) => {
-      const results: CreateRunResult[] = [];
-      for (const input of chunk) results.push(await createRunIn(client, input));
+      const results: ChunkItemResult[] = [];
+      for (const input of chunk) results.push(input.guard ? await guardedAlone(client, input) : await createRunIn(client, input));
       return results;
     };
     if (!isPlainRootChunk(chunk)) return transaction(oneByOne);
@@ -136,7 +142,17 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     return outcome ? outcome.results : transaction(oneByOne);
   }
 
-  const limitedCreates = createWorkspaceCreateGroups({ createOne: (input) => transaction((client) => createRunIn(client, input)), createChunk });
+  /** A guarded create (no key, a root run) as a chunk of its own, so its guard is checked where it is judged. */
+  async function guardedAlone(client: pg.PoolClient, input: GuardedNewRun): Promise<ChunkItemResult> {
+    const written = await createRunChunkIn(client, [input]);
+    if (written.kind === 'key_taken') throw new Error('a create without an idempotency key lost a key race');
+    return written.results[0]!;
+  }
+
+  const limitedCreates = createWorkspaceCreateGroups({
+    createOne: (input) => transaction((client) => (input.guard ? guardedAlone(client, input) : createRunIn(client, input))),
+    createChunk,
+  });
 
   /** A root run without a key in a workspace not known to have limits: the one-statement create applies. */
   const oneStatementApplies = (input: NewRun) =>
@@ -163,14 +179,21 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
       const result = fast ? { kind: 'created' as const, run: fast }
-        : grouped ? await limitedCreates.submit(input)
+        : grouped ? unguarded(await limitedCreates.submit(input))
         : await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') afterCreated(result.run);
       return result;
     },
 
     async createRunIfCurrent(input, guard) {
-      if (!oneStatementApplies(input)) return { kind: 'not_created', checked: false };
+      if (input.idempotencyKey !== null || input.parentRunId !== null || input.ignoreLimits) return { kind: 'not_created', checked: false };
+      if (limitedWorkspaces.has(input.workspaceId)) {
+        // A workspace with limits: the group commit's chunk re-checks the guard after its lock.
+        const result = await limitedCreates.submit({ ...input, guard });
+        if (result.kind === 'guard_failed') return { kind: 'not_created', checked: true };
+        if (result.kind === 'created') afterCreated(result.run);
+        return result;
+      }
       // No row: a guard failed or the workspace has limits; the caller's createRun tells them apart.
       const run = await createInOneStatement(query, input, guard);
       if (!run) return { kind: 'not_created', checked: true };
@@ -180,7 +203,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
 
     async createRuns(inputs) {
       const results: CreateRunResult[] = [];
-      for (const chunk of batchChunks(inputs, BATCH_CHUNK_SIZE)) results.push(...await createChunk(chunk));
+      for (const chunk of batchChunks(inputs, BATCH_CHUNK_SIZE)) results.push(...(await createChunk(chunk)).map(unguarded));
       const created = results.filter((result) => result.kind === 'created');
       if (created.length > 0) {
         notifyCreated();
