@@ -82,5 +82,20 @@ for (const backend of testBackends()) {
       assert.equal(again[0]?.kind, 'replayed');
       assert.deepEqual((again[0] as { run: Run }).run, await store.getRun(ws.id, inputs[0]!.id));
     });
+
+    it('a batch of 263 items (SQLite writes it in statements of 200, 50, 10 and 1 rows): every row as stored, flow keys listed', async () => {
+      const ws = await newWorkspace(store, { daily: 1_000, concurrent: 1_000 });
+      await applyWorkflow(store, ws.id, 'flow');
+      const inputs = Array.from({ length: 263 }, (_, i) => runInput(ws.id, 'flow', {
+        inputs: { n: i }, metadata: i % 3 === 0 ? { i } : null, idempotencyKey: i % 5 === 0 ? `key-${i}` : null, recordedTrigger: { type: 'batch' },
+        ...(i % 2 === 0 ? { flow: { priority: i % 60, notBefore: T0 + i, ttlMs: 60_000 + i, concurrency: { key: `k${i % 7}`, limit: 2 } } } : {}),
+      }));
+      const results = await store.createRuns(inputs);
+      assert.deepEqual(results.map((result) => createdRun(result).id), inputs.map((input) => input.id), 'in request order');
+      for (const result of results) await assertAsStored(createdRun(result));
+      assert.deepEqual(await assertLimitCountersExact(store, ws.id, DAY_START), { activeRuns: 263, runsToday: 263 });
+      assert.deepEqual((await store.listConcurrencyKeys(ws.id)).map((key) => [key.key, key.queued, key.limit]).sort(),
+        Array.from({ length: 7 }, (_, k) => [`k${k}`, true, 2]));
+    });
   });
 }

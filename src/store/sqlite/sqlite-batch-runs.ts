@@ -10,22 +10,29 @@ import { noteQueuedKeySqlite } from './sqlite-flow.js';
 import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 
-// A chunk's rows go in as one JSON array (one bound parameter, one statement), read by
-// json_each: binding ~20 parameters per row from JavaScript cost more than the insert itself
-// (issue 10 profile). Each element is [id, workflow_id, inputs, metadata, idempotency_key,
-// run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority,
-// not_before, queue_at, expires_at, concurrency_key, concurrency_limit]; JSON columns as text.
-const INSERT_QUEUED_ROOT_RUNS = `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth,
+// A chunk's rows go in with multi-row `INSERT … VALUES` statements of up to 200 rows (19 bound
+// parameters a row): measured on 1,000-row chunks, 7–8 ms against 16 ms for one
+// `INSERT … SELECT … FROM json_each(?)` (extracting 17 fields per row from JSON cost more than
+// binding them). The sizes are fixed (200, 50, 10, 1) so that few statements are prepared.
+const ROW_SIZES = [200, 50, 10, 1] as const;
+const RUN_COLUMNS = `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth,
     created_at, updated_at, event_seq, run_trigger, trace_id, trace_parent_span_id, trace_span_id, trace_sampled,
-    priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
-  SELECT value ->> 0, ?, value ->> 1, 'QUEUED', value ->> 2, value ->> 3, value ->> 4, NULL, NULL, 0,
-    value ->> 6, value ->> 6, 1, value ->> 5, value ->> 7, value ->> 8, value ->> 9, value ->> 10,
-    value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16
-  FROM json_each(?)`;
+    priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit) VALUES `;
+const RUN_ROW = `(?, ?, ?, 'QUEUED', ?, ?, ?, NULL, NULL, 0, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The QUEUED events of new runs (seq 1: the runs are inserted with `event_seq` 1). */
+const EVENT_COLUMNS = 'INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES ';
+const EVENT_ROW = `(?, 1, 'run.status', NULL, ?, ?)`;
+const insertSql = (head: string, row: string, n: number) => head + Array(n).fill(row).join(', ');
+const RUN_INSERTS = new Map(ROW_SIZES.map((n) => [n, insertSql(RUN_COLUMNS, RUN_ROW, n)]));
+const EVENT_INSERTS = new Map(ROW_SIZES.map((n) => [n, insertSql(EVENT_COLUMNS, EVENT_ROW, n)]));
 
-/** The QUEUED events of new runs (seq 1: the runs are inserted with `event_seq` 1). Elements: [run_id, data, created_at]. */
-const INSERT_QUEUED_EVENTS = `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
-  SELECT value ->> 0, 1, 'run.status', NULL, value ->> 1, value ->> 2 FROM json_each(?)`;
+/** Writes `rows` (each a list of bound parameters) with the statements of `inserts`, the largest that fit first. */
+function insertRows(run: SqliteDeps['run'], inserts: ReadonlyMap<number, string>, rows: readonly unknown[][]): void {
+  let at = 0;
+  for (const size of ROW_SIZES) {
+    for (; rows.length - at >= size; at += size) run(inserts.get(size)!, ...rows.slice(at, at + size).flat());
+  }
+}
 
 const RUNS_BY_KEYS = 'SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key IN (SELECT value FROM json_each(?))';
 const DELETED_RUNS_BY_KEYS = `SELECT * FROM deleted_runs WHERE workspace_id = ? AND idempotency_key IN (SELECT value FROM json_each(?)) AND created_at > ?
@@ -37,7 +44,7 @@ const DELETED_RUNS_BY_KEYS = `SELECT * FROM deleted_runs WHERE workspace_id = ? 
  * between these reads and the insert): the workspace, the runs and deleted-run records
  * holding the chunk's keys and the two counters read once, each item judged in request
  * order as `createRun` would judge it after the items before it (batch-chunk.ts), and the
- * accepted runs with their QUEUED events written with one statement each. The limit
+ * accepted runs with their QUEUED events written with a few multi-row statements. The limit
  * counters are kept by the insert trigger, row by row, as for a single create.
  *
  * @example
@@ -70,8 +77,8 @@ export function createRunChunkSync(deps: Pick<SqliteDeps, 'one' | 'all' | 'run'>
   const created = new Map<string, Run>();
   if (toInsert.length > 0) {
     const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
-    run(INSERT_QUEUED_ROOT_RUNS, workspaceId, JSON.stringify(toInsert.map((input, i) => queuedRowOf(input, flows[i]!))));
-    run(INSERT_QUEUED_EVENTS, JSON.stringify(toInsert.map((input) => [input.id, JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data), input.now])));
+    insertRows(run, RUN_INSERTS, toInsert.map((input, i) => queuedRowOf(workspaceId, input, flows[i]!)));
+    insertRows(run, EVENT_INSERTS, toInsert.map((input) => [input.id, JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data), input.now]));
     toInsert.forEach((input, i) => {
       noteQueuedKeySqlite(deps, workspaceId, input.workflowId, flows[i]!);
       created.set(input.id, queuedRunOf(input, flows[i]!));
@@ -80,12 +87,12 @@ export function createRunChunkSync(deps: Pick<SqliteDeps, 'one' | 'all' | 'run'>
   return chunkResults(inputs, judged, created);
 }
 
-/** One element of INSERT_QUEUED_ROOT_RUNS' array. */
-function queuedRowOf(input: NewRun, flow: FlowColumns): unknown[] {
+/** The bound parameters of one RUN_ROW. */
+function queuedRowOf(workspaceId: number, input: NewRun, flow: FlowColumns): unknown[] {
   const trace = input.trace ?? null;
   return [
-    input.id, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, toJson(input.recordedTrigger), input.now,
-    trace?.traceId ?? null, trace?.parentSpanId ?? null, trace?.spanId ?? null, trace ? Number(trace.sampled) : null,
+    input.id, workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.idempotencyKey, input.now, input.now,
+    toJson(input.recordedTrigger), trace?.traceId ?? null, trace?.parentSpanId ?? null, trace?.spanId ?? null, trace ? Number(trace.sampled) : null,
     flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit,
   ];
 }

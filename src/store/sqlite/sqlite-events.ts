@@ -23,7 +23,17 @@ export function appendTimedRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>
   if (timed.length === 0) return false;
   const bumped = deps.one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', timed.length, runId);
   if (!bumped) return false;
-  let seq = Number(bumped.event_seq) - timed.length;
+  insertRunEventsSqlite(deps, runId, Number(bumped.event_seq), timed);
+  return true;
+}
+
+/**
+ * Writes `timed` as the events numbered up to `lastSeq`, for a caller that already bumped the
+ * run's `event_seq` by `timed.length` in its own UPDATE of the run (one statement fewer; the
+ * claim and the finish do): the seqs are `lastSeq - timed.length + 1` … `lastSeq`, in order.
+ */
+export function insertRunEventsSqlite(deps: Pick<SqliteDeps, 'run'>, runId: string, lastSeq: number, timed: readonly { event: NewRunEvent; at: number }[]): void {
+  let seq = lastSeq - timed.length;
   const datas = timed.map(({ event }) => JSON.stringify(event.data));
   // A batch that ends the run and appends no delta itself (a finish with its last checkpoint):
   // one DELETE of all the run's deltas does what each step end's and the end's would.
@@ -39,7 +49,6 @@ export function appendTimedRunEventsSqlite(deps: Pick<SqliteDeps, 'one' | 'run'>
     if (!deletedAtOnce && event.type === 'run.status' && TERMINAL_STATUS.test(data)) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
     deps.run('INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', runId, ++seq, event.type, stepId, data, now);
   });
-  return true;
 }
 
 const toRunEvent = (row: Row): RunEvent => ({

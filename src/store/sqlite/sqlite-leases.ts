@@ -1,14 +1,14 @@
 import { newUuid } from '../../core/ids.js';
 import { toJson, toRun, toStepAttempt } from '../rows.js';
 import type { ClaimRunsInput, LeaseRef, LeaseStore, RunProgress } from '../lease-store.js';
-import type { Run } from '../types.js';
+import type { Run, StepAttempt } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { ENDED_RUN_COLUMNS, RunChanges } from '../run-endings.js';
 import { runStatusEvent, stepAttemptEvents, stepEventTime, type NewRunEvent } from '../run-events.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 import { planClaim } from '../claim-plan.js';
 import { claimCandidatesSqlite, resetKeyHeadsSqlite } from './sqlite-flow.js';
-import { appendRunEventsSqlite, appendTimedRunEventsSqlite } from './sqlite-events.js';
+import { appendRunEventsSqlite, insertRunEventsSqlite } from './sqlite-events.js';
 import { runWebhookEvent } from '../../core/webhook-events.js';
 import { runRef } from '../webhook-rows.js';
 import { recordRunDeliveriesSync } from './sqlite-webhooks.js';
@@ -56,10 +56,12 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
            lease_owner = ?, claim_token = ?, lease_expires_at = ?, claim_count = claim_count + 1,
            workflow_version = coalesce(runs.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
                                WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id))
+           , event_seq = event_seq + 1
          WHERE id = ? AND status = 'QUEUED' RETURNING *`,
         input.newExecutionId(), input.now, input.now, input.workerId, newUuid(), leaseUntil, id,
       )!;
-      appendRunEventsSqlite(deps, id as string, [runStatusEvent(RunStatus.STARTING, input.now)], input.now);
+      // Its STARTING event, numbered by the bump in the UPDATE above (no statement of its own).
+      insertRunEventsSqlite(deps, id, Number(row.event_seq), [{ event: runStatusEvent(RunStatus.STARTING, input.now), at: input.now }]);
       claimed.push(toRun(row));
     }
     resetKeyHeadsSqlite(deps, candidates.visited);
@@ -68,40 +70,39 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
 
   /**
    * The pending start and the attempts, inside the caller's transaction (one savepoint of the
-   * group commit): the claim is checked once first; SQLite has one writer, so it holds to the end.
+   * group commit), with their events: the claim is checked first, by the UPDATE that moves the
+   * run to RUNNING and numbers the events (or by the one that only numbers them); SQLite has
+   * one writer, so it holds to the end. Nothing is written when the claim is gone.
    */
   function applyProgressSync(lease: LeaseRef, progress: RunProgress): boolean {
-    const events = writeProgressSync(lease, progress);
-    if (events === null) return false;
-    appendTimedRunEventsSqlite(deps, lease.runId, events);
+    if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return false;
+    const attempts = mergedAttempts(progress.attempts);
+    const stepEvents = attemptEvents(progress.attempts);
+    const now = progress.startRunAt;
+    let events = stepEvents;
+    let bumped = now === null ? undefined : one(
+      `UPDATE runs SET status = 'RUNNING', updated_at = ?, event_seq = event_seq + ? WHERE ${HELD} AND status = 'STARTING' RETURNING event_seq`,
+      now, stepEvents.length + 1, lease.runId, lease.workerId, lease.claimToken,
+    );
+    if (bumped) events = [{ event: runStatusEvent(RunStatus.RUNNING, now!), at: now! }, ...stepEvents];
+    else if (stepEvents.length > 0) bumped = one(`UPDATE runs SET event_seq = event_seq + ? WHERE ${HELD} RETURNING event_seq`, stepEvents.length, lease.runId, lease.workerId, lease.claimToken);
+    else bumped = one(`SELECT event_seq FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
+    if (!bumped) return false;
+    for (const attempt of attempts) writeAttemptSync(attempt);
+    if (events.length > 0) insertRunEventsSqlite(deps, lease.runId, Number(bumped.event_seq), events);
     return true;
   }
 
-  /** applyProgressSync without its events: they are returned, for the caller to append with its own (one seq bump per write). Null: the claim is gone. */
-  function writeProgressSync(lease: LeaseRef, progress: RunProgress): { event: NewRunEvent; at: number }[] | null {
-    if (progress.attempts.some((attempt) => attempt.runId !== lease.runId)) return null;
-    const held = one(`SELECT status FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
-    if (!held) return null;
-    const events: { event: NewRunEvent; at: number }[] = [];
-    const now = progress.startRunAt;
-    if (now !== null && held.status === RunStatus.STARTING) {
-      run(`UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE id = ?`, now, lease.runId);
-      events.push({ event: runStatusEvent(RunStatus.RUNNING, now), at: now });
-    }
-    for (const attempt of progress.attempts) {
-      run(
-        `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
-           status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
-           finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
-        attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
-        toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
-      );
-      const at = stepEventTime(attempt);
-      for (const event of stepAttemptEvents(attempt, at)) events.push({ event, at });
-    }
-    return events;
+  function writeAttemptSync(attempt: StepAttempt): void {
+    run(
+      `INSERT INTO step_attempts (run_id, step_id, attempt, step_type, status, input, output, error, started_at, finished_at, wake_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, step_id, attempt) DO UPDATE SET
+         status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+         finished_at = excluded.finished_at, wake_at = excluded.wake_at`,
+      attempt.runId, attempt.stepId, attempt.attempt, attempt.stepType, attempt.status, toJson(attempt.input),
+      toJson(attempt.output), toJson(attempt.error), attempt.startedAt, attempt.finishedAt, attempt.wakeAt,
+    );
   }
 
   async function saveProgress(lease: LeaseRef, progress: RunProgress): Promise<boolean> {
@@ -169,26 +170,35 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       // The terminal status and the webhook deliveries it owes commit together (the outbox).
       const { lease } = input;
       const finished = await writes.submit(() => {
-        // The run's last checkpoints first; a refusal rolls nothing back because nothing was written.
-        const progressEvents = input.progress ? writeProgressSync(lease, input.progress) : [];
-        if (progressEvents === null) return false;
+        // The claim first (a refusal writes nothing), then the last checkpoints, the end and all
+        // their events numbered by the finish's own UPDATE. A pending start is only its RUNNING
+        // event: the run goes from STARTING to its end in this one transaction, so no reader can
+        // tell it from a separate UPDATE to RUNNING (and the status changes once, not twice).
+        const progress = input.progress ?? null;
+        if (progress?.attempts.some((attempt) => attempt.runId !== lease.runId)) return false;
+        const progressEvents = progress === null ? [] : attemptEvents(progress.attempts);
+        if (progress !== null && progress.startRunAt !== null) {
+          const held = one(`SELECT status FROM runs WHERE ${HELD}`, lease.runId, lease.workerId, lease.claimToken);
+          if (!held) return false;
+          if (held.status === RunStatus.STARTING) progressEvents.unshift({ event: runStatusEvent(RunStatus.RUNNING, progress.startRunAt), at: progress.startRunAt });
+        }
         const done = one(
           `UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ?, completed_at = ?,
-             lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL
-           WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}`,
-          input.status, toJson(input.output), toJson(input.error), input.now, input.now, lease.runId, lease.workerId, lease.claimToken,
+             lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL, event_seq = event_seq + ?
+           WHERE ${HELD} RETURNING ${ENDED_RUN_COLUMNS}, event_seq`,
+          input.status, toJson(input.output), toJson(input.error), input.now, input.now, progressEvents.length + 1, lease.runId, lease.workerId, lease.claimToken,
         );
-        if (!done) {
-          appendTimedRunEventsSqlite(deps, lease.runId, progressEvents); // the progress stays written, as a refused finish leaves it
-          return false;
-        }
+        if (!done) return false;
+        for (const attempt of mergedAttempts(progress?.attempts ?? [])) writeAttemptSync(attempt);
         const changes = new RunChanges();
         changes.end(done);
         recordRunDeliveriesSync(deps, runRef(done), runWebhookEvent(input.status)!, input.now);
         closeRunWaitpointsSqlite(deps, lease.runId, input.error?.code, input.now);
-        // The last checkpoints' events and the end events with one seq bump.
+        // The last checkpoints' events, then the end's (an abort's cut-short steps before its status).
         const endEvents = runEndEventsSync(deps, lease.runId, runStatusEvent(input.status, input.now, input.error), input.error?.code, input.now);
-        appendTimedRunEventsSqlite(deps, lease.runId, [...progressEvents, ...endEvents.map((event) => ({ event, at: input.now }))]);
+        let lastSeq = Number(done.event_seq);
+        if (endEvents.length > 1) lastSeq = Number(one('UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq', endEvents.length - 1, lease.runId)!.event_seq);
+        insertRunEventsSqlite(deps, lease.runId, lastSeq, [...progressEvents, ...endEvents.map((event) => ({ event, at: input.now }))]);
         // A run that fails (or times out, or is aborted) aborts its active child runs (SPEC §11).
         return input.status === RunStatus.FAILED ? afterRunFailedSync(deps, lease.runId, input.now, changes) : changes;
       });
@@ -208,4 +218,30 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
       return all('SELECT * FROM step_attempts WHERE run_id = ? ORDER BY started_at, step_id, attempt', runId).map(toStepAttempt);
     },
   };
+}
+
+/** The events of saved attempts, each at its own time, in order. */
+function attemptEvents(attempts: readonly StepAttempt[]): { event: NewRunEvent; at: number }[] {
+  const events: { event: NewRunEvent; at: number }[] = [];
+  for (const attempt of attempts) {
+    const at = stepEventTime(attempt);
+    for (const event of stepAttemptEvents(attempt, at)) events.push({ event, at });
+  }
+  return events;
+}
+
+/**
+ * The rows a list of attempts leaves, one per (step, attempt): a later save of the same attempt
+ * (its RUNNING, then its end, merged into one write) is what the upsert would leave of both — the
+ * later one's fields with the first one's `started_at` and type, which the upsert keeps.
+ */
+export function mergedAttempts(attempts: readonly StepAttempt[]): StepAttempt[] {
+  if (attempts.length < 2) return [...attempts];
+  const byKey = new Map<string, StepAttempt>();
+  for (const attempt of attempts) {
+    const key = `${attempt.stepId}\u0000${attempt.attempt}`;
+    const earlier = byKey.get(key);
+    byKey.set(key, earlier ? { ...attempt, startedAt: earlier.startedAt, stepType: earlier.stepType } : attempt);
+  }
+  return [...byKey.values()];
 }

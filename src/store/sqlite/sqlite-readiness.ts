@@ -20,8 +20,9 @@ export function createSqliteReadiness(deps: Pick<SqliteDeps, 'all'>): ReadinessS
       return missingMigrations(expected, applied);
     },
     async countQueuedRuns() {
-      // Counted on the partial index runs_queued alone.
-      return Number(deps.all("SELECT count(*) AS n FROM runs INDEXED BY runs_queued WHERE status = 'QUEUED'")[0]!.n);
+      // Every QUEUED run is on one of the claim's two partial indexes (migration 016); counted on them alone.
+      return Number(deps.all(`SELECT (SELECT count(*) FROM runs INDEXED BY runs_claim_plain WHERE status = 'QUEUED' AND concurrency_limit IS NULL)
+        + (SELECT count(*) FROM runs INDEXED BY runs_claim_keyed WHERE status = 'QUEUED' AND concurrency_limit IS NOT NULL) AS n`)[0]!.n);
     },
   };
 }
