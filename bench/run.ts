@@ -88,6 +88,12 @@ function addRatios(report: Report) {
     report.ratio(`limits.${backend}.flat`, `create with limits, ${backend}: 100,000+ more runs today / before`, `limits.${backend}.full.rps`, `limits.${backend}.on.rps`, { min: 0.85 });
   }
   report.ratio('create.sqlite.vs-bare', 'create, SQLite: Slipway / bare node:http + INSERT', 'create.sqlite.slipway.rps', 'create.sqlite.bare.rps', { min: 0.8 });
+  // With --before: the same ratios of the other checkout, measured in the same rounds.
+  for (const backend of ['postgres', 'sqlite']) {
+    if (report.figures.has(`create.${backend}.before.rps`)) {
+      report.ratio(`create.${backend}.before-vs-bare`, `create, ${backend}: Slipway BEFORE (--before) / bare node:http + INSERT`, `create.${backend}.before.rps`, `create.${backend}.bare.rps`, { min: backend === 'postgres' ? 0.5 : 0.8 });
+    }
+  }
   report.ratio('e2e.sqlite.vs-bullmq', 'end to end: Slipway SQLite / BullMQ configured for speed', 'e2e.sqlite.slipway', 'e2e.bullmq', { min: 0.5 });
   report.ratio('batch.sqlite.rps', 'batch create, SQLite, runs/s (1,000 per request)', 'batch.sqlite.rps', '', { min: 20_000 });
   report.ratio('batch.postgres.rps', 'batch create, PostgreSQL, runs/s (1,000 per request)', 'batch.postgres.rps', '', { min: 5_000 });

@@ -1,4 +1,4 @@
-import { childScript } from '../lib/build.js';
+import { BEFORE_CLI, childScript } from '../lib/build.js';
 import type { BenchContext } from '../lib/context.js';
 import type { Backend } from '../lib/options.js';
 import { runJsonChild, spawnNode } from '../lib/processes.js';
@@ -84,6 +84,13 @@ async function addTargets(ctx: BenchContext, backend: Backend, targets: Target[]
     const serve = await startServe(db.databaseUrl, 0, {}, ctx.slipwayNodeArgs(`create-${backend}`));
     children.push(serve);
     targets.push({ key: slipwayKey, label: slipwayLabel, url: runsUrl(serve.url, ONE_STEP), token: db.token });
+    if (ctx.options.before) {
+      // The --before checkout on a database of its own, in the same rounds (before/after of one run).
+      const beforeDb = await prepareDatabase(await ctx.newDatabase(backend, 'create-before'));
+      const before = await startServe(beforeDb.databaseUrl, 0, {}, ctx.slipwayNodeArgs(`create-${backend}-before`), BEFORE_CLI);
+      children.push(before);
+      targets.push({ key: `create.${backend}.before`, label: `Slipway BEFORE (--before) POST /runs, ${backend}`, url: runsUrl(before.url, ONE_STEP), token: beforeDb.token });
+    }
   }
   const bareKey = `create.${backend}.bare`;
   const bareLabel = `bare node:http + INSERT, ${backend}`;

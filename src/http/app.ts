@@ -18,7 +18,7 @@ import type { WorkflowGraphService } from '../service/workflow-graph-service.js'
 import type { WebhooksService } from '../service/webhooks-service.js';
 import type { WorkflowsService } from '../service/workflows-service.js';
 import type { WaitpointsService } from '../service/waitpoints-service.js';
-import { authHook } from './auth-hook.js';
+import { authHook, verifiedCallerOr } from './auth-hook.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { sendError, toAppError } from './error-mapping.js';
@@ -118,8 +118,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   registerBodyParsers(app);
 
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
+  app.setErrorHandler(async (error, request, reply) => {
+    const appError = toAppError(await verifiedCallerOr(request, error));
     if (appError.code === 'internal_error') request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, request, appError);
   });

@@ -22,6 +22,13 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
     async createReplayRun(input) {
       return countCreate(metrics, await store.createReplayRun(input));
     },
+    ...(store.createRunIfCurrent && {
+      async createRunIfCurrent(input, guard) {
+        const result = await store.createRunIfCurrent!(input, guard);
+        if (result.kind === 'created') countCreate(metrics, result);
+        return result;
+      },
+    }),
     async createRuns(inputs) {
       const results = await store.createRuns(inputs);
       for (const result of results) countCreate(metrics, result);

@@ -4,7 +4,9 @@ import type { RunStatus } from '../core/states.js';
 import type { TraceParent } from '../core/trace-context.js';
 import type { CreateRunResult, DeletedRun, Run, Store } from '../store/store.js';
 import { assertNever } from '../core/assert-never.js';
-import { prepareRun, queueRun, type PreparedRun } from './queue-run.js';
+import { prepareRun, queueRun, type PreparedRun, type QueueRunRequest } from './queue-run.js';
+import { createOptimisticCreates } from './optimistic-create.js';
+import type { Caller } from './auth-service.js';
 import type { WorkflowsService } from './workflows-service.js';
 import { runUsageOf, type RunUsage } from './run-usage.js';
 import { checkFlowOptions, type FlowOptionFields, type FlowOptions } from './run-flow.js';
@@ -25,6 +27,11 @@ export interface CreateRunRequest {
   flow?: FlowOptionFields;
   /** The caller's span from a `traceparent` header (SPEC §17); the run's spans join its trace. */
   traceParent?: TraceParent | null;
+  /**
+   * The caller (maybe from a hint, `authenticateHint`): given, the create tries the one-statement
+   * path that re-checks its token, and verifies it before any other path. Absent: already checked.
+   */
+  caller?: Pick<Caller, 'tokenId' | 'verified' | 'verify'>;
 }
 
 /** What a create (or a replay) answered: a run, or the record of the deleted run that held the Idempotency-Key. */
@@ -38,6 +45,7 @@ export type CreateRunOutcome =
 export function createRunsService(deps: { store: Store; clock: Clock; workflows: WorkflowsService }) {
   const { store, clock } = deps;
   const waiting = createRunWaiting({ store, clock });
+  const optimistic = createOptimisticCreates(deps);
 
   /** The checks of the request itself, before any workflow is read; the flow options it asks for. */
   function checkRequest(request: CreateRunRequest): FlowOptions {
@@ -59,6 +67,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
    * an Idempotency-Key is checked for its form only (a dry run replays nothing).
    */
   async function dryRunCreate(request: CreateRunRequest): Promise<{ version: number; inputs: Record<string, unknown> }> {
+    await request.caller?.verify();
     const flowOptions = checkRequest(request);
     const prepared = await prepareRun(deps, { ...request, metadata: request.metadata ?? null, flowOptions });
     switch (prepared.kind) {
@@ -76,7 +85,7 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
   async function createRun(request: CreateRunRequest): Promise<CreateRunOutcome> {
     const key = request.idempotencyKey;
     const flowOptions = checkRequest(request);
-    const result = await queueRun(deps, {
+    const queueRequest: QueueRunRequest = {
       flowOptions,
       workspaceId: request.workspaceId,
       workflowId: request.workflowId,
@@ -85,7 +94,12 @@ export function createRunsService(deps: { store: Store; clock: Clock; workflows:
       idempotencyKey: key ?? null,
       trigger: { kind: 'api' },
       traceParent: request.traceParent ?? null,
-    });
+    };
+    const { caller } = request;
+    const fast = caller ? await optimistic.tryCreate(queueRequest, caller.tokenId) : 'not_applicable';
+    // Every answer but the fast path's 202 comes from the full path, with the caller's token read first.
+    if (typeof fast !== 'object') await caller?.verify(fast === 'stale');
+    const result = typeof fast === 'object' ? fast : await queueRun(deps, queueRequest);
     switch (result.kind) {
       case 'created':
         return { kind: 'run', run: result.run, replayed: false };

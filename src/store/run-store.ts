@@ -19,6 +19,13 @@ export interface RunStore {
    * ones), but written in one transaction (or a few), not one commit per run.
    */
   createRuns(inputs: readonly NewRun[]): Promise<CreateRunResult[]>;
+  /**
+   * Optional fast path (PostgreSQL): `createRun` of a root run without an Idempotency-Key in a
+   * workspace without limits, in one statement that also re-checks `guard` (the caller's token
+   * and the workflow version the inputs were checked against). When it writes nothing the
+   * caller re-reads what it assumed and takes `createRun`: it never answers anything but `created`.
+   */
+  createRunIfCurrent?(input: NewRun, guard: CreateGuard): Promise<GuardedCreateResult>;
   getRun(workspaceId: number, runId: string): Promise<Run | null>;
   findRunByIdempotencyKey(workspaceId: number, key: string): Promise<Run | null>;
   listRuns(workspaceId: number, query: RunListQuery): Promise<{ items: Run[]; total: number }>;
@@ -60,6 +67,23 @@ export interface NewRun {
   /** Start of the current UTC day, for the daily limit. */
   dayStart: number;
 }
+
+/** What `createRunIfCurrent` re-checks in the insert's own statement. */
+export interface CreateGuard {
+  /** The caller's API token: of the run's workspace, not revoked, not expired at the input's `now`. */
+  tokenId: string;
+  /** The workflow's default version, the one the inputs were checked against. */
+  workflowVersion: number;
+}
+
+export type GuardedCreateResult =
+  | { kind: 'created'; run: Run }
+  /**
+   * Nothing written. `checked`: the statement ran and found a guard failing or the workspace
+   * limited (what the caller assumed may be stale); false: it did not apply (a key, a child
+   * run, a workspace known to have limits) and nothing was read.
+   */
+  | { kind: 'not_created'; checked: boolean };
 
 export type CreateRunResult =
   | { kind: 'created'; run: Run }

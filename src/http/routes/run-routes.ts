@@ -30,33 +30,37 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const runDetails = createRunDetails(deps.runs);
 
-  api.post('/workflows/:workflowId/runs', routeSchema({
-    operationId: 'createWorkflowRun',
-    summary: 'Create a workflow run',
-    description:
-      'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
-      'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
-      'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
-      'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key. With `wait=N` (1–60, SPEC §9) ' +
-      'the answer is 200 with the run (as `GET …?include=details`) when it ends within N seconds, otherwise the usual 202.',
-    tags: ['runs'],
-    params: WorkflowIdParams,
-    querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
-    headers: Type.Object({
-      'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
-      traceparent: TraceparentHeader,
+  api.post('/workflows/:workflowId/runs', {
+    ...routeSchema({
+      operationId: 'createWorkflowRun',
+      summary: 'Create a workflow run',
+      description:
+        'Queues a run of the workflow\'s published version. With `Idempotency-Key`, a repeated request with the same key and ' +
+        'workflow returns the existing run (header `Idempotent-Replayed: true`) and creates nothing. ' +
+        'With `dry_run=true` (Slipway extension) it answers 200 `{valid, version, inputs}` or the errors a create would give, ' +
+        'and creates nothing: no run, no use of the daily or concurrent limits, no idempotency key. With `wait=N` (1–60, SPEC §9) ' +
+        'the answer is 200 with the run (as `GET …?include=details`) when it ends within N seconds, otherwise the usual 202.',
+      tags: ['runs'],
+      params: WorkflowIdParams,
+      querystring: Type.Object({ ...CreateRunQuery.properties, ...WaitQuery.properties }, { additionalProperties: true }),
+      headers: Type.Object({
+        'idempotency-key': Type.Optional(Type.String({ description: 'Scoped to the workspace, kept 24 h at least; 1 to 255 characters' })),
+        traceparent: TraceparentHeader,
+      }),
+      body: CreateRunBody,
+      response: {
+        200: Type.Union([DryRunResponse, RunWithDetailsSchema], { description: '`dry_run=true`: the check; `wait=N`: the run, ended within the wait' }),
+        202: CreateRunResponse,
+      },
+      responseHeaders: { 202: ['Idempotent-Replayed'] },
+      errors: [
+        'invalid_inputs', 'not_found', 'workflow_not_published', 'idempotency_conflict', 'payload_too_large', 'unsupported_media_type',
+        'daily_run_limit_exceeded', 'concurrent_run_limit_exceeded',
+      ],
     }),
-    body: CreateRunBody,
-    response: {
-      200: Type.Union([DryRunResponse, RunWithDetailsSchema], { description: '`dry_run=true`: the check; `wait=N`: the run, ended within the wait' }),
-      202: CreateRunResponse,
-    },
-    responseHeaders: { 202: ['Idempotent-Replayed'] },
-    errors: [
-      'invalid_inputs', 'not_found', 'workflow_not_published', 'idempotency_conflict', 'payload_too_large', 'unsupported_media_type',
-      'daily_run_limit_exceeded', 'concurrent_run_limit_exceeded',
-    ],
-  }), async (request, reply) => {
+    // The caller may come from a hint: the create's statement re-checks the token (runs-service).
+    config: { callerFromHint: true },
+  }, async (request, reply) => {
     const createRequest = {
       workspaceId: request.caller.workspaceId,
       workflowId: request.params.workflowId,
@@ -65,6 +69,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunsServic
       idempotencyKey: request.headers['idempotency-key'],
       flow: { priority: request.body.priority, delay: request.body.delay, not_before: request.body.not_before, ttl: request.body.ttl },
       traceParent: parseTraceparent(request.headers.traceparent),
+      caller: request.caller,
     };
     if (request.query.dry_run === true) {
       const checked = await deps.runs.dryRunCreate(createRequest);

@@ -16,6 +16,8 @@ export interface PostgresDeps {
    * process's readers and NOTIFYs the other processes (coalesced, outside the transaction).
    */
   announceRunEvents(runId: string): void;
+  /** The same for this process's readers alone (no NOTIFY): a write no reader elsewhere can be waiting for. */
+  announceRunEventsLocally(runId: string): void;
   /** After the COMMIT of a write that ended runs: reports them to `onRunsEnded` listeners (this process only). */
   announceRunsEnded(runs: readonly EndedRun[]): void;
 }

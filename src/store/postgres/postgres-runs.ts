@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
 import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
 import { deletedRunsByKeysIn } from './postgres-retention.js';
-import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
+import type { CancelRunResult, CreateGuard, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
@@ -16,7 +16,7 @@ import { KEY_UPSERT_SET, noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn } from './postgres-batch-runs.js';
-import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
+import { batchChunks, isPlainRootChunk, queuedRunOf } from '../batch-chunk.js';
 
 /** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
 const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
@@ -35,20 +35,35 @@ const runParams = (input: NewRun): unknown[] => [
  * rewritten only when its head moves earlier, else just locked), so keyed creates keep the one
  * round trip; without, the statement has no key part at all (plain creates parse and plan less).
  */
-const oneStatementCreate = (keyed: boolean) => `WITH ins AS (
+const oneStatementCreate = (keyed: boolean, guarded = false) => `WITH ins AS (
     INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, created_at, updated_at, event_seq, run_trigger,
       trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
     SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean,
       $13::integer, $14::bigint, $15::bigint, $16::bigint, $17::text, $18::integer
-    FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL
-    RETURNING *),
+    FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL${guarded ? GUARD_CONDITIONS : ''}
+    RETURNING id, workspace_id, workflow_id, created_at, queue_at, concurrency_key, concurrency_limit),
   ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)${keyed ? `,
   keyed AS (INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
     SELECT workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM ins
     ${KEY_UPSERT_SET})` : ''}
-  SELECT * FROM ins`;
-const PLAIN_CREATE = oneStatementCreate(false);
-const KEYED_CREATE = oneStatementCreate(true);
+  SELECT id FROM ins`;
+/**
+ * createRunIfCurrent's guard ($19 the caller's token id, $20 the workflow version the inputs were
+ * checked against), evaluated in the insert's own snapshot: a revocation or a new default version
+ * committed before the statement began makes it insert nothing, so a caller's cached token or
+ * workflow is only a hint (a stale one costs a second attempt, never a wrong run).
+ */
+const GUARD_CONDITIONS = `
+      AND EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = $19::text AND t.workspace_id = w.id AND t.revoked_at IS NULL
+        AND (t.expires_at IS NULL OR t.expires_at > $6::bigint))
+      AND EXISTS (SELECT 1 FROM workflows f WHERE f.workspace_id = w.id AND f.id = $3::text AND f.default_version = $20::integer)`;
+/** The four one-statement creates, each a named statement (parsed and planned once per connection). */
+const ONE_STATEMENT = {
+  plain: { text: oneStatementCreate(false), name: 'runs-create-plain' },
+  keyed: { text: oneStatementCreate(true), name: 'runs-create-keyed' },
+  guardedPlain: { text: oneStatementCreate(false, true), name: 'runs-create-guarded' },
+  guardedKeyed: { text: oneStatementCreate(true, true), name: 'runs-create-guarded-keyed' },
+};
 
 /** $13–$18 of the one-statement create: the run's flow-control columns. */
 const flowParams = (flow: FlowColumns): unknown[] => [flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit];
@@ -180,6 +195,33 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
 
   const limitedCreates = createWorkspaceCreateGroups({ createOne: (input) => transaction((client) => createRunIn(client, input)), createChunk });
 
+  /** A root run without a key in a workspace not known to have limits: the one-statement create applies. */
+  const oneStatementApplies = (input: NewRun) =>
+    input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
+
+  /**
+   * The one-statement create, guarded or not: the run as inserted (answered from the input, as a
+   * batch chunk's runs are: every column sent back and parsed was a visible share of the create),
+   * or null (the workspace has limits, or a guard failed).
+   */
+  async function createInOneStatement(input: NewRun, guard: CreateGuard | null): Promise<Run | null> {
+    const flow = flowColumnsOf(input.flow, input.now);
+    const keyed = flow.concurrencyLimit !== null;
+    const statement = guard ? (keyed ? ONE_STATEMENT.guardedKeyed : ONE_STATEMENT.guardedPlain) : keyed ? ONE_STATEMENT.keyed : ONE_STATEMENT.plain;
+    const params = [...runParams(input), queuedEventData(input.now), ...flowParams(flow), ...(guard ? [guard.tokenId, guard.workflowVersion] : [])];
+    const [inserted] = await query(statement.text, params, { prepared: statement.name });
+    return inserted ? queuedRunOf(input, flow) : null;
+  }
+
+  /** After the commit of a create: the workers of this and (NOTIFY) other processes, and this process's event readers. */
+  function afterCreated(run: Run) {
+    notifyCreated();
+    deps.notifyQueued();
+    // This process's readers only: a reader elsewhere cannot watch a run before its id is
+    // answered, after this commit, and it reads the log from its start (the QUEUED event).
+    deps.announceRunEventsLocally(run.id);
+  }
+
   return {
     createRunIn,
 
@@ -187,20 +229,24 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       // A root run in a workspace without limits (the common create, flow options or not): one
       // statement, one round trip, its own commit. Anything else, or a workspace found limited
       // (remembered: limits are checked in SQL either way), takes the full transaction.
-      const plain = input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
-      const flow = flowColumnsOf(input.flow, input.now);
-      const [fast] = plain ? await query(flow.concurrencyLimit === null ? PLAIN_CREATE : KEYED_CREATE, [...runParams(input), queuedEventData(input.now), ...flowParams(flow)]) : [];
+      const plain = oneStatementApplies(input);
+      const fast = plain ? await createInOneStatement(input, null) : undefined;
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
-      const result = fast ? { kind: 'created' as const, run: toRun(fast) }
+      const result = fast ? { kind: 'created' as const, run: fast }
         : grouped ? await limitedCreates.submit(input)
         : await transaction((client) => createRunIn(client, input));
-      if (result.kind === 'created') {
-        notifyCreated();
-        deps.notifyQueued();
-        deps.announceRunEvents(result.run.id);
-      }
+      if (result.kind === 'created') afterCreated(result.run);
       return result;
+    },
+
+    async createRunIfCurrent(input, guard) {
+      if (!oneStatementApplies(input)) return { kind: 'not_created', checked: false };
+      // No row: a guard failed or the workspace has limits; the caller's createRun tells them apart.
+      const run = await createInOneStatement(input, guard);
+      if (!run) return { kind: 'not_created', checked: true };
+      afterCreated(run);
+      return { kind: 'created', run };
     },
 
     async createRuns(inputs) {
@@ -210,7 +256,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       if (created.length > 0) {
         notifyCreated();
         deps.notifyQueued();
-        for (const result of created) deps.announceRunEvents(result.run.id);
+        for (const result of created) deps.announceRunEventsLocally(result.run.id);
       }
       return results;
     },

@@ -127,6 +127,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
   const { announceRunEvents, ...events } = createPostgresEvents({ query, transaction, announcer, ensureListening });
   const deps: PostgresDeps = { query, one, transaction, notifyQueued: () => queued.emit('queued'), announceRunEvents,
+    announceRunEventsLocally: (runId) => announcer.announce(runId),
     announceRunsEnded: (runs) => endings.announce(runs) };
 
   const { createRunIn, ...runs } = createPostgresRuns(deps);

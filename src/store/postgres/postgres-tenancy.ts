@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { toOrganization, toToken, toWorkspace } from '../rows.js';
+import { type Row, toOrganization, toToken, toWorkspace } from '../rows.js';
 import type { NewWorkspace, TenancyStore } from '../tenancy-store.js';
 import type { TokenWithWorkspace, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
@@ -69,10 +69,12 @@ export function createPostgresTenancy(deps: PostgresDeps): TenancyStore {
     },
 
     async findTokenByHash(hash): Promise<TokenWithWorkspace | null> {
-      const token = await one('SELECT * FROM api_tokens WHERE hash = $1', [hash]);
-      if (!token) return null;
-      const workspace = (await one('SELECT * FROM workspaces WHERE id = $1', [token.workspace_id]))!;
-      return { token: toToken(token), workspace: toWorkspace(workspace) };
+      // The token and its workspace in one round trip (every authenticated request asks).
+      const [row] = await query(
+        'SELECT to_json(t) AS token, to_json(w) AS workspace FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.hash = $1',
+        [hash], { prepared: 'tenancy-token-by-hash' });
+      if (!row) return null;
+      return { token: toToken(JSON.parse(row.token as string) as Row), workspace: toWorkspace(JSON.parse(row.workspace as string) as Row) };
     },
 
     async listTokens(workspaceId) {
