@@ -157,6 +157,54 @@ describe('PostgreSQL group commit of finishes', () => {
         }
       });
 
+      it('two groups (two processes) finishing runs of the same keys in opposite orders do not deadlock', async () => {
+        const ws = await newWorkspace(store);
+        await applyWorkflow(store, ws.id, 'flow');
+        const keyed = (key: string) => runInput(ws.id, 'flow', { flow: { priority: 0, notBefore: null, ttlMs: null, concurrency: { key, limit: 10 } } });
+        // Created in this order, so ids in this order: a1 < b1 < b2 < a2, then two plain runs.
+        for (const input of [keyed('A'), keyed('B'), keyed('B'), keyed('A'), runInput(ws.id, 'flow'), runInput(ws.id, 'flow')]) {
+          assert.equal((await store.createRun(input)).kind, 'created');
+        }
+        const runs = (await store.claimRuns(claimInput('w1', 6, T0, 60_000))).sort((x, y) => (x.id < y.id ? -1 : 1));
+        const [a1, b1, b2, a2, d0, d1] = runs as [Run, Run, Run, Run, Run, Run];
+        assert.deepEqual(runs.map((run) => run.concurrencyKey), ['A', 'B', 'B', 'A', null, null]);
+        const pools = [new pg.Pool({ connectionString: url, max: 2 }), new pg.Pool({ connectionString: url, max: 2 })];
+        const holder = new pg.Client({ connectionString: url });
+        await holder.connect();
+        const watcher = new pg.Client({ connectionString: url });
+        await watcher.connect();
+        const failures: unknown[] = [];
+        const groups = pools.map((pool) => createFinishGroup(async (sql, params) => (await pool.query(sql, params)).rows as Row[], (error) => failures.push(error)));
+        const lockWaiters = async (n: number) => {
+          for (let i = 0; i < 500; i++) {
+            const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+            if ((rows[0] as { n: number }).n >= n) return;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          assert.fail(`fewer than ${n} statements waiting for a lock`);
+        };
+        try {
+          // Another transaction holds key A. Group 0 (a1, b1) waits for A; group 1 (b2, a2) then
+          // comes: written in the order of its runs it would take B and wait for A, and once A is
+          // free group 0 would wait for B — a deadlock. Locking the keys in key order first, it waits for A holding nothing.
+          await holder.query('BEGIN');
+          await holder.query(`SELECT 1 FROM concurrency_keys WHERE workspace_id = $1 AND key = 'A' FOR UPDATE`, [ws.id]);
+          const first = [d0, a1, b1].map((run) => groups[0]!.finish(finishing(run)));
+          await lockWaiters(1);
+          const second = [d1, b2, a2].map((run) => groups[1]!.finish(finishing(run)));
+          await lockWaiters(2);
+          await holder.query('COMMIT');
+          const results = await Promise.all([...first, ...second]);
+          assert.ok(results.every((row) => row !== undefined));
+        } finally {
+          await holder.end();
+          await watcher.end();
+          await Promise.all(pools.map((pool) => pool.end()));
+        }
+        assert.deepEqual(failures, [], 'no group failed (a deadlock makes PostgreSQL end one after deadlock_timeout)');
+        assert.deepEqual(await store.listConcurrencyKeys(ws.id), [], 'both keys idle and gone: every finish counted');
+      });
+
       it('isolates a finish whose write fails inside a group: the others complete, it alone is rejected and wrote nothing', async () => {
         const runs = await claimMany(8);
         // Attempt number 2^40 does not fit the integer column: the group statement fails as a whole.

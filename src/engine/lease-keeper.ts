@@ -4,6 +4,9 @@ import type { RunLease } from './run-lease.js';
 /** How often a lease keeper looks for an abort request of its run (SPEC §11: seen within a second). */
 export const ABORT_POLL_MS = 250;
 
+/** The stop signal's reason, one for all keepers (abort() without one makes a DOMException per run). */
+const STOPPED = Object.freeze(new Error('lease keeper stopped'));
+
 /**
  * Keeps one lease alive with heartbeats every third of `leaseMs` while a worker executes
  * its run. A refused renewal (the run was claimed again after this worker stalled) marks
@@ -40,5 +43,5 @@ export function startLeaseKeeper(deps: {
       await deps.lease.renew().catch(() => true);
     }
   })();
-  return () => stopped.abort();
+  return () => stopped.abort(STOPPED);
 }

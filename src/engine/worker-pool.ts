@@ -10,6 +10,12 @@ import type { RunControlStore } from '../store/run-control-store.js';
 import type { FlowStore } from '../store/flow-store.js';
 import { createRunLease, type LeaseWrites, type RunLease } from './run-lease.js';
 
+/**
+ * The reason the pool's wake-up signal aborts with: one object for all wake-ups (abort()
+ * without a reason makes a DOMException with a stack each time, several per run).
+ */
+const WOKEN = Object.freeze(new Error('woken'));
+
 /** Claims one pool keeps on their way at once (see startClaim). */
 const MAX_CLAIMS_IN_FLIGHT = 2;
 
@@ -82,7 +88,7 @@ export function createWorkerPool(deps: WorkerPoolDeps, options: WorkerPoolOption
   const wakeTimers = new Set<() => void>();
 
   function wake() {
-    wakeUp.abort();
+    wakeUp.abort(WOKEN);
   }
 
   /** A run this process released to wait is due at `at`: look for work then, not at the next poll. */

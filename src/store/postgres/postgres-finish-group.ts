@@ -16,7 +16,11 @@ import { attemptArrays, attemptEventArrays, finishCompletedInOne, type Query } f
  * then go out together, as ONE statement (one round trip, one commit, one WAL flush for all).
  *
  * Each run in it is still guarded by its own claim: the statement's first CTE locks (in id
- * order) only the runs whose claim (worker, token) still holds, and every write of the
+ * order) only the runs whose claim (worker, token) still holds; the next locks the concurrency
+ * keys of those runs in key order before any is written, because the finish trigger of
+ * migration 020 updates each run's key row, and two groups (two processes) updating the keys
+ * of their runs in the order of their runs deadlocked (seen in the flow bench: PostgreSQL ends
+ * one after deadlock_timeout, 1 s). Every write of the
  * statement — the terminal status, checkpoints, events, webhook outbox, waitpoints, deltas —
  * reads from the runs it locked, so a run whose claim is gone writes nothing and gets no row
  * back (its caller sees `false`), while the others complete. When the shared statement fails
@@ -44,11 +48,15 @@ const GROUP_FINISH = `WITH f AS MATERIALIZED (
     SELECT r.id AS held_id, r.status AS held_status, f.f_i AS held_i FROM runs r JOIN f ON r.id = f.f_run
     WHERE r.lease_owner = f.f_worker AND r.claim_token = f.f_token AND r.status IN ('STARTING', 'RUNNING')
     ORDER BY r.id FOR NO KEY UPDATE OF r),
+  key_locks AS MATERIALIZED (
+    SELECT 1 FROM concurrency_keys c JOIN runs r ON c.workspace_id = r.workspace_id AND c.workflow_id = r.workflow_id AND c.key = r.concurrency_key
+    WHERE r.id IN (SELECT held_id FROM held) AND r.concurrency_limit IS NOT NULL
+    ORDER BY c.workspace_id, c.workflow_id, c.key FOR UPDATE OF c),
   done AS (
     UPDATE runs r SET status = f.f_status, output = f.f_output::json, error = f.f_error::json, updated_at = f.f_now, completed_at = f.f_now,
       lease_owner = NULL, claim_token = NULL, lease_expires_at = NULL,
       event_seq = r.event_seq + f.f_events + CASE WHEN held.held_status = 'STARTING' AND f.f_start IS NOT NULL THEN 1 ELSE 0 END
-    FROM held JOIN f ON f.f_i = held.held_i WHERE r.id = held.held_id
+    FROM held JOIN f ON f.f_i = held.held_i WHERE r.id = held.held_id AND (SELECT count(*) FROM key_locks) >= 0
     RETURNING ${ENDED_RUN_COLUMNS}, event_seq, f.f_events, f.f_start, f.f_running, f.f_waitpoints, f.f_webhook,
       (held.held_status = 'STARTING' AND f.f_start IS NOT NULL) AS started),
   ${runDeliveriesCte('done.f_webhook', 'done.completed_at')},
@@ -107,7 +115,8 @@ function groupParams(inputs: readonly FinishRunInput[]): unknown[] {
   return [...perRun, ...attempts, ...events];
 }
 
-export function createFinishGroup(query: Query): FinishGroup {
+/** `onGroupFailed`: told when a group statement failed and its finishes are written one by one (tests, logs). */
+export function createFinishGroup(query: Query, onGroupFailed?: (error: unknown) => void): FinishGroup {
   let pending: Pending[] = [];
   let flushing = false;
 
@@ -121,7 +130,8 @@ export function createFinishGroup(query: Query): FinishGroup {
     let rows: Row[];
     try {
       rows = await query(GROUP_FINISH, groupParams(group.map((item) => item.input)), { prepared: 'slipway_finish_group' });
-    } catch {
+    } catch (error) {
+      onGroupFailed?.(error);
       // One by one: a finish that fails alone fails only its own caller.
       await Promise.all(group.map((item) => finishCompletedInOne(query, item.input).then(item.resolve, item.reject)));
       return;

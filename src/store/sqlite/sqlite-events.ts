@@ -5,6 +5,10 @@ import type { Row } from '../rows.js';
 import type { SqliteDeps } from './sqlite-deps.js';
 
 const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELED)"/;
+/** `INSERT INTO run_events` of 1 … MAX_EVENT_ROWS rows (index n - 1: n rows), prepared once each. */
+const MAX_EVENT_ROWS = 8;
+const EVENT_INSERTS = Array.from({ length: MAX_EVENT_ROWS }, (_, i) =>
+  `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES ${Array(i + 1).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
 
 /**
  * Appends `events` to `runId`'s log. Call it inside the transaction (or group-commit work)
@@ -39,16 +43,31 @@ export function insertRunEventsSqlite(deps: Pick<SqliteDeps, 'run'>, runId: stri
   // one DELETE of all the run's deltas does what each step end's and the end's would.
   const endsRun = timed.some(({ event }, i) => event.type === 'run.status' && TERMINAL_STATUS.test(datas[i]!));
   const deletedAtOnce = endsRun && timed.every(({ event }) => event.type !== 'step.delta');
+  // Consecutive events go in with multi-row INSERTs (a finish writes 3–4 at once); a DELETE of
+  // deltas comes after the events before it, as when each event was inserted alone.
+  const pending: unknown[][] = [];
+  const flush = () => {
+    for (let at = 0; at < pending.length; at += MAX_EVENT_ROWS) {
+      const some = pending.slice(at, at + MAX_EVENT_ROWS);
+      deps.run(EVENT_INSERTS[some.length - 1]!, some.flat());
+    }
+    pending.length = 0;
+  };
   if (deletedAtOnce) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
   timed.forEach(({ event, at: now }, i) => {
     const data = datas[i]!;
     const stepId = 'step_id' in event.data ? (event.data.step_id as string) : null;
     if (!deletedAtOnce && STEP_END_EVENTS.has(event.type) && stepId !== null) {
+      flush();
       deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta' AND step_id = ?`, runId, stepId);
     }
-    if (!deletedAtOnce && event.type === 'run.status' && TERMINAL_STATUS.test(data)) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
-    deps.run('INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', runId, ++seq, event.type, stepId, data, now);
+    if (!deletedAtOnce && event.type === 'run.status' && TERMINAL_STATUS.test(data)) {
+      flush();
+      deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
+    }
+    pending.push([runId, ++seq, event.type, stepId, data, now]);
   });
+  flush();
 }
 
 const toRunEvent = (row: Row): RunEvent => ({
