@@ -49,7 +49,7 @@ export function insertRunEventsSqlite(deps: Pick<SqliteDeps, 'run'>, runId: stri
   const flush = () => {
     for (let at = 0; at < pending.length; at += MAX_EVENT_ROWS) {
       const some = pending.slice(at, at + MAX_EVENT_ROWS);
-      deps.run(EVENT_INSERTS[some.length - 1]!, ...some.flat());
+      deps.run(EVENT_INSERTS[some.length - 1]!, some.flat());
     }
     pending.length = 0;
   };

@@ -53,12 +53,13 @@ export function claimCandidatesSqlite(deps: Pick<SqliteDeps, 'all'>, now: number
   const { all } = deps;
   const plain: ClaimCandidate[] = [];
   for (const { id: workspaceId } of all(PLAIN_WORKSPACES)) {
-    plain.push(...all(
-      `SELECT id, workspace_id, queue_at, concurrency_limit FROM runs
+    // Only the two columns not known already (a row object of four cost a third more, measured).
+    for (const row of all(
+      `SELECT id, queue_at FROM runs
        WHERE workspace_id = ? AND status = 'QUEUED' AND concurrency_limit IS NULL AND ${claimableAt('?')}
        ORDER BY queue_at, id LIMIT ?`,
       workspaceId, now, now, room,
-    ).map(candidateOf));
+    )) plain.push({ id: row.id as string, workspaceId: Number(workspaceId), queueAt: Number(row.queue_at), laneKey: null });
   }
   const lanes: KeyLane[] = [];
   const visited: Row[] = [];

@@ -18,6 +18,15 @@ import { closeRunWaitpointsSqlite } from './sqlite-waitpoints.js';
 /** The guard of every write under a claim: this claim still holds the active run. */
 const HELD = `id = ? AND lease_owner = ? AND claim_token = ? AND status IN ('STARTING', 'RUNNING')`;
 
+/** A claim's QUEUED runs → STARTING: `?` 1 is the JSON array of [run id, execution id, claim token]. */
+const CLAIM_QUEUED = `WITH picked (id, execution_id, claim_token) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))
+  UPDATE runs SET status = 'STARTING', execution_id = (SELECT p.execution_id FROM picked p WHERE p.id = runs.id), started_at = ?, updated_at = ?,
+    lease_owner = ?, claim_token = (SELECT p.claim_token FROM picked p WHERE p.id = runs.id), lease_expires_at = ?, claim_count = claim_count + 1,
+    workflow_version = coalesce(runs.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
+                        WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id)),
+    event_seq = event_seq + 1
+  WHERE id IN (SELECT id FROM picked) AND status = 'QUEUED' RETURNING *`;
+
 /** Runs as the engine sees them (claim, lease, checkpoint, release, finish), SQLite dialect. */
 export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
   const { db, one, all, run, writes } = deps;
@@ -50,19 +59,20 @@ export function createSqliteLeases(deps: SqliteDeps): LeaseStore {
     const candidates = claimCandidatesSqlite(deps, input.now, room);
     const plan = planClaim(candidates.plain, candidates.lanes, room, fairCursor);
     fairCursor = plan.lastWorkspaceId;
-    for (const { id } of plan.runs) {
-      const row = one(
-        `UPDATE runs SET status = 'STARTING', execution_id = ?, started_at = ?, updated_at = ?,
-           lease_owner = ?, claim_token = ?, lease_expires_at = ?, claim_count = claim_count + 1,
-           workflow_version = coalesce(runs.workflow_version, (SELECT NULLIF(w.default_version, 0) FROM workflows w
-                               WHERE w.workspace_id = runs.workspace_id AND w.id = runs.workflow_id))
-           , event_seq = event_seq + 1
-         WHERE id = ? AND status = 'QUEUED' RETURNING *`,
-        input.newExecutionId(), input.now, input.now, input.workerId, newUuid(), leaseUntil, id,
-      )!;
-      // Its STARTING event, numbered by the bump in the UPDATE above (no statement of its own).
-      insertRunEventsSqlite(deps, id, Number(row.event_seq), [{ event: runStatusEvent(RunStatus.STARTING, input.now), at: input.now }]);
-      claimed.push(toRun(row));
+    if (plan.runs.length > 0) {
+      // One UPDATE for the whole plan (each run's execution id and claim token from the JSON
+      // argument), answered in plan order, and one INSERT for their STARTING events, each
+      // numbered by the UPDATE's bump. Row by row, every trigger sees what it saw before.
+      const picked = plan.runs.map(({ id }) => [id, input.newExecutionId(), newUuid()]);
+      const rows = new Map(all(CLAIM_QUEUED, JSON.stringify(picked), input.now, input.now, input.workerId, leaseUntil).map((row) => [row.id as string, row]));
+      const started = JSON.stringify(runStatusEvent(RunStatus.STARTING, input.now).data);
+      const events: unknown[] = [];
+      for (const { id } of plan.runs) {
+        const row = rows.get(id)!;
+        events.push(id, Number(row.event_seq), started, input.now);
+        claimed.push(toRun(row));
+      }
+      run(`INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES ${plan.runs.map(() => `(?, ?, 'run.status', NULL, ?, ?)`).join(', ')}`, events);
     }
     resetKeyHeadsSqlite(deps, candidates.visited);
     return claimed;
