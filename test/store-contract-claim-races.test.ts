@@ -10,8 +10,9 @@ import { testBackends } from './support/test-server.js';
  * backend): many claimers on two stores (two processes) at once, with cancels of queued keyed
  * runs racing them, keyed runs of three keys beside plain runs of two workspaces. Per round:
  * no run claimed twice, no key above its limit, a canceled run never claimed, and every run in
- * the end claimed or canceled (none stranded); the claimed runs finish
- * together (PostgreSQL: group finishes) and the next round claims again.
+ * the end claimed or canceled (none stranded). A round's claimed runs finish together
+ * (PostgreSQL: group finishes) while the next round claims: a finish takes its run's row, then
+ * its key's row, which a claim may hold.
  */
 for (const backend of testBackends()) {
   describe(`Store contract: claims racing claims and cancels [${backend}]`, () => {
@@ -40,14 +41,19 @@ for (const backend of testBackends()) {
       const canceled = new Set<string>();
       const claimedEver = new Set<string>();
       let now = T0 + 100;
+      let previous: Run[] = [];
       for (let round = 0; round < 60 && (round < 12 || claimedEver.size + canceled.size < 56); round++) {
         now += 10;
         // Cancel two queued keyed runs of this round while eight claimers race.
         const toCancel = keyed.filter((run) => !claimedEver.has(run.id) && !canceled.has(run.id)).slice(round % 3, round % 3 + 2);
-        const [claims, cancels] = await Promise.all([
+        // The previous round's runs finish while this round claims (a finish takes its key's row).
+        const finishing = previous;
+        const [claims, cancels, finished] = await Promise.all([
           Promise.all(Array.from({ length: 8 }, (_, i) => stores[i % 2]!.claimRuns(claimInput(`w${i}`, 3, now, 60_000)))),
           Promise.all(toCancel.map((run, i) => stores[(i + 1) % 2]!.cancelQueuedRun(a.id, run.id, now))),
+          Promise.all(finishing.map((run, i) => stores[i % 2]!.finishRun({ lease: leaseOf(run), status: 'COMPLETED', output: round, error: null, now }))),
         ]);
+        assert.ok(finished.every(Boolean), `round ${round}: every claimed run finishes under its claim`);
         const claimed: Run[] = claims.flat();
         cancels.forEach((result, i) => result.kind === 'canceled' && canceled.add(toCancel[i]!.id));
         const ids = claimed.map((run) => run.id);
@@ -59,15 +65,14 @@ for (const backend of testBackends()) {
         }
         const perKey = new Map<string, number>();
         for (const id of ids) if (keyOf.has(id)) perKey.set(keyOf.get(id)!, (perKey.get(keyOf.get(id)!) ?? 0) + 1);
-        // At most the limit per key (a claimer that locked a key but filled its batch elsewhere
-        // makes the others skip it for that instant, so a key may get fewer in a round; the loop
-        // ends only when every run was claimed or canceled, so none is stranded).
+        // At most the limit per key, however many of the previous round's were still active (a
+        // claimer that locked a key but filled its batch elsewhere makes the others skip it for
+        // that instant, so a key may get fewer in a round; the loop ends only when every run was
+        // claimed or canceled, so none is stranded).
         for (const key of keys) assert.ok((perKey.get(key) ?? 0) <= limit, `round ${round}: key ${key} has ${perKey.get(key)} active, limit ${limit}`);
-        const finished = await Promise.all(claimed.map((run) => stores[claimed.indexOf(run) % 2]!.finishRun({
-          lease: leaseOf(run), status: 'COMPLETED', output: round, error: null, now: now + 1,
-        })));
-        assert.ok(finished.every(Boolean), `round ${round}: every claimed run finishes under its claim`);
+        previous = claimed;
       }
+      assert.ok((await Promise.all(previous.map((run) => pair.store.finishRun({ lease: leaseOf(run), status: 'COMPLETED', output: 0, error: null, now: now + 1 })))).every(Boolean));
       const all = [...(await pair.store.listRuns(a.id, { page: 1, limit: 200 })).items, ...(await pair.store.listRuns(b.id, { page: 1, limit: 200 })).items];
       assert.equal(all.length, 56);
       for (const run of all) {

@@ -18,15 +18,15 @@ import { claimCandidatesPg, resetKeyHeadsPg } from './postgres-flow.js';
  * in postgres-flow.ts), up to each key's free slots; within a workspace queue order
  * (`queue_at`, `id`), across workspaces round-robin starting after the workspace served last
  * (`$6`): ranked by (place within its workspace, after the cursor first, workspace id). Every
- * unlimited candidate is locked SKIP LOCKED (the locks of those not taken end with the
- * statement). A keyed run is read without a lock: only the holder of its key's lock reads its
- * key's runs (every claim path locks the key first), so no other claim can take it, and the
- * UPDATE locks what it claims and checks `status = 'QUEUED'` again (a cancel or the ttl sweep
- * that holds the row is waited for, then wins); locking each key's first free-slot runs cost a
- * WAL record per row for the many that are read and not taken. A key's `active` is read from its locked latest version and only changes under
- * that lock (the claim trigger of migration 020) or downwards (a finish), so per-key limits
- * are exact across processes as before; the trigger moves a claimed key's head in a fresh
- * snapshot.
+ * candidate is locked SKIP LOCKED; the locks of those not taken end with the statement. Keyed
+ * runs too, although only the holder of a key's lock reads its runs: read without a lock, a run
+ * claimed (and committed) by another claimer after this statement's snapshot still looks QUEUED,
+ * and the UPDATE waits for its row — held by the finish of that run, which waits for the key
+ * row this statement holds: a deadlock (the flow bench hit it). Locked SKIP LOCKED, such a run
+ * is skipped, and a committed claim's run is re-checked on its latest version and left out.
+ * A key's `active` is read from its locked latest version and only changes under that lock
+ * (the claim trigger of migration 020) or downwards (a finish), so per-key limits are exact
+ * across processes as before; the trigger moves a claimed key's head in a fresh snapshot.
  *
  * What it does not do: reset the head of a key it locked without a claimable run (all its
  * queued runs delayed, or a stale head), which needs a later statement under the same lock,
@@ -76,7 +76,7 @@ const claimInOneText = (limit: number) => `WITH RECURSIVE
       SELECT id, queue_at FROM runs
       WHERE workspace_id = k.workspace_id AND workflow_id = k.workflow_id AND concurrency_key = k.key AND status = 'QUEUED'
         AND concurrency_limit IS NOT NULL AND ${claimableAt('$3::bigint')}
-      ORDER BY queue_at, id LIMIT least(${limit}, k.run_limit - k.active)) r ON true),
+      ORDER BY queue_at, id LIMIT least(${limit}, k.run_limit - k.active) FOR UPDATE SKIP LOCKED) r ON true),
   ranked AS (
     SELECT id, workspace_id, row_number() OVER (PARTITION BY workspace_id ORDER BY queue_at, id) AS place
     FROM (SELECT id, workspace_id, queue_at FROM plain UNION ALL SELECT id, workspace_id, queue_at FROM keyed WHERE id IS NOT NULL) cand),
