@@ -67,17 +67,43 @@ for (const backend of testBackends()) {
       await refusedWith(runInput(ws.id, 'wf'), tokenId, 2);
     });
 
-    it('leaves a workspace with limits, a key and a child run to createRun', async (t) => {
+    it('leaves a key and a child run to createRun, and a workspace newly found limited once', async (t) => {
       if (!store.createRunIfCurrent) return t.skip('no createRunIfCurrent on this backend');
       const limited = await workspaceWithToken({ daily: 5 });
-      // Found limited by the statement (checked), then known: not even tried.
+      // Found limited by the statement (checked): the caller takes createRun, which remembers it.
       assert.deepEqual(await guarded(runInput(limited.ws.id, 'wf'), limited.tokenId), { kind: 'not_created', checked: true });
       assert.equal((await store.createRun(runInput(limited.ws.id, 'wf'))).kind, 'created');
-      assert.deepEqual(await guarded(runInput(limited.ws.id, 'wf'), limited.tokenId), { kind: 'not_created', checked: false });
+      assert.equal((await guarded(runInput(limited.ws.id, 'wf'), limited.tokenId)).kind, 'created');
       const { ws, tokenId } = await workspaceWithToken();
       assert.deepEqual(await guarded(runInput(ws.id, 'wf', { idempotencyKey: 'k' }), tokenId), { kind: 'not_created', checked: false });
       assert.deepEqual(await guarded(runInput(ws.id, 'wf', { ignoreLimits: true }), tokenId), { kind: 'not_created', checked: false });
       await assertLimitCountersExact(store, limited.ws.id);
+    });
+
+    it('in a workspace with limits: the group chunk re-checks each guard after the lock, and the limits stay exact', async (t) => {
+      if (!store.createRunIfCurrent) return t.skip('no createRunIfCurrent on this backend');
+      const limited = await workspaceWithToken({ daily: 20, concurrent: 15 });
+      const revoked = `tok-revoked-${limited.ws.id}`;
+      await store.createToken({ id: revoked, workspaceId: limited.ws.id, name: 'r', createdBy: 'test', preview: 'p', hash: `h-r-${limited.ws.id}`,
+        createdAt: T0, expiresAt: null, lastUsedAt: null, revokedAt: null });
+      assert.equal((await store.createRun(runInput(limited.ws.id, 'wf'))).kind, 'created'); // now known limited
+      assert.ok(await pair.other.revokeToken(limited.ws.id, revoked, T0));
+      // A burst: good guards, a revoked token, a stale version, unguarded creates, from both stores.
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => {
+        const input = runInput(limited.ws.id, 'wf');
+        if (i % 4 === 1) return guarded(input, revoked);
+        if (i % 4 === 2) return guarded(input, limited.tokenId, 7);
+        if (i % 4 === 3) return (i % 8 === 3 ? pair.other : store).createRun(input);
+        return guarded(input, limited.tokenId);
+      }));
+      results.forEach((result, i) => {
+        if (i % 4 === 1 || i % 4 === 2) assert.deepEqual(result, { kind: 'not_created', checked: true }, `item ${i}`);
+        else assert.ok(['created', 'concurrent_limit_exceeded'].includes(result.kind), `item ${i}: ${result.kind}`);
+      });
+      // 1 before + 20 asked for; the concurrent limit (15 active) binds first.
+      assert.equal(results.filter((result) => result.kind === 'created').length, 14);
+      const counted = await assertLimitCountersExact(store, limited.ws.id);
+      assert.equal(counted.activeRuns, 15);
     });
   });
 }

@@ -25,7 +25,7 @@ export function withMetrics<S extends Store>(store: S, metrics: Metrics): S {
     ...(store.createRunIfCurrent && {
       async createRunIfCurrent(input, guard) {
         const result = await store.createRunIfCurrent!(input, guard);
-        if (result.kind === 'created') countCreate(metrics, result);
+        if (result.kind !== 'not_created') countCreate(metrics, result);
         return result;
       },
     }),

@@ -10,11 +10,12 @@ const WORKFLOW_HINTS = 1_000;
  * come from this process's memory when it has them, the inputs are checked against that
  * version's definition (immutable, cached), and the insert's own statement re-checks both —
  * the token not revoked or expired and of the workspace, the default version unchanged — so a
- * revocation or a new version committed by any process before the insert is never missed.
- * Whatever this path cannot answer with a 202 it leaves to `queueRun` (null): a guard that no
- * longer holds (the hints are dropped), a workspace with limits, an Idempotency-Key, inputs
- * that do not pass (the error is judged again on freshly read rows), no such workflow. After a
- * `stale` answer the caller's token is read again (`Caller.verify(true)`) before that path.
+ * revocation or a new version committed by any process before the insert is never missed (in a
+ * workspace with limits the group commit's chunk re-checks them after the workspace lock, and a
+ * limit it answers is final). Everything else is left to `queueRun`: a guard that no longer
+ * holds (the workflow hint is dropped), a workspace newly found limited, an Idempotency-Key,
+ * inputs that do not pass (the error is judged again on freshly read rows), no such workflow.
+ * After a `stale` answer the caller's token is read again (`Caller.verify(true)`) before that path.
  *
  * @example
  * const fast = createOptimisticCreates({ store, clock, workflows });
@@ -31,8 +32,8 @@ export function createOptimisticCreates(deps: QueueRunDeps) {
   };
 
   /**
-   * The run created in one statement; or `stale` (the statement found a guard failing or the
-   * workspace limited: read the token again) or `not_applicable`: take `queueRun`.
+   * The store's answer (created, or a limit) with the guard holding; or `stale` (a guard failed,
+   * or the workspace is newly limited: read the token again) or `not_applicable`: take `queueRun`.
    */
   async function tryCreate(request: QueueRunRequest, tokenId: string): Promise<CreateRunResult | 'stale' | 'not_applicable'> {
     const { store } = deps;
@@ -50,7 +51,8 @@ export function createOptimisticCreates(deps: QueueRunDeps) {
     const prepared = await prepareFlow(published, prepareInputs(published, request.inputs), request.metadata, request.flowOptions);
     if (prepared.kind !== 'prepared') return 'not_applicable';
     const created = await store.createRunIfCurrent(newRunOf(deps.clock, request, prepared), { tokenId, workflowVersion: workflow.defaultVersion });
-    if (created.kind === 'created') {
+    if (created.kind !== 'not_created') {
+      // Judged with the guard holding (created, or a limit): the hints were current.
       remember(key, workflow);
       return created;
     }

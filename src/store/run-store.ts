@@ -20,10 +20,11 @@ export interface RunStore {
    */
   createRuns(inputs: readonly NewRun[]): Promise<CreateRunResult[]>;
   /**
-   * Optional fast path (PostgreSQL): `createRun` of a root run without an Idempotency-Key in a
-   * workspace without limits, in one statement that also re-checks `guard` (the caller's token
-   * and the workflow version the inputs were checked against). When it writes nothing the
-   * caller re-reads what it assumed and takes `createRun`: it never answers anything but `created`.
+   * Optional fast path (PostgreSQL): `createRun` of a root run without an Idempotency-Key that
+   * also re-checks `guard` (the caller's token and the workflow version the inputs were checked
+   * against) where it is written: in the one statement of a workspace without limits, in the
+   * group commit's chunk after the workspace lock with limits. It answers as `createRun` would
+   * (created, or a limit), or `not_created`: the caller re-reads what it assumed and takes `createRun`.
    */
   createRunIfCurrent?(input: NewRun, guard: CreateGuard): Promise<GuardedCreateResult>;
   getRun(workspaceId: number, runId: string): Promise<Run | null>;
@@ -77,11 +78,11 @@ export interface CreateGuard {
 }
 
 export type GuardedCreateResult =
-  | { kind: 'created'; run: Run }
+  | CreateRunResult
   /**
-   * Nothing written. `checked`: the statement ran and found a guard failing or the workspace
-   * limited (what the caller assumed may be stale); false: it did not apply (a key, a child
-   * run, a workspace known to have limits) and nothing was read.
+   * Nothing written. `checked`: the store looked and found a guard failing, or the workspace
+   * newly limited (what the caller assumed may be stale); false: it did not apply (a key, a
+   * child run) and nothing was read.
    */
   | { kind: 'not_created'; checked: boolean };
 

@@ -3,13 +3,12 @@ import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
 import { chunkResults, judgeChunk, queuedRunOf } from '../batch-chunk.js';
 import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { DeletedRun } from '../retention-store.js';
-import type { CreateRunResult, NewRun } from '../run-store.js';
-import type { Run } from '../types.js';
+import type { CreateGuard, CreateRunResult, NewRun } from '../run-store.js';
+import type { Run, Workspace } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
 import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
-import { PG_ACTIVE_RUNS, PG_RUNS_TODAY } from './postgres-limit-counters.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
 export const BATCH_CHUNK_SIZE = 1000;
@@ -20,7 +19,29 @@ export const BATCH_CHUNK_SIZE = 1000;
  * our read of the keys and our insert (the chunk's transaction must then be rolled back
  * and judged again, item by item).
  */
-export type BatchChunkOutcome = { kind: 'written'; results: CreateRunResult[] } | { kind: 'key_taken' };
+export type BatchChunkOutcome = { kind: 'written'; results: ChunkItemResult[] } | { kind: 'key_taken' };
+
+/** A create of a chunk that re-checks its caller's token and workflow version (createRunIfCurrent of a limited workspace). */
+export interface GuardedNewRun extends NewRun {
+  guard?: CreateGuard;
+}
+
+/** An item's result: `guard_failed` only for a guarded item whose token or version no longer holds (nothing written for it). */
+export type ChunkItemResult = CreateRunResult | { kind: 'guard_failed' };
+
+/**
+ * The limit counters ($7: the workspace has limits; $8 the day's start) and the guarded items
+ * (their index in the chunk) whose token is revoked, expired or unknown, or whose workflow's
+ * default version moved on, read after the workspace lock.
+ */
+const GUARDS_AND_COUNTS = `SELECT
+    CASE WHEN $7::boolean THEN (SELECT COALESCE(sum(n), 0) FROM workspace_daily_runs WHERE workspace_id = $1 AND day_start >= $8::bigint) ELSE 0 END AS today,
+    CASE WHEN $7::boolean THEN (SELECT COALESCE(sum(n), 0) FROM workspace_active_runs WHERE workspace_id = $1) ELSE 0 END AS active,
+    ARRAY(SELECT g.i
+      FROM unnest($2::text[], $3::text[], $4::integer[], $5::bigint[], $6::integer[]) AS g(token_id, workflow_id, version, now, i)
+      WHERE NOT (EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = g.token_id AND t.workspace_id = $1 AND t.revoked_at IS NULL
+              AND (t.expires_at IS NULL OR t.expires_at > g.now))
+        AND EXISTS (SELECT 1 FROM workflows f WHERE f.workspace_id = $1 AND f.id = g.workflow_id AND f.default_version = g.version))) AS failed`;
 
 /**
  * Batch create (SPEC §15) of root runs of one workspace, inside the caller's transaction:
@@ -34,10 +55,14 @@ export type BatchChunkOutcome = { kind: 'written'; results: CreateRunResult[] } 
  * const outcome = await createRunChunkIn(client, inputs);
  * if (outcome.kind === 'key_taken') throw new Error('roll back, judge one by one');
  */
-export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly NewRun[]): Promise<BatchChunkOutcome> {
+export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly GuardedNewRun[]): Promise<BatchChunkOutcome> {
   const rows = async (sql: string, params: unknown[]): Promise<Row[]> => (await client.query(sql, params)).rows as Row[];
-  const workspaceId = inputs[0]!.workspaceId;
+  const workspaceId = chunk[0]!.workspaceId;
   const workspace = toWorkspace((await rows('SELECT * FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [workspaceId]))[0]!);
+  const { failed, today, active } = await guardsAndCountsIn(client, workspace, chunk);
+  // Items whose guard failed are left out: not judged, not counted, not written.
+  const inputs = failed.size === 0 ? chunk : chunk.filter((_, index) => !failed.has(index));
+  if (inputs.length === 0) return { kind: 'written', results: chunk.map(() => ({ kind: 'guard_failed' })) };
   const keys = inputs.map((input) => input.idempotencyKey).filter((key): key is string => key !== null);
   const existing = new Map<string, Run>();
   if (keys.length > 0) {
@@ -46,16 +71,6 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
     }
   }
   const deletedByKey: Map<string, DeletedRun> = await deletedRunsByKeysIn(client, workspaceId, keys.filter((key) => !existing.has(key)), inputs[0]!.now);
-  let today = 0;
-  if (workspace.dailyRunLimit !== null) {
-    const [counted] = await rows(PG_RUNS_TODAY, [workspaceId, inputs[0]!.dayStart]);
-    today = Number(counted!.n);
-  }
-  let active = 0;
-  if (workspace.concurrentRunLimit !== null) {
-    const [counted] = await rows(PG_ACTIVE_RUNS, [workspaceId]);
-    active = Number(counted!.n);
-  }
 
   const judged = judgeChunk(inputs, { workspace, existing, deleted: deletedByKey, today, active });
 
@@ -64,7 +79,7 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
   if (toInsert.length > 0) {
     const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
     const inserted = await rows(
-      `INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
+      `WITH ins AS (INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
          trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        SELECT r.id, $1, r.workflow_id, 'QUEUED', r.inputs::json, r.metadata::json, r.idempotency_key, NULL, NULL, 0, r.now, r.now, 1, r.run_trigger::json,
          r.trace_id, r.trace_parent_span_id, r.trace_span_id, r.trace_sampled,
@@ -74,7 +89,10 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
          AS r(id, workflow_id, inputs, metadata, idempotency_key, run_trigger, now, trace_id, trace_parent_span_id, trace_span_id, trace_sampled,
            priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
        ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING id`,
+       RETURNING id),
+       ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
+         SELECT ins.id, 1, 'run.status', NULL, e.data::json, e.created_at FROM ins JOIN unnest($2::text[], $19::text[], $8::bigint[]) AS e(run_id, data, created_at) ON e.run_id = ins.id)
+       SELECT id FROM ins`,
       [
         workspaceId,
         toInsert.map((input) => input.id),
@@ -94,23 +112,40 @@ export async function createRunChunkIn(client: pg.PoolClient, inputs: readonly N
         flows.map((flow) => flow.expiresAt),
         flows.map((flow) => flow.concurrencyKey),
         flows.map((flow) => flow.concurrencyLimit),
+        toInsert.map((input) => JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data)),
       ],
     );
     if (inserted.length < toInsert.length) return { kind: 'key_taken' };
     await noteQueuedKeysPg(client, toInsert.map((input, index) => ({ workspaceId, workflowId: input.workflowId, flow: flows[index]! })));
     // Answered from what was inserted (store/batch-chunk.ts), not read back: 1,000 rows of every column were most of the answer's bytes.
     toInsert.forEach((input, index) => created.set(input.id, queuedRunOf(input, flows[index]!)));
-    await client.query(
-      `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
-       SELECT e.run_id, 1, 'run.status', NULL, e.data::json, e.created_at FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e(run_id, data, created_at)`,
-      [
-        toInsert.map((input) => input.id),
-        toInsert.map((input) => JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data)),
-        toInsert.map((input) => input.now),
-      ],
-    );
   }
 
-  const results = chunkResults(inputs, judged, created);
-  return { kind: 'written', results };
+  const results: ChunkItemResult[] = chunkResults(inputs, judged, created);
+  if (failed.size === 0) return { kind: 'written', results };
+  let next = 0;
+  return { kind: 'written', results: chunk.map((_, index) => (failed.has(index) ? { kind: 'guard_failed' } : results[next++]!)) };
+}
+
+/**
+ * After the workspace lock, in one statement (its snapshot is taken after the lock): the limit
+ * counters the workspace's limits need and the indexes of the guarded items whose guard no
+ * longer holds. No statement when neither is needed (a batch in a workspace without limits).
+ */
+async function guardsAndCountsIn(client: pg.PoolClient, workspace: Workspace, chunk: readonly GuardedNewRun[]): Promise<{ failed: Set<number>; today: number; active: number }> {
+  const guarded = chunk.flatMap((input, index) => (input.guard ? [{ input, guard: input.guard, index }] : []));
+  const limited = workspace.dailyRunLimit !== null || workspace.concurrentRunLimit !== null;
+  if (guarded.length === 0 && !limited) return { failed: new Set(), today: 0, active: 0 };
+  const { rows } = await client.query(GUARDS_AND_COUNTS, [
+    workspace.id,
+    guarded.map((item) => item.guard.tokenId),
+    guarded.map((item) => item.input.workflowId),
+    guarded.map((item) => item.guard.workflowVersion),
+    guarded.map((item) => item.input.now),
+    guarded.map((item) => item.index),
+    limited,
+    chunk[0]!.dayStart,
+  ]);
+  const row = rows[0] as Row;
+  return { failed: new Set((row.failed as number[]).map(Number)), today: Number(row.today), active: Number(row.active) };
 }

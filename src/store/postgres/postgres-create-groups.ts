@@ -1,9 +1,8 @@
-import type { CreateRunResult, NewRun } from '../run-store.js';
-import { BATCH_CHUNK_SIZE } from './postgres-batch-runs.js';
+import { BATCH_CHUNK_SIZE, type ChunkItemResult, type GuardedNewRun } from './postgres-batch-runs.js';
 
 interface Waiting {
-  input: NewRun;
-  resolve(result: CreateRunResult): void;
+  input: GuardedNewRun;
+  resolve(result: ChunkItemResult): void;
   reject(error: unknown): void;
 }
 
@@ -15,22 +14,24 @@ interface Waiting {
  * one batch chunk (postgres-batch-runs.ts: one lock, one commit, each item judged in arrival
  * order exactly as createRun would). A chunk that fails as a whole (an error, not a refused
  * item) is redone item by item, each in its own transaction, so one failing create fails
- * alone. Limits across processes stay exact: every chunk takes the same workspace lock.
+ * alone. Limits across processes stay exact: every chunk takes the same workspace lock. A
+ * guarded create (createRunIfCurrent) has its token and workflow version re-checked by its
+ * chunk after the lock, and answers `guard_failed` when they no longer hold.
  *
  * @example
  * const groups = createWorkspaceCreateGroups({ createOne, createChunk });
  * const result = await groups.submit(input);
  */
 export function createWorkspaceCreateGroups(deps: {
-  createOne(input: NewRun): Promise<CreateRunResult>;
-  createChunk(inputs: readonly NewRun[]): Promise<CreateRunResult[]>;
+  createOne(input: GuardedNewRun): Promise<ChunkItemResult>;
+  createChunk(inputs: readonly GuardedNewRun[]): Promise<ChunkItemResult[]>;
 }) {
   const pendingByWorkspace = new Map<number, Waiting[]>();
 
   async function drain(workspaceId: number, pending: Waiting[]) {
     while (pending.length > 0) {
       const items = pending.splice(0, BATCH_CHUNK_SIZE);
-      let results: CreateRunResult[] | null = null;
+      let results: ChunkItemResult[] | null = null;
       try {
         results = items.length === 1 ? [await deps.createOne(items[0]!.input)] : await deps.createChunk(items.map((item) => item.input));
       } catch (error) {
@@ -53,7 +54,7 @@ export function createWorkspaceCreateGroups(deps: {
   }
 
   return {
-    submit(input: NewRun): Promise<CreateRunResult> {
+    submit(input: GuardedNewRun): Promise<ChunkItemResult> {
       return new Promise((resolve, reject) => {
         const pending = pendingByWorkspace.get(input.workspaceId);
         if (pending) {

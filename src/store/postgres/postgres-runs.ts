@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { type Row, toJson, toRun, toWorkspace } from '../rows.js';
+import { type Row, toRun, toWorkspace } from '../rows.js';
 import { childPlacement, childRunLimitExceeded, concurrentLimitExceeded, dailyLimitExceeded, replayDeletedOrConflict, replayOrConflict } from '../run-rules.js';
 import { deletedRunsByKeysIn } from './postgres-retention.js';
-import type { CancelRunResult, CreateGuard, CreateRunResult, NewRun, RunStore } from '../run-store.js';
+import type { CancelRunResult, CreateRunResult, NewRun, RunStore } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import type { PostgresDeps } from './postgres-deps.js';
 import { RUNS_QUEUED_CHANNEL } from './queued-listener.js';
@@ -11,65 +11,26 @@ import { runStatusEvent } from '../run-events.js';
 import { toEndedRun } from '../run-endings.js';
 import { appendRunEventsPg } from './postgres-events.js';
 import { runDeliveriesCte } from './postgres-webhooks.js';
-import { flowColumnsOf, type FlowColumns } from '../flow-rows.js';
-import { KEY_UPSERT_SET, noteQueuedKeysPg } from './postgres-flow.js';
+import { flowColumnsOf } from '../flow-rows.js';
+import { noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
-import { BATCH_CHUNK_SIZE, createRunChunkIn } from './postgres-batch-runs.js';
-import { batchChunks, isPlainRootChunk, queuedRunOf } from '../batch-chunk.js';
+import { BATCH_CHUNK_SIZE, createRunChunkIn, type ChunkItemResult, type GuardedNewRun } from './postgres-batch-runs.js';
+import { createThrottledNotify } from './throttled-notify.js';
+import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
+import { createInOneStatement, queuedEventData, runParams } from './postgres-one-statement-create.js';
 
 /** The run's QUEUED event, written by the INSERT's statement (CTE `ins` is the inserted run). */
 const QUEUED_EVENT_CTE = `ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at)
          SELECT id, 1, 'run.status', NULL, $16::json, created_at FROM ins)`;
-const queuedEventData = (now: number): string => JSON.stringify(runStatusEvent(RunStatus.QUEUED, now).data);
-
-/** $1–$11 of both inserts: the run's own fields. */
-const runParams = (input: NewRun): unknown[] => [
-  input.id, input.workspaceId, input.workflowId, JSON.stringify(input.inputs), toJson(input.metadata), input.now, toJson(input.recordedTrigger),
-  input.trace?.traceId ?? null, input.trace?.parentSpanId ?? null, input.trace?.spanId ?? null, input.trace ? input.trace.sampled : null,
-];
-
-/**
- * A root run in a workspace without limits, and its QUEUED event; no row when the workspace has
- * limits. With `keyed`, the run's key row is upserted in the same statement (KEY_UPSERT_SET:
- * rewritten only when its head moves earlier, else just locked), so keyed creates keep the one
- * round trip; without, the statement has no key part at all (plain creates parse and plan less).
- */
-const oneStatementCreate = (keyed: boolean, guarded = false) => `WITH ins AS (
-    INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, created_at, updated_at, event_seq, run_trigger,
-      trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
-    SELECT $1::text, w.id, $3::text, 'QUEUED', $4::json, $5::json, $6::bigint, $6::bigint, 1, $7::json, $8::text, $9::text, $10::text, $11::boolean,
-      $13::integer, $14::bigint, $15::bigint, $16::bigint, $17::text, $18::integer
-    FROM workspaces w WHERE w.id = $2 AND w.daily_run_limit IS NULL AND w.concurrent_run_limit IS NULL${guarded ? GUARD_CONDITIONS : ''}
-    RETURNING id, workspace_id, workflow_id, created_at, queue_at, concurrency_key, concurrency_limit),
-  ev AS (INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) SELECT id, 1, 'run.status', NULL, $12::json, created_at FROM ins)${keyed ? `,
-  keyed AS (INSERT INTO concurrency_keys (workspace_id, workflow_id, key, head_at, run_limit)
-    SELECT workspace_id, workflow_id, concurrency_key, queue_at, concurrency_limit FROM ins
-    ${KEY_UPSERT_SET})` : ''}
-  SELECT id FROM ins`;
-/**
- * createRunIfCurrent's guard ($19 the caller's token id, $20 the workflow version the inputs were
- * checked against), evaluated in the insert's own snapshot: a revocation or a new default version
- * committed before the statement began makes it insert nothing, so a caller's cached token or
- * workflow is only a hint (a stale one costs a second attempt, never a wrong run).
- */
-const GUARD_CONDITIONS = `
-      AND EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = $19::text AND t.workspace_id = w.id AND t.revoked_at IS NULL
-        AND (t.expires_at IS NULL OR t.expires_at > $6::bigint))
-      AND EXISTS (SELECT 1 FROM workflows f WHERE f.workspace_id = w.id AND f.id = $3::text AND f.default_version = $20::integer)`;
-/** The four one-statement creates, each a named statement (parsed and planned once per connection). */
-const ONE_STATEMENT = {
-  plain: { text: oneStatementCreate(false), name: 'runs-create-plain' },
-  keyed: { text: oneStatementCreate(true), name: 'runs-create-keyed' },
-  guardedPlain: { text: oneStatementCreate(false, true), name: 'runs-create-guarded' },
-  guardedKeyed: { text: oneStatementCreate(true, true), name: 'runs-create-guarded-keyed' },
-};
-
-/** $13–$18 of the one-statement create: the run's flow-control columns. */
-const flowParams = (flow: FlowColumns): unknown[] => [flow.priority, flow.notBefore, flow.queueAt, flow.expiresAt, flow.concurrencyKey, flow.concurrencyLimit];
-
 /** Thrown inside a chunk's transaction to roll it back (a key taken concurrently). */
 class KeyTaken extends Error {}
+
+/** The result of an item without a guard (it never answers `guard_failed`). */
+function unguarded(result: ChunkItemResult): CreateRunResult {
+  if (result.kind === 'guard_failed') throw new Error('an unguarded create answered guard_failed');
+  return result;
+}
 
 /**
  * Runs as the API sees them (create, read, list, cancel), PostgreSQL dialect; the assembly adds `onRunsQueued`.
@@ -83,25 +44,13 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   // NOTIFY inside every create transaction serialized the creates' commits (PostgreSQL holds a
   // global lock on the notification queue while it commits a transaction that notified), so
   // concurrent creates waited for each other's WAL flush: 56 creates/s against 450 plain
-  // INSERTs/s in bench/. The notification now goes out right after the commit, coalesced:
-  // one NOTIFY covers every run created while the previous one was on its way.
-  let notifying = false;
-  let notifyAgain = false;
-  function notifyCreated() {
-    if (notifying) {
-      notifyAgain = true;
-      return;
-    }
-    notifying = true;
-    void (async () => {
-      do {
-        notifyAgain = false;
-        // A lost notification only delays a wake-up to the next poll (polling is the truth).
-        await query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']).catch(() => {});
-      } while (notifyAgain);
-      notifying = false;
-    })();
-  }
+  // INSERTs/s in bench/. The notification goes out after the commit instead, at most one per
+  // NOTIFY_EVERY_MS: the first create after a quiet moment at once (an idle worker elsewhere
+  // wakes without delay), the ones that follow within the window with one NOTIFY at its end.
+  // Each NOTIFY is a transaction of its own with a WAL flush: one per create was a third of
+  // the statements of a create once the create was one statement (issue 10).
+  const notifier = createThrottledNotify(() => query('SELECT pg_notify($1, $2)', [RUNS_QUEUED_CHANNEL, '']));
+  const notifyCreated = notifier.notify;
 
   /** Workspaces a plain create found limited: their creates go straight to the full transaction. */
   const limitedWorkspaces = new Set<number>();
@@ -174,10 +123,10 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   }
 
   /** One transaction per chunk: a few statements for all its items, or item by item when that path does not apply. */
-  async function createChunk(chunk: readonly NewRun[]): Promise<CreateRunResult[]> {
+  async function createChunk(chunk: readonly GuardedNewRun[]): Promise<ChunkItemResult[]> {
     const oneByOne = async (client: pg.PoolClient) => {
-      const results: CreateRunResult[] = [];
-      for (const input of chunk) results.push(await createRunIn(client, input));
+      const results: ChunkItemResult[] = [];
+      for (const input of chunk) results.push(input.guard ? await guardedAlone(client, input) : await createRunIn(client, input));
       return results;
     };
     if (!isPlainRootChunk(chunk)) return transaction(oneByOne);
@@ -193,25 +142,21 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     return outcome ? outcome.results : transaction(oneByOne);
   }
 
-  const limitedCreates = createWorkspaceCreateGroups({ createOne: (input) => transaction((client) => createRunIn(client, input)), createChunk });
+  /** A guarded create (no key, a root run) as a chunk of its own, so its guard is checked where it is judged. */
+  async function guardedAlone(client: pg.PoolClient, input: GuardedNewRun): Promise<ChunkItemResult> {
+    const written = await createRunChunkIn(client, [input]);
+    if (written.kind === 'key_taken') throw new Error('a create without an idempotency key lost a key race');
+    return written.results[0]!;
+  }
+
+  const limitedCreates = createWorkspaceCreateGroups({
+    createOne: (input) => transaction((client) => (input.guard ? guardedAlone(client, input) : createRunIn(client, input))),
+    createChunk,
+  });
 
   /** A root run without a key in a workspace not known to have limits: the one-statement create applies. */
   const oneStatementApplies = (input: NewRun) =>
     input.idempotencyKey === null && input.parentRunId === null && !input.ignoreLimits && !limitedWorkspaces.has(input.workspaceId);
-
-  /**
-   * The one-statement create, guarded or not: the run as inserted (answered from the input, as a
-   * batch chunk's runs are: every column sent back and parsed was a visible share of the create),
-   * or null (the workspace has limits, or a guard failed).
-   */
-  async function createInOneStatement(input: NewRun, guard: CreateGuard | null): Promise<Run | null> {
-    const flow = flowColumnsOf(input.flow, input.now);
-    const keyed = flow.concurrencyLimit !== null;
-    const statement = guard ? (keyed ? ONE_STATEMENT.guardedKeyed : ONE_STATEMENT.guardedPlain) : keyed ? ONE_STATEMENT.keyed : ONE_STATEMENT.plain;
-    const params = [...runParams(input), queuedEventData(input.now), ...flowParams(flow), ...(guard ? [guard.tokenId, guard.workflowVersion] : [])];
-    const [inserted] = await query(statement.text, params, { prepared: statement.name });
-    return inserted ? queuedRunOf(input, flow) : null;
-  }
 
   /** After the commit of a create: the workers of this and (NOTIFY) other processes, and this process's event readers. */
   function afterCreated(run: Run) {
@@ -230,20 +175,27 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       // statement, one round trip, its own commit. Anything else, or a workspace found limited
       // (remembered: limits are checked in SQL either way), takes the full transaction.
       const plain = oneStatementApplies(input);
-      const fast = plain ? await createInOneStatement(input, null) : undefined;
+      const fast = plain ? await createInOneStatement(query, input, null) : undefined;
       if (plain && !fast) limitedWorkspaces.add(input.workspaceId);
       const grouped = !plain && limitedWorkspaces.has(input.workspaceId) && isPlainRootChunk([input]);
       const result = fast ? { kind: 'created' as const, run: fast }
-        : grouped ? await limitedCreates.submit(input)
+        : grouped ? unguarded(await limitedCreates.submit(input))
         : await transaction((client) => createRunIn(client, input));
       if (result.kind === 'created') afterCreated(result.run);
       return result;
     },
 
     async createRunIfCurrent(input, guard) {
-      if (!oneStatementApplies(input)) return { kind: 'not_created', checked: false };
+      if (input.idempotencyKey !== null || input.parentRunId !== null || input.ignoreLimits) return { kind: 'not_created', checked: false };
+      if (limitedWorkspaces.has(input.workspaceId)) {
+        // A workspace with limits: the group commit's chunk re-checks the guard after its lock.
+        const result = await limitedCreates.submit({ ...input, guard });
+        if (result.kind === 'guard_failed') return { kind: 'not_created', checked: true };
+        if (result.kind === 'created') afterCreated(result.run);
+        return result;
+      }
       // No row: a guard failed or the workspace has limits; the caller's createRun tells them apart.
-      const run = await createInOneStatement(input, guard);
+      const run = await createInOneStatement(query, input, guard);
       if (!run) return { kind: 'not_created', checked: true };
       afterCreated(run);
       return { kind: 'created', run };
@@ -251,7 +203,7 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
 
     async createRuns(inputs) {
       const results: CreateRunResult[] = [];
-      for (const chunk of batchChunks(inputs, BATCH_CHUNK_SIZE)) results.push(...await createChunk(chunk));
+      for (const chunk of batchChunks(inputs, BATCH_CHUNK_SIZE)) results.push(...(await createChunk(chunk)).map(unguarded));
       const created = results.filter((result) => result.kind === 'created');
       if (created.length > 0) {
         notifyCreated();
@@ -313,3 +265,4 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
     },
   };
 }
+
