@@ -4,7 +4,10 @@
  * --concurrency 0`, sends `requests` creates over loopback HTTP (`connections` in flight) and
  * prints the statements per create grouped by their first words.
  *
- *   node --import tsx bench/count-create-round-trips.ts [requests=2000] [connections=10]
+ *   node --import tsx bench/count-create-round-trips.ts [requests=2000] [connections=10] [limits]
+ *
+ * `limits`: the workspace has daily and concurrent limits (as scenario 6's, never reached), so
+ * creates take the group-commit path; it also prints how many creates each chunk carried.
  */
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
@@ -14,6 +17,7 @@ import { CREATE_BODY, ONE_STEP, prepareDatabase, runsUrl } from './lib/slipway.j
 
 const requests = Number(process.argv[2] ?? 2000);
 const connections = Number(process.argv[3] ?? 10);
+const limited = process.argv[4] === 'limits';
 
 const counts = new Map<string, number>();
 let counting = false;
@@ -30,7 +34,7 @@ pg.Client.prototype.query = function countingQuery(this: pg.Client, ...args: unk
 } as typeof original;
 
 const databaseUrl = await createTestDatabase();
-const db = await prepareDatabase(databaseUrl);
+const db = await prepareDatabase(databaseUrl, limited ? { daily: 100_000_000, concurrent: 100_000_000 } : undefined);
 const config = loadConfig({ databaseUrl, concurrency: 0, host: '127.0.0.1', port: 0 }, { SLIPWAY_LOG_LEVEL: 'warn' });
 const server = await startSlipway({ config, http: true, logger: false, examplesDir: null, webRoot: null });
 const url = runsUrl(server.url!, ONE_STEP);
