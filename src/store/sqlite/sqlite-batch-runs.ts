@@ -6,6 +6,7 @@ import { toJson, toRun, toWorkspace } from '../rows.js';
 import { runStatusEvent } from '../run-events.js';
 import type { CreateRunResult, NewRun } from '../run-store.js';
 import type { Run } from '../types.js';
+import { multiRowInsert } from './multi-row-insert.js';
 import { noteQueuedKeySqlite } from './sqlite-flow.js';
 import { SQLITE_ACTIVE_RUNS, SQLITE_RUNS_TODAY } from './sqlite-limit-counters.js';
 import type { SqliteDeps } from './sqlite-deps.js';
@@ -22,25 +23,8 @@ const RUN_ROW = `(?, ?, ?, 'QUEUED', ?, ?, ?, NULL, NULL, 0, ?, ?, 1, ?, ?, ?, ?
 /** The QUEUED events of new runs (seq 1: the runs are inserted with `event_seq` 1). */
 const EVENT_COLUMNS = 'INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES ';
 const EVENT_ROW = `(?, 1, 'run.status', NULL, ?, ?)`;
-const insertSql = (head: string, row: string, n: number) => head + Array(n).fill(row).join(', ');
-const RUN_INSERTS = new Map(ROW_SIZES.map((n) => [n, insertSql(RUN_COLUMNS, RUN_ROW, n)]));
-const EVENT_INSERTS = new Map(ROW_SIZES.map((n) => [n, insertSql(EVENT_COLUMNS, EVENT_ROW, n)]));
-
-/**
- * Writes `rows` (each a list of bound parameters) with the statements of `inserts`, the largest
- * that fit first. The parameters go to better-sqlite3 as one array (it binds an array's
- * elements in order): spreading thousands of arguments cost more than the statement (profile).
- */
-function insertRows(run: SqliteDeps['run'], inserts: ReadonlyMap<number, string>, rows: readonly unknown[][]): void {
-  let at = 0;
-  for (const size of ROW_SIZES) {
-    for (; rows.length - at >= size; at += size) {
-      const params: unknown[] = [];
-      for (let i = at; i < at + size; i++) for (const value of rows[i]!) params.push(value);
-      run(inserts.get(size)!, params);
-    }
-  }
-}
+const insertRuns = multiRowInsert(RUN_COLUMNS, RUN_ROW, ROW_SIZES);
+const insertEvents = multiRowInsert(EVENT_COLUMNS, EVENT_ROW, ROW_SIZES);
 
 const RUNS_BY_KEYS = 'SELECT * FROM runs WHERE workspace_id = ? AND idempotency_key IN (SELECT value FROM json_each(?))';
 const DELETED_RUNS_BY_KEYS = `SELECT * FROM deleted_runs WHERE workspace_id = ? AND idempotency_key IN (SELECT value FROM json_each(?)) AND created_at > ?
@@ -85,8 +69,8 @@ export function createRunChunkSync(deps: Pick<SqliteDeps, 'one' | 'all' | 'run'>
   const created = new Map<string, Run>();
   if (toInsert.length > 0) {
     const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
-    insertRows(run, RUN_INSERTS, toInsert.map((input, i) => queuedRowOf(workspaceId, input, flows[i]!)));
-    insertRows(run, EVENT_INSERTS, toInsert.map((input) => [input.id, JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data), input.now]));
+    insertRuns(run, toInsert.map((input, i) => queuedRowOf(workspaceId, input, flows[i]!)));
+    insertEvents(run, toInsert.map((input) => [input.id, JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data), input.now]));
     toInsert.forEach((input, i) => {
       noteQueuedKeySqlite(deps, workspaceId, input.workflowId, flows[i]!);
       created.set(input.id, queuedRunOf(input, flows[i]!));

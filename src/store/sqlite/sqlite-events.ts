@@ -3,12 +3,12 @@ import type { RunEventAnnouncer } from '../run-event-announcer.js';
 import type { RunEventStore } from '../run-events-store.js';
 import type { Row } from '../rows.js';
 import type { SqliteDeps } from './sqlite-deps.js';
+import { multiRowInsert } from './multi-row-insert.js';
 
 const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELED)"/;
-/** `INSERT INTO run_events` of 1 … MAX_EVENT_ROWS rows (index n - 1: n rows), prepared once each. */
-const MAX_EVENT_ROWS = 8;
-const EVENT_INSERTS = Array.from({ length: MAX_EVENT_ROWS }, (_, i) =>
-  `INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES ${Array(i + 1).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+/** Consecutive events of one write go in together: statements of 1 … 8 rows (a finish writes 3–4 at once). */
+const insertEvents = multiRowInsert('INSERT INTO run_events (run_id, seq, type, step_id, data, created_at) VALUES ', '(?, ?, ?, ?, ?, ?)',
+  [8, 7, 6, 5, 4, 3, 2, 1]);
 
 /**
  * Appends `events` to `runId`'s log. Call it inside the transaction (or group-commit work)
@@ -47,10 +47,7 @@ export function insertRunEventsSqlite(deps: Pick<SqliteDeps, 'run'>, runId: stri
   // deltas comes after the events before it, as when each event was inserted alone.
   const pending: unknown[][] = [];
   const flush = () => {
-    for (let at = 0; at < pending.length; at += MAX_EVENT_ROWS) {
-      const some = pending.slice(at, at + MAX_EVENT_ROWS);
-      deps.run(EVENT_INSERTS[some.length - 1]!, some.flat());
-    }
+    insertEvents(deps.run, pending);
     pending.length = 0;
   };
   if (deletedAtOnce) deps.run(`DELETE FROM run_events WHERE run_id = ? AND type = 'step.delta'`, runId);
