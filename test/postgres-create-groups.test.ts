@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { after, before, describe, it } from 'node:test';
 import { parseDatabaseUrl } from '../src/config/config.js';
+import { newRunId } from '../src/core/ids.js';
 import { openStore } from '../src/server.js';
 import type { CreateRunResult, NewRun, Store } from '../src/store/store.js';
 import { createWorkspaceCreateGroups } from '../src/store/postgres/postgres-create-groups.js';
@@ -52,11 +54,39 @@ describe('PostgreSQL group commit of limited creates', () => {
 
   describe('on PostgreSQL', { skip: !testBackends().includes('postgres') }, () => {
     let store: Store;
+    let databaseUrl: string;
     before(async () => {
-      store = await openStore(parseDatabaseUrl((await freshDatabase('postgres')).databaseUrl));
+      databaseUrl = (await freshDatabase('postgres')).databaseUrl;
+      store = await openStore(parseDatabaseUrl(databaseUrl));
     });
     after(async () => {
       await store?.close();
+    });
+
+    it('a chunk written in one statement reads the counters after the lock, not before it', async () => {
+      const ws = await newWorkspace(store, { concurrent: 3 });
+      await applyWorkflow(store, ws.id, 'flow');
+      const first = await store.createRuns([runInput(ws.id, 'flow'), runInput(ws.id, 'flow')]);
+      assert.deepEqual(first.map((r) => r.kind), ['created', 'created']);
+      // Another process holds the workspace lock and has the third active run, not yet committed.
+      const other = new pg.Client({ connectionString: databaseUrl });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT id FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [ws.id]);
+        await other.query(`INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, created_at, updated_at) VALUES ($1, $2, 'flow', 'QUEUED', '{}', $3, $3)`,
+          [newRunId(), ws.id, Date.now()]);
+        let settled = false;
+        const waiting = store.createRuns([runInput(ws.id, 'flow')]).finally(() => (settled = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(settled, false, 'the create waits for the lock');
+        await other.query('COMMIT');
+        // Counted in a snapshot taken before the lock it would see 2 active runs and overshoot.
+        assert.deepEqual((await waiting).map((r) => r.kind), ['concurrent_limit_exceeded']);
+      } finally {
+        await other.end();
+      }
+      assert.deepEqual(await assertLimitCountersExact(store, ws.id), { activeRuns: 3, runsToday: 3 });
     });
 
     it('isolates a create that fails inside a group and keeps the limit exact', async () => {

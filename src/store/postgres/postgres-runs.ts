@@ -15,6 +15,7 @@ import { flowColumnsOf } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
 import { PG_LIMIT_COUNTS } from './postgres-limit-counters.js';
 import { createWorkspaceCreateGroups } from './postgres-create-groups.js';
+import { createLimitedChunkInOneStatement } from './postgres-limited-chunk.js';
 import { BATCH_CHUNK_SIZE, createRunChunkIn, type ChunkItemResult, type GuardedNewRun } from './postgres-batch-runs.js';
 import { createThrottledNotify } from './throttled-notify.js';
 import { batchChunks, isPlainRootChunk } from '../batch-chunk.js';
@@ -130,6 +131,9 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
       return results;
     };
     if (!isPlainRootChunk(chunk)) return transaction(oneByOne);
+    // The whole chunk under the limits, without keys: one statement (migration 024).
+    const whole = await createLimitedChunkInOneStatement(query, chunk);
+    if (whole) return whole;
     const outcome = await transaction(async (client) => {
       const written = await createRunChunkIn(client, chunk);
       // Rolls the chunk back: another request took one of its keys after we read them.
@@ -150,7 +154,8 @@ export function createPostgresRuns(deps: PostgresDeps): Omit<RunStore, 'onRunsQu
   }
 
   const limitedCreates = createWorkspaceCreateGroups({
-    createOne: (input) => transaction((client) => (input.guard ? guardedAlone(client, input) : createRunIn(client, input))),
+    createOne: async (input) => (await createLimitedChunkInOneStatement(query, [input]))?.[0]
+      ?? transaction((client) => (input.guard ? guardedAlone(client, input) : createRunIn(client, input))),
     createChunk,
   });
 
