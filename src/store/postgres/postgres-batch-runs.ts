@@ -7,7 +7,7 @@ import type { CreateGuard, CreateRunResult, NewRun } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
 import { RunStatus } from '../../core/states.js';
 import { runStatusEvent } from '../run-events.js';
-import { flowColumnsOf } from '../flow-rows.js';
+import { flowColumnsOf, type FlowColumns } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
 
 /** At most this many runs are judged and inserted by one transaction of a batch. */
@@ -78,6 +78,7 @@ export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly Gu
   const created = new Map<string, Run>();
   if (toInsert.length > 0) {
     const flows = toInsert.map((input) => flowColumnsOf(input.flow, input.now));
+    const c = runColumnArrays(toInsert, flows);
     const inserted = await rows(
       `WITH ins AS (INSERT INTO runs (id, workspace_id, workflow_id, status, inputs, metadata, idempotency_key, parent_run_id, root_run_id, depth, created_at, updated_at, event_seq, run_trigger,
          trace_id, trace_parent_span_id, trace_span_id, trace_sampled, priority, not_before, queue_at, expires_at, concurrency_key, concurrency_limit)
@@ -94,24 +95,9 @@ export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly Gu
          SELECT ins.id, 1, 'run.status', NULL, e.data::json, e.created_at FROM ins JOIN unnest($2::text[], $19::text[], $8::bigint[]) AS e(run_id, data, created_at) ON e.run_id = ins.id)
        SELECT id FROM ins`,
       [
-        workspaceId,
-        toInsert.map((input) => input.id),
-        toInsert.map((input) => input.workflowId),
-        toInsert.map((input) => JSON.stringify(input.inputs)),
-        toInsert.map((input) => toJson(input.metadata)),
-        toInsert.map((input) => input.idempotencyKey),
-        toInsert.map((input) => toJson(input.recordedTrigger)),
-        toInsert.map((input) => input.now),
-        toInsert.map((input) => input.trace?.traceId ?? null),
-        toInsert.map((input) => input.trace?.parentSpanId ?? null),
-        toInsert.map((input) => input.trace?.spanId ?? null),
-        toInsert.map((input) => (input.trace ? input.trace.sampled : null)),
-        flows.map((flow) => flow.priority),
-        flows.map((flow) => flow.notBefore),
-        flows.map((flow) => flow.queueAt),
-        flows.map((flow) => flow.expiresAt),
-        flows.map((flow) => flow.concurrencyKey),
-        flows.map((flow) => flow.concurrencyLimit),
+        workspaceId, c.ids, c.workflowIds, c.inputs, c.metadata, toInsert.map((input) => input.idempotencyKey), c.triggers, c.nows,
+        c.traceIds, c.traceParentSpanIds, c.traceSpanIds, c.traceSampled, c.priorities, c.notBefores, c.queueAts, c.expiresAts,
+        flows.map((flow) => flow.concurrencyKey), flows.map((flow) => flow.concurrencyLimit),
         toInsert.map((input) => JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data)),
       ],
     );
@@ -125,6 +111,26 @@ export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly Gu
   if (failed.size === 0) return { kind: 'written', results };
   let next = 0;
   return { kind: 'written', results: chunk.map((_, index) => (failed.has(index) ? { kind: 'guard_failed' } : results[next++]!)) };
+}
+
+/** The column arrays (one element per run, `unnest`ed by the statement) that every multi-row insert of runs sends. */
+export function runColumnArrays(inputs: readonly NewRun[], flows: readonly FlowColumns[]) {
+  return {
+    ids: inputs.map((input) => input.id),
+    workflowIds: inputs.map((input) => input.workflowId),
+    inputs: inputs.map((input) => JSON.stringify(input.inputs)),
+    metadata: inputs.map((input) => toJson(input.metadata)),
+    triggers: inputs.map((input) => toJson(input.recordedTrigger)),
+    nows: inputs.map((input) => input.now),
+    traceIds: inputs.map((input) => input.trace?.traceId ?? null),
+    traceParentSpanIds: inputs.map((input) => input.trace?.parentSpanId ?? null),
+    traceSpanIds: inputs.map((input) => input.trace?.spanId ?? null),
+    traceSampled: inputs.map((input) => (input.trace ? input.trace.sampled : null)),
+    priorities: flows.map((flow) => flow.priority),
+    notBefores: flows.map((flow) => flow.notBefore),
+    queueAts: flows.map((flow) => flow.queueAt),
+    expiresAts: flows.map((flow) => flow.expiresAt),
+  };
 }
 
 /**

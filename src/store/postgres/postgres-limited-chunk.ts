@@ -1,8 +1,7 @@
 import type { PostgresDeps } from './postgres-deps.js';
-import { toJson } from '../rows.js';
 import { flowColumnsOf } from '../flow-rows.js';
 import { isPlainRootChunk, queuedRunOf } from '../batch-chunk.js';
-import type { ChunkItemResult, GuardedNewRun } from './postgres-batch-runs.js';
+import { runColumnArrays, type ChunkItemResult, type GuardedNewRun } from './postgres-batch-runs.js';
 import { queuedEventData } from './postgres-one-statement-create.js';
 
 const LIMITED_CHUNK = {
@@ -27,6 +26,7 @@ export async function createLimitedChunkInOneStatement(query: PostgresDeps['quer
   const flows = chunk.map((input) => flowColumnsOf(input.flow, input.now));
   if (chunk.some((input) => input.idempotencyKey !== null) || flows.some((flow) => flow.concurrencyLimit !== null)) return null;
   const guarded = chunk.flatMap((input) => (input.guard ? [{ input, guard: input.guard }] : []));
+  const c = runColumnArrays(chunk, flows);
   const [row] = await query(LIMITED_CHUNK.text, [
     chunk[0]!.workspaceId,
     chunk[0]!.dayStart,
@@ -34,20 +34,8 @@ export async function createLimitedChunkInOneStatement(query: PostgresDeps['quer
     guarded.map((item) => item.input.workflowId),
     guarded.map((item) => item.guard.workflowVersion),
     guarded.map((item) => item.input.now),
-    chunk.map((input) => input.id),
-    chunk.map((input) => input.workflowId),
-    chunk.map((input) => JSON.stringify(input.inputs)),
-    chunk.map((input) => toJson(input.metadata)),
-    chunk.map((input) => toJson(input.recordedTrigger)),
-    chunk.map((input) => input.now),
-    chunk.map((input) => input.trace?.traceId ?? null),
-    chunk.map((input) => input.trace?.parentSpanId ?? null),
-    chunk.map((input) => input.trace?.spanId ?? null),
-    chunk.map((input) => (input.trace ? input.trace.sampled : null)),
-    flows.map((flow) => flow.priority),
-    flows.map((flow) => flow.notBefore),
-    flows.map((flow) => flow.queueAt),
-    flows.map((flow) => flow.expiresAt),
+    c.ids, c.workflowIds, c.inputs, c.metadata, c.triggers, c.nows, c.traceIds, c.traceParentSpanIds, c.traceSpanIds, c.traceSampled,
+    c.priorities, c.notBefores, c.queueAts, c.expiresAts,
     chunk.map((input) => queuedEventData(input.now)),
   ], { prepared: LIMITED_CHUNK.name });
   if (row?.written !== true) return null;
