@@ -14,13 +14,19 @@ export interface FlowMeasureOptions {
   workers: number;
   /** Runs per claim. */
   batch: number;
+  /** Which flow-control options the "on" runs carry (default all three: the scenario's "on"). */
+  features?: readonly FlowFeature[];
 }
+
+/** One of the flow-control options of a run "on": a priority (0–59 s), a ttl (1 h), one of 100 concurrency keys (limit 5). */
+export type FlowFeature = 'priority' | 'ttl' | 'key';
+export const FLOW_FEATURES: readonly FlowFeature[] = ['priority', 'ttl', 'key'];
 
 /**
  * Create and claim throughput of one database (SPEC §12, issue 16), at the store level: `runs`
  * creates, 50 at a time over two stores, then `workers` claim loops that claim and finish until
  * every run is done. Flow control on: every run has a priority, a ttl and one of 100
- * concurrency keys with limit 5; off: plain runs.
+ * concurrency keys with limit 5 (or only the `features` named); off: plain runs.
  */
 export async function measureFlowControl(databaseUrl: string, flowOn: boolean, options: FlowMeasureOptions) {
   const a: Store = await openStore(parseDatabaseUrl(databaseUrl));
@@ -32,11 +38,18 @@ export async function measureFlowControl(databaseUrl: string, flowOn: boolean, o
       fields: { name: 'bench', description: '', categories: [], emoji: '', color: '', readme: '' },
       definition: { id: 'bench', steps: [{ id: 's', type: 'transform', with: { value: 1 } }] },
     });
+    const features = new Set(options.features ?? FLOW_FEATURES);
+    const flowOf = (n: number) => ({
+      priority: features.has('priority') ? (n * 7) % 60 : 0,
+      notBefore: null,
+      ttlMs: features.has('ttl') ? 3_600_000 : null,
+      concurrency: features.has('key') ? { key: `customer-${(n + 1) % 100}`, limit: 5 } : null,
+    });
     let n = 0;
     const newRun = (now = Date.now()): NewRun => ({
       id: newRunId(), workspaceId: workspace.id, workflowId: 'bench', inputs: { n: 1 }, metadata: null,
       idempotencyKey: null, parentRunId: null, ignoreLimits: false, now, dayStart: 0,
-      ...(flowOn ? { flow: { priority: (n++ * 7) % 60, notBefore: null, ttlMs: 3_600_000, concurrency: { key: `customer-${n % 100}`, limit: 5 } } } : {}),
+      ...(flowOn ? { flow: flowOf(n++) } : {}),
     });
     const { runs, workers, batch } = options;
     let started = performance.now();
