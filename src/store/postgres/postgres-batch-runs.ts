@@ -5,8 +5,7 @@ import { deletedRunsByKeysIn } from './postgres-retention.js';
 import type { DeletedRun } from '../retention-store.js';
 import type { CreateGuard, CreateRunResult, NewRun } from '../run-store.js';
 import type { Run, Workspace } from '../types.js';
-import { RunStatus } from '../../core/states.js';
-import { runStatusEvent } from '../run-events.js';
+import { queuedEventData } from './postgres-one-statement-create.js';
 import { flowColumnsOf, type FlowColumns } from '../flow-rows.js';
 import { noteQueuedKeysPg } from './postgres-flow.js';
 
@@ -98,7 +97,7 @@ export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly Gu
         workspaceId, c.ids, c.workflowIds, c.inputs, c.metadata, toInsert.map((input) => input.idempotencyKey), c.triggers, c.nows,
         c.traceIds, c.traceParentSpanIds, c.traceSpanIds, c.traceSampled, c.priorities, c.notBefores, c.queueAts, c.expiresAts,
         flows.map((flow) => flow.concurrencyKey), flows.map((flow) => flow.concurrencyLimit),
-        toInsert.map((input) => JSON.stringify(runStatusEvent(RunStatus.QUEUED, input.now).data)),
+        c.queuedEvents,
       ],
     );
     if (inserted.length < toInsert.length) return { kind: 'key_taken' };
@@ -113,7 +112,7 @@ export async function createRunChunkIn(client: pg.PoolClient, chunk: readonly Gu
   return { kind: 'written', results: chunk.map((_, index) => (failed.has(index) ? { kind: 'guard_failed' } : results[next++]!)) };
 }
 
-/** The column arrays (one element per run, `unnest`ed by the statement) that every multi-row insert of runs sends. */
+/** The column arrays (one element per run, `unnest`ed by the statement) that every multi-row insert of runs and their QUEUED events sends. */
 export function runColumnArrays(inputs: readonly NewRun[], flows: readonly FlowColumns[]) {
   return {
     ids: inputs.map((input) => input.id),
@@ -130,6 +129,8 @@ export function runColumnArrays(inputs: readonly NewRun[], flows: readonly FlowC
     notBefores: flows.map((flow) => flow.notBefore),
     queueAts: flows.map((flow) => flow.queueAt),
     expiresAts: flows.map((flow) => flow.expiresAt),
+    /** Each run's QUEUED event's data. */
+    queuedEvents: inputs.map((input) => queuedEventData(input.now)),
   };
 }
 

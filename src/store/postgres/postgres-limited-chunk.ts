@@ -2,7 +2,6 @@ import type { PostgresDeps } from './postgres-deps.js';
 import { flowColumnsOf } from '../flow-rows.js';
 import { isPlainRootChunk, queuedRunOf } from '../batch-chunk.js';
 import { runColumnArrays, type ChunkItemResult, type GuardedNewRun } from './postgres-batch-runs.js';
-import { queuedEventData } from './postgres-one-statement-create.js';
 
 const LIMITED_CHUNK = {
   name: 'runs-create-limited-chunk',
@@ -36,7 +35,7 @@ export async function createLimitedChunkInOneStatement(query: PostgresDeps['quer
     guarded.map((item) => item.input.now),
     c.ids, c.workflowIds, c.inputs, c.metadata, c.triggers, c.nows, c.traceIds, c.traceParentSpanIds, c.traceSpanIds, c.traceSampled,
     c.priorities, c.notBefores, c.queueAts, c.expiresAts,
-    chunk.map((input) => queuedEventData(input.now)),
+    c.queuedEvents,
   ], { prepared: LIMITED_CHUNK.name });
   if (row?.written !== true) return null;
   return chunk.map((input, index) => ({ kind: 'created', run: queuedRunOf(input, flows[index]!) }));
